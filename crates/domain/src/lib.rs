@@ -1,0 +1,20 @@
+//! The pure domain model of weipian (卫片执法): no I/O, no geometry engine.
+//!
+//! * [`region`] — administrative division codes (GB/T 2260) and the region tree.
+//! * [`batch`] — a delivery of patches: year, batch name, land or mineral.
+//! * [`attr`] — attribute values and field definitions carried verbatim from files.
+//! * [`layer`] — the table of reference-layer kinds (耕地, 永久基本农田, …).
+//! * [`fields`] — the national field codes (JCBH, XZQDM, …) and their Chinese headers.
+//! * [`units`] — m² ↔ 公顷 / 亩 and display rounding.
+
+pub mod attr;
+pub mod batch;
+pub mod fields;
+pub mod layer;
+pub mod region;
+pub mod units;
+
+pub use attr::{AttrValue, FieldDef, FieldType};
+pub use batch::{BatchId, PatchKind};
+pub use layer::{LayerKind, LAYER_KINDS};
+pub use region::{Region, RegionCode, RegionLevel, RegionTable};

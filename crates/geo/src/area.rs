@@ -1,0 +1,1 @@
+//! The official ellipsoidal area (椭球面积) on CGCS2000.
