@@ -1,1 +1,359 @@
-fn main() {}
+//! `weipian` — the command line of the weipian platform.
+//!
+//! `main` → [`try_main`] → one function per command. Every command prints a
+//! one-line summary (or, with `--json`, a JSON document on stdout) and exits
+//! non-zero on any error, with the error on stderr.
+
+mod demo;
+mod progress;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use weipian_domain::{units, BatchId, PatchKind, RegionCode, RegionTable};
+use weipian_formats::{Format, TextEncoding};
+use weipian_service::import::PatchImportRequest;
+use weipian_service::{export, import, ServiceError};
+use weipian_store::Store;
+
+#[derive(Parser, Debug)]
+#[command(name = "weipian", version, about = "卫片执法平台 weipian：图斑导入、分析、核查、审核与报表")]
+struct Cli {
+    /// 数据目录（存放 weipian.gpkg）
+    #[arg(long, global = true, env = "WEIPIAN_DATA", default_value = "./weipian-data")]
+    data: PathBuf,
+    /// 以 JSON 输出结果摘要（写到标准输出）
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// 生成四川省演示数据（县界、基础图层、一个季度的土地与矿产图斑）并导入
+    Demo(DemoArgs),
+    /// 导入县界、基础图层或图斑
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// 导出图斑
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// 列出已导入的基础图层及要素数
+    Layers,
+    /// 列出已导入的图斑批次及图斑数
+    Batches,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// 随机种子：同一种子生成同样的数据
+    #[arg(long, default_value_t = 2020)]
+    seed: u64,
+    /// 只生成数据，不启动服务
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// 县级行政区界线（字段 XZQDM、XZQMC），替换已有界线
+    Regions {
+        file: PathBuf,
+        #[arg(long, value_parser = parse_encoding, default_value = "auto")]
+        encoding: TextEncoding,
+    },
+    /// 基础图层：gd 耕地、jbnt 永久基本农田、sthx 生态保护红线、zrbhd 自然保护地、pzyd 已批准用地、cjyx 长江/黄河沿线、kq 矿业权
+    Layer {
+        kind: String,
+        file: PathBuf,
+        #[arg(long, value_parser = parse_encoding, default_value = "auto")]
+        encoding: TextEncoding,
+    },
+    /// 一个批次的图斑（Shapefile 文件夹或 zip、GeoJSON、GeoPackage、国土 TXT）
+    Patches {
+        file: PathBuf,
+        /// 年份，如 2020
+        #[arg(long)]
+        year: u16,
+        /// 批次，如 2020Q1
+        #[arg(long)]
+        batch: String,
+        /// land（土地）或 mineral（矿产）
+        #[arg(long, value_parser = parse_kind)]
+        kind: PatchKind,
+        /// DBF/TXT 文字编码：auto（默认，自动识别）、gbk、utf-8
+        #[arg(long, value_parser = parse_encoding, default_value = "auto")]
+        encoding: TextEncoding,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// 导出一个批次的图斑（可限定行政区、种类）
+    Patches {
+        #[arg(long)]
+        batch: String,
+        /// 年份（同名批次跨年时必填）
+        #[arg(long)]
+        year: Option<u16>,
+        /// geojson、shp、gpkg、xlsx
+        #[arg(long, value_parser = parse_format)]
+        format: Format,
+        #[arg(long)]
+        out: PathBuf,
+        /// 行政区代码（省、市或县），只导出其范围内的图斑
+        #[arg(long, value_parser = parse_region)]
+        region: Option<RegionCode>,
+        /// 只导出 land（土地）或 mineral（矿产）图斑
+        #[arg(long, value_parser = parse_kind)]
+        kind: Option<PatchKind>,
+    },
+}
+
+fn parse_encoding(s: &str) -> Result<TextEncoding, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "auto" | "detect" => Ok(TextEncoding::Detect),
+        "gbk" | "gb18030" | "cp936" | "936" => Ok(TextEncoding::Gbk),
+        "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
+        _ => Err(format!("未知编码 “{s}”，可用 auto、gbk、utf-8")),
+    }
+}
+
+fn parse_kind(s: &str) -> Result<PatchKind, String> {
+    PatchKind::parse(s).ok_or_else(|| format!("未知图斑种类 “{s}”，可用 land、mineral"))
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    match Format::parse(s) {
+        Some(f) if f != Format::Txt => Ok(f),
+        _ => Err(format!("未知导出格式 “{s}”，可用 geojson、shp、gpkg、xlsx")),
+    }
+}
+
+fn parse_region(s: &str) -> Result<RegionCode, String> {
+    RegionCode::parse(s).map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("WEIPIAN_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let json = cli.json;
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let problems = e.downcast_ref::<ServiceError>().map(ServiceError::problems).unwrap_or(&[]);
+            if json {
+                let doc = json!({ "ok": false, "error": format!("{e:#}"), "problems": problems });
+                println!("{doc}");
+            }
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Print a summary: the line for people, or the JSON for scripts.
+fn report<T: serde::Serialize>(json: bool, line: &str, value: &T) -> Result<()> {
+    if json {
+        let mut doc = serde_json::to_value(value)?;
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert("ok".into(), true.into());
+        }
+        println!("{doc}");
+    } else {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn open_store(data: &Path) -> Result<Store> {
+    Store::open(data).with_context(|| format!("无法打开数据目录 {}", data.display()))
+}
+
+fn try_main(cli: Cli) -> Result<()> {
+    let bars = progress::Bars::new();
+    match cli.command {
+        Command::Demo(args) => demo::run(&cli.data, args.seed, args.no_serve, cli.json, &bars),
+        Command::Import(cmd) => {
+            let mut store = open_store(&cli.data)?;
+            let table = RegionTable::embedded();
+            match cmd {
+                ImportCommand::Regions { file, encoding } => {
+                    let s = import::import_regions(&mut store, &table, &file, encoding, &bars)?;
+                    let line = format!("已导入县级行政区界线 {} 个（{}，{}）", s.imported, file.display(), s.source.crs);
+                    print_warnings(cli.json, &s.warnings);
+                    report(cli.json, &line, &s)
+                }
+                ImportCommand::Layer { kind, file, encoding } => {
+                    let s = import::import_layer(&mut store, &kind, &file, encoding, &bars)?;
+                    let line = format!(
+                        "已导入{}图层 {} 个要素，面积 {} 公顷（{} 亩）{}",
+                        s.kind_zh,
+                        s.imported,
+                        units::format_hectares(s.area_m2),
+                        units::format_mu(s.area_m2),
+                        repairs_suffix(s.repairs.len())
+                    );
+                    print_repairs(cli.json, &s.repairs);
+                    report(cli.json, &line, &s)
+                }
+                ImportCommand::Patches { file, year, batch, kind, encoding } => {
+                    let batch = BatchId::new(year, &batch)?;
+                    let req = PatchImportRequest { path: file, batch, kind, encoding };
+                    let s = import::import_patches(&mut store, &table, &req, &bars)?;
+                    print_warnings(cli.json, &s.warnings);
+                    print_repairs(cli.json, &s.repairs);
+                    let line = format!(
+                        "批次 {} {}图斑：读入 {} 个，新增 {}、更新 {}、未变 {}；面积 {} 公顷（{} 亩）；{}；编码 {}{}{}",
+                        s.batch,
+                        s.kind.name_zh(),
+                        s.source.features,
+                        s.inserted,
+                        s.updated,
+                        s.unchanged,
+                        units::format_hectares(s.area_m2),
+                        units::format_mu(s.area_m2),
+                        s.source.crs,
+                        s.source.encoding.as_deref().unwrap_or("—"),
+                        repairs_suffix(s.repairs.len()),
+                        if s.warnings.is_empty() { String::new() } else { format!("；提示 {} 条", s.warnings.len()) },
+                    );
+                    report(cli.json, &line, &s)
+                }
+            }
+        }
+        Command::Export(ExportCommand::Patches { batch, year, format, out, region, kind }) => {
+            let store = open_store(&cli.data)?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let req = export::ExportRequest { batch, kind, region, format, out };
+            let s = export::export_patches(&store, &req, &bars)?;
+            let line = format!(
+                "已导出 {} 个图斑到 {}（{}），面积 {} 公顷（{} 亩）",
+                s.patches,
+                s.out.display(),
+                s.format,
+                units::format_hectares(s.area_m2),
+                units::format_mu(s.area_m2)
+            );
+            for (from, to) in &s.renamed_fields {
+                if !cli.json {
+                    eprintln!("提示：字段 {from} 在 Shapefile 中改名为 {to}");
+                }
+            }
+            report(cli.json, &line, &s)
+        }
+        Command::Layers => {
+            let store = open_store(&cli.data)?;
+            let layers = store.layers()?;
+            let rows: Vec<_> = layers
+                .iter()
+                .map(|l| {
+                    json!({
+                        "kind": l.kind.code, "name": l.kind.name_zh, "count": l.count, "area_m2": l.area_m2,
+                        "source": l.source.as_ref().map(|s| s.file.clone()), "imported_at": l.imported_at,
+                    })
+                })
+                .collect();
+            if cli.json {
+                println!("{}", json!({ "ok": true, "layers": rows }));
+            } else {
+                println!("{:<6} {:<16} {:>10} {:>16}  来源", "类型", "名称", "要素数", "面积（公顷）");
+                for l in &layers {
+                    println!(
+                        "{:<6} {:<16} {:>10} {:>16}  {}",
+                        l.kind.code,
+                        l.kind.name_zh,
+                        l.count,
+                        units::format_hectares(l.area_m2),
+                        l.source.as_ref().map_or("—", |s| s.file.as_str())
+                    );
+                }
+                let loaded = layers.iter().filter(|l| l.count > 0).count();
+                println!("共 {} 类图层，已导入 {} 类", layers.len(), loaded);
+            }
+            Ok(())
+        }
+        Command::Batches => {
+            let store = open_store(&cli.data)?;
+            let batches = store.batches()?;
+            if cli.json {
+                let rows: Vec<_> = batches
+                    .iter()
+                    .map(|b| {
+                        json!({ "year": b.id.year, "batch": b.id.name, "kind": b.kind, "count": b.count,
+                                "area_m2": b.area_m2, "source": b.source, "imported_at": b.imported_at })
+                    })
+                    .collect();
+                println!("{}", json!({ "ok": true, "batches": rows }));
+            } else {
+                println!("{:<6} {:<10} {:<6} {:>8} {:>16}  导入时间", "年份", "批次", "种类", "图斑数", "面积（公顷）");
+                for b in &batches {
+                    println!(
+                        "{:<6} {:<10} {:<6} {:>8} {:>16}  {}",
+                        b.id.year,
+                        b.id.name,
+                        b.kind.name_zh(),
+                        b.count,
+                        units::format_hectares(b.area_m2),
+                        b.imported_at
+                    );
+                }
+                println!("共 {} 个批次，{} 个图斑", batches.len(), batches.iter().map(|b| b.count).sum::<usize>());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Find a batch by name (and year, when the name repeats across years).
+fn resolve_batch(store: &Store, year: Option<u16>, name: &str) -> Result<BatchId> {
+    let mut ids: Vec<BatchId> = store
+        .batches()?
+        .into_iter()
+        .map(|b| b.id)
+        .filter(|id| id.name == name && year.is_none_or(|y| id.year == y))
+        .collect();
+    ids.dedup();
+    match ids.len() {
+        0 => bail!("没有名为 {name} 的批次{}（用 weipian batches 查看已导入批次）", year.map(|y| format!("（{y} 年）")).unwrap_or_default()),
+        1 => ids.pop().ok_or_else(|| anyhow!("批次 {name}")),
+        _ => bail!("多个年份都有批次 {name}，请用 --year 指明"),
+    }
+}
+
+fn repairs_suffix(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("；修复图形 {n} 处（见上）")
+    }
+}
+
+fn print_repairs(json: bool, repairs: &[import::RepairNote]) {
+    if json {
+        return;
+    }
+    for r in repairs {
+        let who = r.jcbh.as_deref().map_or_else(|| format!("第 {} 条记录", r.row), |j| format!("JCBH {j}"));
+        eprintln!("修复：{who}：{}", r.repairs.join("；"));
+    }
+}
+
+fn print_warnings(json: bool, warnings: &[weipian_service::RowProblem]) {
+    if json {
+        return;
+    }
+    const SHOWN: usize = 20;
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("提示：{w}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!("提示：……其余 {} 条略（用 --json 查看全部）", warnings.len() - SHOWN);
+    }
+}

@@ -60,9 +60,10 @@ pub const ISSUED_FIELDS: &[KnownField] = known![
     "BZ" => "备注",
 ];
 
-/// Fields weipian computes (stored in m², exported under these codes).
+/// Fields weipian computes and writes on export (the store keeps m²).
 pub const COMPUTED_FIELDS: &[KnownField] = known![
-    "TQMJ" => "椭球面积（平方米）",
+    "TQMJ" => "椭球面积（亩）",
+    "TQMJ_M2" => "椭球面积（平方米）",
 ];
 
 /// The Chinese header of a field code, if it is a known one.

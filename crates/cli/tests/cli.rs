@@ -1,0 +1,149 @@
+//! End-to-end tests of the `weipian` binary: the demo, the command shapes,
+//! `--json` summaries, exit codes, and crash safety (kill -9 during import).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn weipian(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weipian"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run weipian")
+}
+
+fn json_of(out: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+fn ok(out: &Output) -> Value {
+    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    json_of(out)
+}
+
+fn batch_count(data: &Path) -> u64 {
+    let v = ok(&weipian(data, &["--json", "batches"]));
+    v["batches"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum()
+}
+
+#[test]
+fn demo_builds_layers_and_batches_and_is_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let v = ok(&weipian(&a, &["--json", "demo", "--no-serve", "--seed", "7"]));
+    assert_eq!(v["regions"], 183);
+    let layers = ok(&weipian(&a, &["--json", "layers"]));
+    for l in layers["layers"].as_array().unwrap() {
+        assert!(l["count"].as_u64().unwrap() > 0, "layer {} is empty", l["kind"]);
+    }
+    let batches = ok(&weipian(&a, &["--json", "batches"]));
+    let kinds: Vec<&str> = batches["batches"].as_array().unwrap().iter().map(|b| b["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 2, "{batches}");
+    assert!(kinds.contains(&"land") && kinds.contains(&"mineral"));
+    let land = batches["batches"].as_array().unwrap().iter().find(|b| b["kind"] == "land").unwrap();
+    assert!(land["count"].as_u64().unwrap() >= 1000, "{land}");
+
+    // Same seed, same data: the exports are byte-identical.
+    let b = tmp.path().join("b");
+    ok(&weipian(&b, &["--json", "demo", "--no-serve", "--seed", "7"]));
+    let ea = tmp.path().join("a.geojson");
+    let eb = tmp.path().join("b.geojson");
+    ok(&weipian(&a, &["--json", "export", "patches", "--batch", "2020Q1", "--format", "geojson", "--out", ea.to_str().unwrap()]));
+    ok(&weipian(&b, &["--json", "export", "patches", "--batch", "2020Q1", "--format", "geojson", "--out", eb.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&ea).unwrap(), std::fs::read(&eb).unwrap());
+
+    // A demo may replace a demo, never real data.
+    ok(&weipian(&a, &["--json", "demo", "--no-serve", "--seed", "7"]));
+    let real = tmp.path().join("real");
+    ok(&weipian(&real, &["--json", "layers"])); // creates an empty store
+    let out = weipian(&real, &["demo", "--no-serve"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不会覆盖"));
+
+    // Export of one county, each format; the summary counts agree.
+    for fmt in ["geojson", "shp", "gpkg", "xlsx"] {
+        let out = tmp.path().join(format!("county.{fmt}"));
+        let v = ok(&weipian(&a, &["--json", "export", "patches", "--batch", "2020Q1", "--format", fmt, "--region", "510100", "--out", out.to_str().unwrap()]));
+        assert!(v["patches"].as_u64().unwrap() > 0);
+        assert!(out.exists());
+    }
+}
+
+#[test]
+fn errors_exit_non_zero_with_the_file_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    let bad = tmp.path().join("not-json.geojson");
+    std::fs::write(&bad, "{ this is not json").unwrap();
+    let out = weipian(&data, &["--json", "import", "patches", bad.to_str().unwrap(), "--year", "2020", "--batch", "2020Q1", "--kind", "land"]);
+    assert!(!out.status.success());
+    let v = json_of(&out);
+    assert_eq!(v["ok"], false);
+    let msg = v["error"].as_str().unwrap();
+    assert!(msg.contains("not-json.geojson") && msg.contains("JSON"), "{msg}");
+    // Usage errors are refused before touching anything.
+    let out = weipian(&data, &["import", "patches", bad.to_str().unwrap(), "--year", "2020", "--batch", "2020Q1", "--kind", "forest"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("land"));
+    let out = weipian(&data, &["import", "layer", "xyz", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("未知的图层类型"));
+}
+
+/// `kill -9` at many points of an import leaves the store either exactly as
+/// before or with the whole batch — never a part of it.
+#[test]
+fn kill_9_during_import_leaves_the_store_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    ok(&weipian(&data, &["--json", "demo", "--no-serve", "--seed", "1"]));
+    let before = batch_count(&data);
+    let land = data.join("demo-input").join("land-2020Q1");
+    let args = ["import", "patches", land.to_str().unwrap(), "--year", "2021", "--batch", "K", "--kind", "land"];
+
+    // Time one full import into a copy, to spread the kills over it.
+    let probe = tmp.path().join("probe");
+    ok(&weipian(&probe, &["--json", "demo", "--no-serve", "--seed", "1"]));
+    let t0 = Instant::now();
+    ok(&weipian(&probe, &{
+        let mut a = vec!["--json"];
+        a.extend_from_slice(&args);
+        a
+    }));
+    let full = t0.elapsed();
+    let added = batch_count(&probe) - before;
+    assert!(added > 0);
+
+    let mut killed_midway = 0;
+    for i in 1..=8u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weipian"))
+            .arg("--data")
+            .arg(&data)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(full * i / 9);
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().unwrap();
+        let now = batch_count(&data);
+        assert!(now == before || now == before + added, "after a kill at {i}/9 the store holds {now} patches (before {before}, full {})", before + added);
+        if now == before && !finished {
+            killed_midway += 1;
+        }
+        if now != before {
+            break; // the batch landed whole; later kills would only hit re-imports
+        }
+    }
+    assert!(killed_midway > 0, "no kill landed during an import (full run took {full:?})");
+    let _ = Duration::ZERO;
+}

@@ -1,0 +1,23 @@
+//! The service layer: what a user can do, independent of how they ask
+//! (CLI today, HTTP later). Each operation is a plain function over a
+//! [`weipian_store::Store`].
+//!
+//! Import is one pipeline for every format and every kind of data:
+//!
+//! ```text
+//! file ──formats::read──▶ Dataset (file CRS) ──crs::identify──▶ Crs
+//!      ──crs::to_geographic──▶ EPSG:4490 ──validate──▶ repairs / refusals
+//!      ──area::ellipsoidal_area──▶ m² ──checks (JCBH, XZQDM)──▶ Store (one transaction)
+//! ```
+//!
+//! Nothing is written unless every row passed: a rejected file yields one
+//! [`ServiceError::Rejected`] listing every problem with its row and JCBH.
+
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod progress;
+mod prepare;
+
+pub use error::{RowProblem, ServiceError};
+pub use progress::{NoProgress, Progress};

@@ -1,0 +1,275 @@
+//! The store's schema and its migrations.
+//!
+//! The schema version lives in `weipian_meta` (key `schema_version`); `PRAGMA
+//! user_version` belongs to GeoPackage. Migrations are an ordered list; each
+//! runs in its own immediate transaction together with the version bump, so
+//! a store is always at exactly one version, and two processes opening the
+//! same store at once cannot both migrate.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use weipian_domain::RegionTable;
+use weipian_formats::gpkg;
+
+use crate::StoreError;
+
+/// One schema step.
+pub(crate) struct Migration {
+    pub(crate) name: &'static str,
+    pub(crate) apply: fn(&Transaction<'_>) -> Result<(), StoreError>,
+}
+
+/// Every migration, in order: index + 1 is the version it produces.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "GeoPackage、行政区划、县界、基础数据登记",
+        apply: migration_1,
+    },
+    Migration {
+        name: "图斑、批次字段结构、图斑变更历史",
+        apply: migration_2,
+    },
+];
+
+/// The version a fully migrated store has.
+#[allow(clippy::cast_possible_truncation)] // a handful of migrations
+pub(crate) const LATEST: u32 = MIGRATIONS.len() as u32;
+
+pub(crate) const PATCHES: &str = "patches";
+pub(crate) const REGION_BOUNDARIES: &str = "region_boundaries";
+
+/// The schema version recorded in the store (0 for a new file).
+pub(crate) fn version(conn: &Connection) -> Result<u32, StoreError> {
+    if !gpkg::table_exists(conn, "weipian_meta")? {
+        return Ok(0);
+    }
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM weipian_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match v {
+        None => Ok(0),
+        Some(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("schema_version 不是数字：“{s}”"))),
+    }
+}
+
+/// Bring the store up to `target` (≤ [`LATEST`]).
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    path: &std::path::Path,
+    target: u32,
+) -> Result<(), StoreError> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = version(&tx)?;
+        if current > LATEST {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: current,
+                supported: LATEST,
+            });
+        }
+        if current >= target {
+            tx.commit()?;
+            return Ok(());
+        }
+        if current == 0 {
+            refuse_foreign_database(&tx, path)?;
+        }
+        let index = current as usize;
+        let step = &MIGRATIONS[index];
+        let next = current + 1;
+        (step.apply)(&tx).map_err(|e| StoreError::Migration {
+            version: next,
+            name: step.name,
+            source: Box::new(e),
+        })?;
+        tx.execute(
+            "INSERT INTO weipian_meta (key, value) VALUES ('schema_version', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [next.to_string()],
+        )?;
+        tx.commit()?;
+    }
+}
+
+/// A database at version 0 must be empty (or hold only GeoPackage metadata):
+/// never take over someone else's file.
+fn refuse_foreign_database(conn: &Connection, path: &std::path::Path) -> Result<(), StoreError> {
+    let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if app != 0 && app != i64::from(gpkg::APPLICATION_ID) {
+        return Err(StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: format!("SQLite application_id 为 {app:#x}，不是 GeoPackage"),
+        });
+    }
+    let other: Option<String> = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+               AND name NOT LIKE 'gpkg\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+               AND name <> 'weipian_meta' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(name) = other {
+        return Err(StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: format!("文件中已有其他数据表（{name}）"),
+        });
+    }
+    Ok(())
+}
+
+fn migration_1(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    gpkg::init(tx)?;
+    tx.execute_batch(
+        "
+CREATE TABLE weipian_meta (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+
+-- The national region table (GB/T 2260 + statistical development zones).
+CREATE TABLE regions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  code TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  level TEXT NOT NULL,
+  parent TEXT,
+  development_zone BOOLEAN NOT NULL,
+  county_level BOOLEAN NOT NULL
+);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)
+VALUES ('regions', 'attributes', '行政区划', '行政区划代码表（GB/T 2260，含统计用开发区）',
+        strftime('%Y-%m-%dT%H:%M:%fZ','now'));
+
+-- One row per reference-layer kind ever imported: its field schema and source.
+CREATE TABLE layers (
+  code TEXT PRIMARY KEY NOT NULL,
+  fields TEXT NOT NULL,
+  feature_count INTEGER NOT NULL,
+  area_m2 REAL NOT NULL,
+  source_file TEXT NOT NULL,
+  encoding TEXT,
+  crs TEXT NOT NULL,
+  imported_at TEXT NOT NULL
+);
+
+-- Every import, successful ones only (a failed import leaves no trace).
+CREATE TABLE import_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  target TEXT NOT NULL,
+  source TEXT NOT NULL,
+  encoding TEXT,
+  crs TEXT,
+  rows INTEGER NOT NULL,
+  summary TEXT,
+  imported_at TEXT NOT NULL
+);
+",
+    )?;
+    {
+        let table = RegionTable::embedded();
+        let mut insert = tx.prepare(
+            "INSERT INTO regions (code, name, level, parent, development_zone, county_level)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for r in table.iter() {
+            insert.execute(params![
+                r.code.to_string(),
+                r.name,
+                r.level.code(),
+                r.parent.map(|p| p.to_string()),
+                r.development_zone,
+                r.county_level,
+            ])?;
+        }
+    }
+    gpkg::create_feature_table(
+        tx,
+        REGION_BOUNDARIES,
+        &[
+            ("xzqdm", "TEXT NOT NULL"),
+            ("xzqmc", "TEXT NOT NULL"),
+            ("tqmj", "REAL NOT NULL"),
+        ],
+        gpkg::SRS_CGCS2000,
+        "县级行政区界线",
+        "县级行政区界线；tqmj 为椭球面积（平方米）",
+    )?;
+    tx.execute_batch("CREATE UNIQUE INDEX region_boundaries_xzqdm ON region_boundaries (xzqdm);")?;
+    Ok(())
+}
+
+fn migration_2(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    gpkg::create_feature_table(
+        tx,
+        PATCHES,
+        &[
+            ("year", "INTEGER NOT NULL"),
+            ("batch", "TEXT NOT NULL"),
+            ("kind", "TEXT NOT NULL"),
+            ("jcbh", "TEXT NOT NULL"),
+            ("xzqdm", "TEXT NOT NULL"),
+            ("tqmj", "REAL NOT NULL"),
+            ("issued", "TEXT NOT NULL"),
+            ("repairs", "TEXT NOT NULL"),
+            ("source_row", "INTEGER NOT NULL"),
+            ("imported_at", "TEXT NOT NULL"),
+            ("updated_at", "TEXT"),
+        ],
+        gpkg::SRS_CGCS2000,
+        "图斑",
+        "卫片执法下发图斑。issued：下发属性（JSON 数组，字段顺序见 batches.fields），原样保存、不可修改；tqmj：椭球面积（平方米）",
+    )?;
+    tx.execute_batch(
+        "
+CREATE UNIQUE INDEX patches_key ON patches (year, batch, jcbh);
+CREATE INDEX patches_batch_kind ON patches (year, batch, kind);
+CREATE INDEX patches_xzqdm ON patches (xzqdm);
+
+-- The issued field schema of each (batch, kind), and the latest import.
+CREATE TABLE batches (
+  year INTEGER NOT NULL,
+  batch TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  feature_count INTEGER NOT NULL,
+  area_m2 REAL NOT NULL,
+  source TEXT NOT NULL,
+  encoding TEXT,
+  crs TEXT NOT NULL,
+  first_imported_at TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  PRIMARY KEY (year, batch, kind)
+);
+
+-- Previous values of a patch each time a re-issue changed it.
+CREATE TABLE patch_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  patch_fid INTEGER NOT NULL REFERENCES patches (fid) ON DELETE CASCADE,
+  year INTEGER NOT NULL,
+  batch TEXT NOT NULL,
+  jcbh TEXT NOT NULL,
+  changed_at TEXT NOT NULL,
+  new_source TEXT NOT NULL,
+  prev_xzqdm TEXT NOT NULL,
+  prev_geom BLOB,
+  prev_tqmj REAL NOT NULL,
+  prev_issued TEXT NOT NULL,
+  prev_repairs TEXT NOT NULL,
+  prev_source_row INTEGER NOT NULL,
+  prev_imported_at TEXT NOT NULL,
+  prev_updated_at TEXT
+);
+CREATE INDEX patch_history_patch ON patch_history (patch_fid);
+",
+    )?;
+    Ok(())
+}

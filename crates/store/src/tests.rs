@@ -1,0 +1,320 @@
+//! Unit tests that need the store's private parts (migration steps, the
+//! fault-injection hook). Public behaviour is tested in `tests/`.
+
+use geo_types::{polygon, MultiPolygon};
+use weipian_domain::{layer, AttrValue, BatchId, FieldDef, FieldType, PatchKind, RegionCode};
+
+use super::*;
+
+fn square(x: f64, y: f64, d: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![
+        polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d), (x: x, y: y)],
+    ])
+}
+
+fn fields() -> Vec<FieldDef> {
+    vec![
+        FieldDef::new("JCBH", FieldType::Text { width: 30 }),
+        FieldDef::new(
+            "JCMJ",
+            FieldType::Real {
+                width: 0,
+                decimals: 0,
+            },
+        ),
+    ]
+}
+
+fn patch(i: usize) -> NewPatch {
+    let jcbh = format!("510104SJBG2621{i:04}");
+    NewPatch {
+        jcbh: jcbh.clone(),
+        xzqdm: "510104".into(),
+        geometry: square(104.0 + i as f64 * 0.01, 30.6, 0.005),
+        area_m2: 1000.0 + i as f64,
+        attrs: vec![AttrValue::Text(jcbh), AttrValue::Real(1.5 * i as f64)],
+        source_row: i + 1,
+        repairs: vec![],
+    }
+}
+
+fn meta() -> BatchMeta {
+    BatchMeta {
+        id: BatchId::new(2020, "2020Q1").unwrap(),
+        kind: PatchKind::Land,
+        source: "tb.shp".into(),
+        encoding: Some("GBK（.cpg）".into()),
+        crs: "EPSG:4490".into(),
+    }
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_store_made_by_migration_1_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let old = Store::open_at_version(dir.path(), 1).unwrap();
+        assert_eq!(old.schema_version().unwrap(), 1);
+        assert!(!gpkg::table_exists(&old.conn, "patches").unwrap());
+        assert!(count(&old, "SELECT count(*) FROM regions") > 3000);
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::LATEST);
+    assert!(gpkg::table_exists(&store.conn, "patches").unwrap());
+    assert!(gpkg::table_exists(&store.conn, "rtree_patches_geom").unwrap());
+    // Regions were loaded once, not again.
+    let regions = count(&store, "SELECT count(*) FROM regions");
+    drop(store);
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(count(&again, "SELECT count(*) FROM regions"), regions);
+}
+
+#[test]
+fn a_newer_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .conn
+            .execute(
+                "UPDATE weipian_meta SET value = '99' WHERE key = 'schema_version'",
+                [],
+            )
+            .unwrap();
+    }
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("请升级"), "{err}");
+}
+
+#[test]
+fn someone_elses_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let c = rusqlite::Connection::open(dir.path().join(FILE_NAME)).unwrap();
+        c.execute_batch("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT);")
+            .unwrap();
+    }
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+    // And a file that is not SQLite at all.
+    let dir2 = tempfile::tempdir().unwrap();
+    std::fs::write(dir2.path().join(FILE_NAME), vec![0x55u8; 4096]).unwrap();
+    assert!(matches!(
+        Store::open(dir2.path()).unwrap_err(),
+        StoreError::NotAStore { .. }
+    ));
+}
+
+#[test]
+fn a_batch_import_failing_midway_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let first: Vec<NewPatch> = (0..10).map(patch).collect();
+    store.import_batch(&meta(), &fields(), &first).unwrap();
+    let before = store
+        .patches(&PatchQuery {
+            batch: meta().id,
+            kind: None,
+            region: None,
+        })
+        .unwrap();
+    let batches_before = store.batches().unwrap();
+    let log_before = count(&store, "SELECT count(*) FROM import_log");
+
+    // The re-issue changes the first 5 and adds 10; it fails after 8 rows were written.
+    let mut second: Vec<NewPatch> = (0..20).map(patch).collect();
+    for p in &mut second[..5] {
+        p.area_m2 += 1.0;
+    }
+    store.fail_after = Some(8);
+    let err = store.import_batch(&meta(), &fields(), &second).unwrap_err();
+    assert!(matches!(err, StoreError::Injected));
+    store.fail_after = None;
+
+    assert_eq!(
+        store
+            .patches(&PatchQuery {
+                batch: meta().id,
+                kind: None,
+                region: None
+            })
+            .unwrap(),
+        before
+    );
+    assert_eq!(store.batches().unwrap(), batches_before);
+    assert_eq!(count(&store, "SELECT count(*) FROM patch_history"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM rtree_patches_geom"), 10);
+    assert_eq!(count(&store, "SELECT count(*) FROM import_log"), log_before);
+
+    // The same import without the fault goes through.
+    let outcome = store.import_batch(&meta(), &fields(), &second).unwrap();
+    assert_eq!(
+        outcome,
+        BatchImportOutcome {
+            inserted: 10,
+            updated: 5,
+            unchanged: 5,
+            not_in_file: 0
+        }
+    );
+}
+
+#[test]
+fn a_failed_first_import_leaves_no_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.fail_after = Some(3);
+    let patches: Vec<NewPatch> = (0..6).map(patch).collect();
+    assert!(store.import_batch(&meta(), &fields(), &patches).is_err());
+    assert!(store.batches().unwrap().is_empty());
+    assert_eq!(
+        store.batch_fields(&meta().id, PatchKind::Land).unwrap(),
+        None
+    );
+    assert_eq!(count(&store, "SELECT count(*) FROM patches"), 0);
+}
+
+#[test]
+fn layer_and_region_imports_failing_midway_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let gd = layer::kind("gd").unwrap();
+    let f = |i: usize| LayerFeature {
+        geometry: square(104.0 + i as f64 * 0.01, 30.0, 0.004),
+        area_m2: 10.0 * i as f64,
+        keys: vec![AttrValue::Text("0101".into())],
+        attrs: vec![AttrValue::Text(format!("田{i}"))],
+        source_row: i + 1,
+    };
+    let lfields = vec![FieldDef::new("MC", FieldType::Text { width: 0 })];
+    let src = LayerSource {
+        file: "gd.shp".into(),
+        encoding: None,
+        crs: "EPSG:4490".into(),
+    };
+    let first: Vec<LayerFeature> = (0..4).map(f).collect();
+    store.replace_layer(gd, &lfields, &first, &src).unwrap();
+    store.fail_after = Some(5);
+    let second: Vec<LayerFeature> = (0..10).map(f).collect();
+    assert!(store.replace_layer(gd, &lfields, &second, &src).is_err());
+    assert_eq!(store.layer_features(gd).unwrap(), first);
+    assert_eq!(store.layers().unwrap()[0].count, 4);
+
+    let b = |code: &str| RegionBoundary {
+        code: RegionCode::parse(code).unwrap(),
+        name: code.into(),
+        geometry: square(104.0, 30.0, 0.5),
+        area_m2: 1.0,
+    };
+    store.fail_after = None;
+    store
+        .replace_region_boundaries(&[b("510104")], "a.shp")
+        .unwrap();
+    store.fail_after = Some(1);
+    assert!(store
+        .replace_region_boundaries(&[b("510105"), b("510106")], "b.shp")
+        .is_err());
+    let kept = store.region_boundaries().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].code.to_string(), "510104");
+}
+
+fn rtree_ok(store: &Store, table: &str) {
+    let check: String = store
+        .conn
+        .query_row(
+            &format!("SELECT rtreecheck('rtree_{table}_geom')"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(
+        count(store, &format!("SELECT count(*) FROM rtree_{table}_geom")),
+        count(store, &format!("SELECT count(*) FROM {table}"))
+    );
+    let trigger = count(
+        store,
+        &format!("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'rtree_{table}_geom_insert'"),
+    );
+    assert_eq!(trigger, 1, "the insert trigger is in place");
+}
+
+#[test]
+fn large_imports_pack_the_spatial_index_and_small_ones_use_the_triggers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let big: Vec<NewPatch> = (0..2500).map(patch).collect();
+    store.import_batch(&meta(), &fields(), &big).unwrap();
+    rtree_ok(&store, "patches");
+
+    // A failing bulk import restores the trigger with everything else.
+    let other = BatchMeta {
+        id: BatchId::new(2020, "2020Q2").unwrap(),
+        ..meta()
+    };
+    store.fail_after = Some(2000);
+    let more: Vec<NewPatch> = (0..3000).map(patch).collect();
+    assert!(store.import_batch(&other, &fields(), &more).is_err());
+    store.fail_after = None;
+    rtree_ok(&store, "patches");
+    assert_eq!(count(&store, "SELECT count(*) FROM patches"), 2500);
+
+    // A small import into the big table goes through the triggers.
+    let small: Vec<NewPatch> = (0..300).map(patch).collect();
+    store.import_batch(&other, &fields(), &small).unwrap();
+    rtree_ok(&store, "patches");
+    // And a large one into a non-empty table rebuilds everything.
+    let third = BatchMeta {
+        id: BatchId::new(2021, "2021Q1").unwrap(),
+        ..meta()
+    };
+    store.import_batch(&third, &fields(), &more).unwrap();
+    rtree_ok(&store, "patches");
+    assert_eq!(count(&store, "SELECT count(*) FROM patches"), 5800);
+
+    // Spatial lookups through the index find exactly what a scan finds.
+    let by_index = count(
+        &store,
+        "SELECT count(*) FROM rtree_patches_geom WHERE maxx >= 104.5 AND minx <= 105.0 AND maxy >= 30.0 AND miny <= 31.0",
+    );
+    let by_scan = count(
+        &store,
+        "SELECT count(*) FROM patches WHERE ST_MaxX(geom) >= 104.5 AND ST_MinX(geom) <= 105.0 AND ST_MaxY(geom) >= 30.0 AND ST_MinY(geom) <= 31.0",
+    );
+    assert_eq!(by_index, by_scan);
+    assert!(by_index > 0);
+
+    // Layers are always filled in bulk.
+    let gd = layer::kind("gd").unwrap();
+    let features: Vec<LayerFeature> = (0..1500)
+        .map(|i| LayerFeature {
+            geometry: square(
+                100.0 + (i % 50) as f64 * 0.01,
+                30.0 + (i / 50) as f64 * 0.01,
+                0.004,
+            ),
+            area_m2: 1.0,
+            keys: vec![AttrValue::Text("0101".into())],
+            attrs: vec![],
+            source_row: i + 1,
+        })
+        .collect();
+    let src = LayerSource {
+        file: "gd.shp".into(),
+        encoding: None,
+        crs: "EPSG:4490".into(),
+    };
+    store.replace_layer(gd, &[], &features, &src).unwrap();
+    rtree_ok(&store, "layer_gd");
+}
+
+#[test]
+fn the_store_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+}
