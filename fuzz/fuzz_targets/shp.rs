@@ -12,7 +12,9 @@ use libfuzzer_sys::fuzz_target;
 use weipian_formats::{shp, ReadOptions, TextEncoding};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((head, rest)) = data.split_first_chunk::<5>() else { return };
+    let Some((head, rest)) = data.split_first_chunk::<5>() else {
+        return;
+    };
     let flags = head[0];
     let shp_len = usize::from(u16::from_le_bytes([head[1], head[2]])).min(rest.len());
     let (shp_bytes, rest) = rest.split_at(shp_len);
@@ -29,6 +31,17 @@ fuzz_target!(|data: &[u8]| {
         _ => TextEncoding::Detect,
     };
     let cpg = (flags & 8 == 8).then_some("GBK");
-    let options = ReadOptions { encoding, ..ReadOptions::default() };
-    let _ = shp::read_parts(Path::new("fuzz.shp"), shp_bytes, shx, dbf, None, cpg, &options);
+    let options = ReadOptions {
+        encoding,
+        ..ReadOptions::default()
+    };
+    let _ = shp::read_parts(
+        Path::new("fuzz.shp"),
+        shp_bytes,
+        shx,
+        dbf,
+        None,
+        cpg,
+        &options,
+    );
 });

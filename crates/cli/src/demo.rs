@@ -39,10 +39,17 @@ fn clear(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run(dir: &Path, seed: u64, no_serve: bool, json: bool, progress: &dyn Progress) -> Result<()> {
+pub fn run(
+    dir: &Path,
+    seed: u64,
+    no_serve: bool,
+    json: bool,
+    progress: &dyn Progress,
+) -> Result<()> {
     clear(dir)?;
     let input = dir.join("demo-input");
-    std::fs::create_dir_all(input.join("layers")).with_context(|| format!("无法创建 {}", input.display()))?;
+    std::fs::create_dir_all(input.join("layers"))
+        .with_context(|| format!("无法创建 {}", input.display()))?;
     std::fs::write(dir.join(MARKER), format!("seed={seed}\n"))?;
 
     progress.stage(&format!("生成演示数据（种子 {seed}）"), 0);
@@ -73,15 +80,35 @@ pub fn run(dir: &Path, seed: u64, no_serve: bool, json: bool, progress: &dyn Pro
 
     let mut store = Store::open(dir)?;
     let table = RegionTable::embedded();
-    let regions = import::import_regions(&mut store, &table, &counties_path, TextEncoding::Detect, progress)?;
+    let regions = import::import_regions(
+        &mut store,
+        &table,
+        &counties_path,
+        TextEncoding::Detect,
+        progress,
+    )?;
     let mut layers = Vec::new();
     for (kind, path) in &layer_paths {
-        layers.push(import::import_layer(&mut store, kind, path, TextEncoding::Detect, progress)?);
+        layers.push(import::import_layer(
+            &mut store,
+            kind,
+            path,
+            TextEncoding::Detect,
+            progress,
+        )?);
     }
     let batch = BatchId::new(2020, "2020Q1")?;
     let mut batches = Vec::new();
-    for (kind, path) in [(PatchKind::Land, land_path), (PatchKind::Mineral, mineral_path)] {
-        let req = PatchImportRequest { path, batch: batch.clone(), kind, encoding: TextEncoding::Detect };
+    for (kind, path) in [
+        (PatchKind::Land, land_path),
+        (PatchKind::Mineral, mineral_path),
+    ] {
+        let req = PatchImportRequest {
+            path,
+            batch: batch.clone(),
+            kind,
+            encoding: TextEncoding::Detect,
+        };
         batches.push(import::import_patches(&mut store, &table, &req, progress)?);
     }
 
@@ -102,7 +129,12 @@ pub fn run(dir: &Path, seed: u64, no_serve: bool, json: bool, progress: &dyn Pro
     println!("演示数据已生成（种子 {seed}）：{}", store.path().display());
     println!("  县级行政区界线 {} 个（四川省）", regions.imported);
     for l in &layers {
-        println!("  {:<8} {:>7} 个要素  {:>14} 公顷", l.kind_zh, l.imported, units::format_hectares(l.area_m2));
+        println!(
+            "  {:<8} {:>7} 个要素  {:>14} 公顷",
+            l.kind_zh,
+            l.imported,
+            units::format_hectares(l.area_m2)
+        );
     }
     for b in &batches {
         println!(
@@ -115,7 +147,10 @@ pub fn run(dir: &Path, seed: u64, no_serve: bool, json: bool, progress: &dyn Pro
         );
     }
     println!("  输入文件：{}", input.display());
-    println!("  可用 QGIS 或 ogrinfo 打开 {}；weipian layers / weipian batches 查看内容", store.path().display());
+    println!(
+        "  可用 QGIS 或 ogrinfo 打开 {}；weipian layers / weipian batches 查看内容",
+        store.path().display()
+    );
     if !no_serve {
         println!("  （网页平台尚未上线：分析、核查与审核功能将在后续版本提供）");
     }

@@ -19,10 +19,19 @@ use weipian_service::{export, import, ServiceError};
 use weipian_store::Store;
 
 #[derive(Parser, Debug)]
-#[command(name = "weipian", version, about = "卫片执法平台 weipian：图斑导入、分析、核查、审核与报表")]
+#[command(
+    name = "weipian",
+    version,
+    about = "卫片执法平台 weipian：图斑导入、分析、核查、审核与报表"
+)]
 struct Cli {
     /// 数据目录（存放 weipian.gpkg）
-    #[arg(long, global = true, env = "WEIPIAN_DATA", default_value = "./weipian-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "WEIPIAN_DATA",
+        default_value = "./weipian-data"
+    )]
     data: PathBuf,
     /// 以 JSON 输出结果摘要（写到标准输出）
     #[arg(long, global = true)]
@@ -147,7 +156,10 @@ fn main() -> ExitCode {
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let problems = e.downcast_ref::<ServiceError>().map(ServiceError::problems).unwrap_or(&[]);
+            let problems = e
+                .downcast_ref::<ServiceError>()
+                .map(ServiceError::problems)
+                .unwrap_or(&[]);
             if json {
                 let doc = json!({ "ok": false, "error": format!("{e:#}"), "problems": problems });
                 println!("{doc}");
@@ -186,11 +198,20 @@ fn try_main(cli: Cli) -> Result<()> {
             match cmd {
                 ImportCommand::Regions { file, encoding } => {
                     let s = import::import_regions(&mut store, &table, &file, encoding, &bars)?;
-                    let line = format!("已导入县级行政区界线 {} 个（{}，{}）", s.imported, file.display(), s.source.crs);
+                    let line = format!(
+                        "已导入县级行政区界线 {} 个（{}，{}）",
+                        s.imported,
+                        file.display(),
+                        s.source.crs
+                    );
                     print_warnings(cli.json, &s.warnings);
                     report(cli.json, &line, &s)
                 }
-                ImportCommand::Layer { kind, file, encoding } => {
+                ImportCommand::Layer {
+                    kind,
+                    file,
+                    encoding,
+                } => {
                     let s = import::import_layer(&mut store, &kind, &file, encoding, &bars)?;
                     let line = format!(
                         "已导入{}图层 {} 个要素，面积 {} 公顷（{} 亩）{}",
@@ -203,9 +224,20 @@ fn try_main(cli: Cli) -> Result<()> {
                     print_repairs(cli.json, &s.repairs);
                     report(cli.json, &line, &s)
                 }
-                ImportCommand::Patches { file, year, batch, kind, encoding } => {
+                ImportCommand::Patches {
+                    file,
+                    year,
+                    batch,
+                    kind,
+                    encoding,
+                } => {
                     let batch = BatchId::new(year, &batch)?;
-                    let req = PatchImportRequest { path: file, batch, kind, encoding };
+                    let req = PatchImportRequest {
+                        path: file,
+                        batch,
+                        kind,
+                        encoding,
+                    };
                     let s = import::import_patches(&mut store, &table, &req, &bars)?;
                     print_warnings(cli.json, &s.warnings);
                     print_repairs(cli.json, &s.repairs);
@@ -228,10 +260,23 @@ fn try_main(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Export(ExportCommand::Patches { batch, year, format, out, region, kind }) => {
+        Command::Export(ExportCommand::Patches {
+            batch,
+            year,
+            format,
+            out,
+            region,
+            kind,
+        }) => {
             let store = open_store(&cli.data)?;
             let batch = resolve_batch(&store, year, &batch)?;
-            let req = export::ExportRequest { batch, kind, region, format, out };
+            let req = export::ExportRequest {
+                batch,
+                kind,
+                region,
+                format,
+                out,
+            };
             let s = export::export_patches(&store, &req, &bars)?;
             let line = format!(
                 "已导出 {} 个图斑到 {}（{}），面积 {} 公顷（{} 亩）",
@@ -263,7 +308,10 @@ fn try_main(cli: Cli) -> Result<()> {
             if cli.json {
                 println!("{}", json!({ "ok": true, "layers": rows }));
             } else {
-                println!("{:<6} {:<16} {:>10} {:>16}  来源", "类型", "名称", "要素数", "面积（公顷）");
+                println!(
+                    "{:<6} {:<16} {:>10} {:>16}  来源",
+                    "类型", "名称", "要素数", "面积（公顷）"
+                );
                 for l in &layers {
                     println!(
                         "{:<6} {:<16} {:>10} {:>16}  {}",
@@ -292,7 +340,10 @@ fn try_main(cli: Cli) -> Result<()> {
                     .collect();
                 println!("{}", json!({ "ok": true, "batches": rows }));
             } else {
-                println!("{:<6} {:<10} {:<6} {:>8} {:>16}  导入时间", "年份", "批次", "种类", "图斑数", "面积（公顷）");
+                println!(
+                    "{:<6} {:<10} {:<6} {:>8} {:>16}  导入时间",
+                    "年份", "批次", "种类", "图斑数", "面积（公顷）"
+                );
                 for b in &batches {
                     println!(
                         "{:<6} {:<10} {:<6} {:>8} {:>16}  {}",
@@ -304,7 +355,11 @@ fn try_main(cli: Cli) -> Result<()> {
                         b.imported_at
                     );
                 }
-                println!("共 {} 个批次，{} 个图斑", batches.len(), batches.iter().map(|b| b.count).sum::<usize>());
+                println!(
+                    "共 {} 个批次，{} 个图斑",
+                    batches.len(),
+                    batches.iter().map(|b| b.count).sum::<usize>()
+                );
             }
             Ok(())
         }
@@ -321,7 +376,10 @@ fn resolve_batch(store: &Store, year: Option<u16>, name: &str) -> Result<BatchId
         .collect();
     ids.dedup();
     match ids.len() {
-        0 => bail!("没有名为 {name} 的批次{}（用 weipian batches 查看已导入批次）", year.map(|y| format!("（{y} 年）")).unwrap_or_default()),
+        0 => bail!(
+            "没有名为 {name} 的批次{}（用 weipian batches 查看已导入批次）",
+            year.map(|y| format!("（{y} 年）")).unwrap_or_default()
+        ),
         1 => ids.pop().ok_or_else(|| anyhow!("批次 {name}")),
         _ => bail!("多个年份都有批次 {name}，请用 --year 指明"),
     }
@@ -340,7 +398,10 @@ fn print_repairs(json: bool, repairs: &[import::RepairNote]) {
         return;
     }
     for r in repairs {
-        let who = r.jcbh.as_deref().map_or_else(|| format!("第 {} 条记录", r.row), |j| format!("JCBH {j}"));
+        let who = r
+            .jcbh
+            .as_deref()
+            .map_or_else(|| format!("第 {} 条记录", r.row), |j| format!("JCBH {j}"));
         eprintln!("修复：{who}：{}", r.repairs.join("；"));
     }
 }
@@ -354,6 +415,9 @@ fn print_warnings(json: bool, warnings: &[weipian_service::RowProblem]) {
         eprintln!("提示：{w}");
     }
     if warnings.len() > SHOWN {
-        eprintln!("提示：……其余 {} 条略（用 --json 查看全部）", warnings.len() - SHOWN);
+        eprintln!(
+            "提示：……其余 {} 条略（用 --json 查看全部）",
+            warnings.len() - SHOWN
+        );
     }
 }

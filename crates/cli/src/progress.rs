@@ -11,7 +11,9 @@ pub struct Bars {
 
 impl Bars {
     pub fn new() -> Self {
-        Self { current: Mutex::new(None) }
+        Self {
+            current: Mutex::new(None),
+        }
     }
 
     fn with<F: FnOnce(&ProgressBar)>(&self, f: F) {
@@ -27,7 +29,9 @@ impl Progress for Bars {
     fn stage(&self, name: &str, total: u64) {
         let bar = if total > 0 {
             let bar = ProgressBar::new(total);
-            if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}") {
+            if let Ok(style) =
+                ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar

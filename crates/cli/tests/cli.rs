@@ -19,48 +19,117 @@ fn json_of(out: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
 fn ok(out: &Output) -> Value {
-    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
     json_of(out)
 }
 
 fn batch_count(data: &Path) -> u64 {
     let v = ok(&weipian(data, &["--json", "batches"]));
-    v["batches"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum()
+    v["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum()
 }
 
 #[test]
 fn demo_builds_layers_and_batches_and_is_reproducible() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
-    let v = ok(&weipian(&a, &["--json", "demo", "--no-serve", "--seed", "7"]));
+    let v = ok(&weipian(
+        &a,
+        &["--json", "demo", "--no-serve", "--seed", "7"],
+    ));
     assert_eq!(v["regions"], 183);
     let layers = ok(&weipian(&a, &["--json", "layers"]));
     for l in layers["layers"].as_array().unwrap() {
-        assert!(l["count"].as_u64().unwrap() > 0, "layer {} is empty", l["kind"]);
+        assert!(
+            l["count"].as_u64().unwrap() > 0,
+            "layer {} is empty",
+            l["kind"]
+        );
     }
     let batches = ok(&weipian(&a, &["--json", "batches"]));
-    let kinds: Vec<&str> = batches["batches"].as_array().unwrap().iter().map(|b| b["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = batches["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds.len(), 2, "{batches}");
     assert!(kinds.contains(&"land") && kinds.contains(&"mineral"));
-    let land = batches["batches"].as_array().unwrap().iter().find(|b| b["kind"] == "land").unwrap();
+    let land = batches["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kind"] == "land")
+        .unwrap();
     assert!(land["count"].as_u64().unwrap() >= 1000, "{land}");
 
     // Same seed, same data: the exports are byte-identical.
     let b = tmp.path().join("b");
-    ok(&weipian(&b, &["--json", "demo", "--no-serve", "--seed", "7"]));
+    ok(&weipian(
+        &b,
+        &["--json", "demo", "--no-serve", "--seed", "7"],
+    ));
     let ea = tmp.path().join("a.geojson");
     let eb = tmp.path().join("b.geojson");
-    ok(&weipian(&a, &["--json", "export", "patches", "--batch", "2020Q1", "--format", "geojson", "--out", ea.to_str().unwrap()]));
-    ok(&weipian(&b, &["--json", "export", "patches", "--batch", "2020Q1", "--format", "geojson", "--out", eb.to_str().unwrap()]));
-    assert_eq!(std::fs::read(&ea).unwrap(), std::fs::read(&eb).unwrap());
+    ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "export",
+            "patches",
+            "--batch",
+            "2020Q1",
+            "--format",
+            "geojson",
+            "--out",
+            ea.to_str().unwrap(),
+        ],
+    ));
+    ok(&weipian(
+        &b,
+        &[
+            "--json",
+            "export",
+            "patches",
+            "--batch",
+            "2020Q1",
+            "--format",
+            "geojson",
+            "--out",
+            eb.to_str().unwrap(),
+        ],
+    ));
+    let load = |p: &Path| {
+        let mut v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("name"); // the file's own name
+        v
+    };
+    let (ja, jb) = (load(&ea), load(&eb));
+    assert!(ja["features"].as_array().unwrap().len() > 3000);
+    assert!(ja == jb, "the same seed gave different exports");
 
     // A demo may replace a demo, never real data.
-    ok(&weipian(&a, &["--json", "demo", "--no-serve", "--seed", "7"]));
+    ok(&weipian(
+        &a,
+        &["--json", "demo", "--no-serve", "--seed", "7"],
+    ));
     let real = tmp.path().join("real");
     ok(&weipian(&real, &["--json", "layers"])); // creates an empty store
     let out = weipian(&real, &["demo", "--no-serve"]);
@@ -70,7 +139,22 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
     // Export of one county, each format; the summary counts agree.
     for fmt in ["geojson", "shp", "gpkg", "xlsx"] {
         let out = tmp.path().join(format!("county.{fmt}"));
-        let v = ok(&weipian(&a, &["--json", "export", "patches", "--batch", "2020Q1", "--format", fmt, "--region", "510100", "--out", out.to_str().unwrap()]));
+        let v = ok(&weipian(
+            &a,
+            &[
+                "--json",
+                "export",
+                "patches",
+                "--batch",
+                "2020Q1",
+                "--format",
+                fmt,
+                "--region",
+                "510100",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        ));
         assert!(v["patches"].as_u64().unwrap() > 0);
         assert!(out.exists());
     }
@@ -82,14 +166,44 @@ fn errors_exit_non_zero_with_the_file_named() {
     let data = tmp.path().join("d");
     let bad = tmp.path().join("not-json.geojson");
     std::fs::write(&bad, "{ this is not json").unwrap();
-    let out = weipian(&data, &["--json", "import", "patches", bad.to_str().unwrap(), "--year", "2020", "--batch", "2020Q1", "--kind", "land"]);
+    let out = weipian(
+        &data,
+        &[
+            "--json",
+            "import",
+            "patches",
+            bad.to_str().unwrap(),
+            "--year",
+            "2020",
+            "--batch",
+            "2020Q1",
+            "--kind",
+            "land",
+        ],
+    );
     assert!(!out.status.success());
     let v = json_of(&out);
     assert_eq!(v["ok"], false);
     let msg = v["error"].as_str().unwrap();
-    assert!(msg.contains("not-json.geojson") && msg.contains("JSON"), "{msg}");
+    assert!(
+        msg.contains("not-json.geojson") && msg.contains("JSON"),
+        "{msg}"
+    );
     // Usage errors are refused before touching anything.
-    let out = weipian(&data, &["import", "patches", bad.to_str().unwrap(), "--year", "2020", "--batch", "2020Q1", "--kind", "forest"]);
+    let out = weipian(
+        &data,
+        &[
+            "import",
+            "patches",
+            bad.to_str().unwrap(),
+            "--year",
+            "2020",
+            "--batch",
+            "2020Q1",
+            "--kind",
+            "forest",
+        ],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("land"));
     let out = weipian(&data, &["import", "layer", "xyz", bad.to_str().unwrap()]);
@@ -103,14 +217,30 @@ fn errors_exit_non_zero_with_the_file_named() {
 fn kill_9_during_import_leaves_the_store_as_it_was() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
-    ok(&weipian(&data, &["--json", "demo", "--no-serve", "--seed", "1"]));
+    ok(&weipian(
+        &data,
+        &["--json", "demo", "--no-serve", "--seed", "1"],
+    ));
     let before = batch_count(&data);
     let land = data.join("demo-input").join("land-2020Q1");
-    let args = ["import", "patches", land.to_str().unwrap(), "--year", "2021", "--batch", "K", "--kind", "land"];
+    let args = [
+        "import",
+        "patches",
+        land.to_str().unwrap(),
+        "--year",
+        "2021",
+        "--batch",
+        "K",
+        "--kind",
+        "land",
+    ];
 
     // Time one full import into a copy, to spread the kills over it.
     let probe = tmp.path().join("probe");
-    ok(&weipian(&probe, &["--json", "demo", "--no-serve", "--seed", "1"]));
+    ok(&weipian(
+        &probe,
+        &["--json", "demo", "--no-serve", "--seed", "1"],
+    ));
     let t0 = Instant::now();
     ok(&weipian(&probe, &{
         let mut a = vec!["--json"];
@@ -136,7 +266,11 @@ fn kill_9_during_import_leaves_the_store_as_it_was() {
         child.kill().ok(); // SIGKILL
         child.wait().unwrap();
         let now = batch_count(&data);
-        assert!(now == before || now == before + added, "after a kill at {i}/9 the store holds {now} patches (before {before}, full {})", before + added);
+        assert!(
+            now == before || now == before + added,
+            "after a kill at {i}/9 the store holds {now} patches (before {before}, full {})",
+            before + added
+        );
         if now == before && !finished {
             killed_midway += 1;
         }
@@ -144,6 +278,45 @@ fn kill_9_during_import_leaves_the_store_as_it_was() {
             break; // the batch landed whole; later kills would only hit re-imports
         }
     }
-    assert!(killed_midway > 0, "no kill landed during an import (full run took {full:?})");
-    let _ = Duration::ZERO;
+    assert!(
+        killed_midway > 0,
+        "no kill landed during an import (full run took {full:?})"
+    );
+}
+
+/// A 2 GB upload is refused up front, by size, without reading it.
+#[test]
+fn a_two_gigabyte_file_is_refused_by_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("huge.geojson");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(2 * 1024 * 1024 * 1024).unwrap(); // sparse: costs no disk
+    drop(f);
+    let data = tmp.path().join("d");
+    let started = Instant::now();
+    let out = weipian(
+        &data,
+        &[
+            "import",
+            "patches",
+            big.to_str().unwrap(),
+            "--year",
+            "2020",
+            "--batch",
+            "B",
+            "--kind",
+            "land",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("huge.geojson") && err.contains("文件过大"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the size check must not read the file"
+    );
+    assert_eq!(batch_count(&data), 0);
 }

@@ -12,16 +12,25 @@ fn vertices(ds: &Dataset) -> usize {
         .iter()
         .filter_map(|f| f.geometry.as_ref())
         .flat_map(|g| g.0.iter())
-        .map(|p| p.exterior().0.len() - 1 + p.interiors().iter().map(|r| r.0.len() - 1).sum::<usize>())
+        .map(|p| {
+            p.exterior().0.len() - 1 + p.interiors().iter().map(|r| r.0.len() - 1).sum::<usize>()
+        })
         .sum()
 }
 
 fn line(name: &str, ds: &Dataset) {
-    println!("  {name:<10} {:>9} features {:>10} vertices", ds.features.len(), vertices(ds));
+    println!(
+        "  {name:<10} {:>9} features {:>10} vertices",
+        ds.features.len(),
+        vertices(ds)
+    );
 }
 
 fn main() {
-    let seed = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(2020);
+    let seed = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2020);
     let t = Instant::now();
     let d = demo(seed);
     println!("demo({seed}): {:.2} s", t.elapsed().as_secs_f64());
@@ -44,10 +53,18 @@ fn main() {
     let mut tblx: BTreeMap<String, usize> = BTreeMap::new();
     let i = d.land.field_index("TBLX").unwrap_or(0);
     for f in &d.land.features {
-        *tblx.entry(f.attrs[i].as_text().unwrap_or_default()).or_default() += 1;
+        *tblx
+            .entry(f.attrs[i].as_text().unwrap_or_default())
+            .or_default() += 1;
     }
     println!("  TBLX {tblx:?}");
-    for f in d.land.features.iter().take(2).chain(d.mineral.features.iter().take(1)) {
+    for f in d
+        .land
+        .features
+        .iter()
+        .take(2)
+        .chain(d.mineral.features.iter().take(1))
+    {
         println!("    {:?}", f.attrs);
     }
     for (k, ds) in &d.layers {
@@ -62,7 +79,10 @@ fn main() {
     line("patches", &p);
 
     let t = Instant::now();
-    let o = bench_overlay(&BenchConfig { seed, ..BenchConfig::default() });
+    let o = bench_overlay(&BenchConfig {
+        seed,
+        ..BenchConfig::default()
+    });
     println!("bench_overlay(default): {:.2} s", t.elapsed().as_secs_f64());
     line("patches", &o.patches);
     line("gd", &o.gd);

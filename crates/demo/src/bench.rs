@@ -89,7 +89,12 @@ impl<'a> Placer<'a> {
         let ncols = (EXTENT.width() / CELL.0).floor() as i64;
         #[allow(clippy::cast_possible_truncation)]
         let nrows = (EXTENT.height() / CELL.1).floor() as i64;
-        Self { part, occ: HashMap::new(), ncols, nrows }
+        Self {
+            part,
+            occ: HashMap::new(),
+            ncols,
+            nrows,
+        }
     }
 
     fn cell(&self, i: i64, j: i64) -> BBox {
@@ -100,7 +105,10 @@ impl<'a> Placer<'a> {
 
     fn random_cell<R: Rng>(&self, rng: &mut R) -> (i64, i64) {
         loop {
-            let c = (rng.random_range(0..self.ncols), rng.random_range(0..self.nrows));
+            let c = (
+                rng.random_range(0..self.ncols),
+                rng.random_range(0..self.nrows),
+            );
             // Fewer patches on the western plateau.
             let x = self.cell(c.0, c.1).center().x;
             if x > 102.4 || rng.random::<f64>() < 0.35 {
@@ -111,7 +119,8 @@ impl<'a> Placer<'a> {
 
     /// Try to put one patch in cell `c`; the patch record on success.
     fn place(&mut self, rng: &mut ChaCha8Rng, c: (i64, i64)) -> Option<PatchRec> {
-        let area = (0.021_f64.ln() + rng.random::<f64>() * (19.5_f64.ln() - 0.021_f64.ln())).exp() * 10_000.0;
+        let area = (0.021_f64.ln() + rng.random::<f64>() * (19.5_f64.ln() - 0.021_f64.ln())).exp()
+            * 10_000.0;
         let large = area > LARGE_M2;
         let state = self.occ.get(&c).copied().unwrap_or(0);
         let cell = self.cell(c.0, c.1);
@@ -130,11 +139,19 @@ impl<'a> Placer<'a> {
             self.occ.insert(c, state | (1 << q));
             let (hx, hy) = (cell.width() / 2.0, cell.height() / 2.0);
             let (qx, qy) = (f64::from(q % 2), f64::from(q / 2));
-            BBox::new(cell.x0 + qx * hx, cell.y0 + qy * hy, cell.x0 + (qx + 1.0) * hx, cell.y0 + (qy + 1.0) * hy)
+            BBox::new(
+                cell.x0 + qx * hx,
+                cell.y0 + qy * hy,
+                cell.x0 + (qx + 1.0) * hx,
+                cell.y0 + (qy + 1.0) * hy,
+            )
         };
         let f = Frame::at(slot.center().y);
         let (w, h) = (slot.width() * f.mx, slot.height() * f.my);
-        let (ox, oy) = (rng.random_range(-0.04..0.04) * w, rng.random_range(-0.04..0.04) * h);
+        let (ox, oy) = (
+            rng.random_range(-0.04..0.04) * w,
+            rng.random_range(-0.04..0.04) * h,
+        );
         let center = f.offset(slot.center(), ox, oy);
         let multipart = rng.random::<f64>() < 0.01;
         let spec = ShapeSpec {
@@ -155,7 +172,16 @@ impl<'a> Placer<'a> {
 fn random_record(rng: &mut ChaCha8Rng, county: usize, geom: MultiPolygon<f64>) -> PatchRec {
     let tblx = weighted_pick(
         rng,
-        &[("1A", 0.14), ("1B", 0.2), ("1C", 0.03), ("1D", 0.1), ("1E", 0.04), ("1F", 0.14), ("2", 0.22), ("3", 0.13)],
+        &[
+            ("1A", 0.14),
+            ("1B", 0.2),
+            ("1C", 0.03),
+            ("1D", 0.1),
+            ("1E", 0.04),
+            ("1F", 0.14),
+            ("2", 0.22),
+            ("3", 0.13),
+        ],
     );
     let mut h = Hashed::new(rng.random());
     let bz = (rng.random::<f64>() < 0.35).then(|| names::land_remark(tblx, &mut h).to_string());
@@ -167,8 +193,21 @@ fn random_record(rng: &mut ChaCha8Rng, county: usize, geom: MultiPolygon<f64>) -
     } else {
         Jcmj::Exact
     };
-    let change_share = if matches!(tblx, "2" | "3") { round_to(rng.random_range(0.7..1.0), 2) } else { 1.0 };
-    PatchRec { county, geom, tblx, kz: None, bz, jcmj, change_share, imagery: u32::from(rng.random::<f64>() < 0.15) }
+    let change_share = if matches!(tblx, "2" | "3") {
+        round_to(rng.random_range(0.7..1.0), 2)
+    } else {
+        1.0
+    };
+    PatchRec {
+        county,
+        geom,
+        tblx,
+        kz: None,
+        bz,
+        jcmj,
+        change_share,
+        imagery: u32::from(rng.random::<f64>() < 0.15),
+    }
 }
 
 /// The import benchmark: `n` land patches of 8–60 vertices (uniform), 0.02–20 ha
@@ -192,13 +231,48 @@ pub fn bench_patches(n: usize, seed: u64) -> Dataset {
             recs.push(r);
         }
     }
-    patch_dataset(seed, &part, &table, &recs, PatchKind::Land, "bench/patches.shp").0
+    patch_dataset(
+        seed,
+        &part,
+        &table,
+        &recs,
+        PatchKind::Land,
+        "bench/patches.shp",
+    )
+    .0
 }
 
 const RESERVE_NAMES: &[&str] = &[
-    "卧龙", "王朗", "九寨沟", "贡嘎山", "若尔盖湿地", "龙溪—虹口", "蜂桶寨", "唐家河", "画稿溪", "马边大风顶", "美姑大风顶",
-    "老君山", "白水河", "黑竹沟", "攀枝花苏铁", "亚丁", "长沙贡玛", "察青松多", "四姑娘山", "米仓山", "栗子坪", "白河",
-    "海子山", "格西沟", "千佛山", "雪宝顶", "小寨子沟", "勿角", "喇叭河", "瓦屋山",
+    "卧龙",
+    "王朗",
+    "九寨沟",
+    "贡嘎山",
+    "若尔盖湿地",
+    "龙溪—虹口",
+    "蜂桶寨",
+    "唐家河",
+    "画稿溪",
+    "马边大风顶",
+    "美姑大风顶",
+    "老君山",
+    "白水河",
+    "黑竹沟",
+    "攀枝花苏铁",
+    "亚丁",
+    "长沙贡玛",
+    "察青松多",
+    "四姑娘山",
+    "米仓山",
+    "栗子坪",
+    "白河",
+    "海子山",
+    "格西沟",
+    "千佛山",
+    "雪宝顶",
+    "小寨子沟",
+    "勿角",
+    "喇叭河",
+    "瓦屋山",
 ];
 const RESERVE_KINDS: &[(&str, &str, &str)] = &[
     ("国家级自然保护区", "自然保护区", "国家级"),
@@ -235,7 +309,9 @@ pub fn bench_overlay(cfg: &BenchConfig) -> OverlayBench {
         let c0 = placer.cell(b.0 * BLOCK.0, b.1 * BLOCK.1);
         let c1 = placer.cell(b.0 * BLOCK.0 + BLOCK.0 - 1, b.1 * BLOCK.1 + BLOCK.1 - 1);
         let rect = BBox::new(c0.x0, c0.y0, c1.x1, c1.y1);
-        let Some(county) = part.county_at(rect.center()) else { continue };
+        let Some(county) = part.county_at(rect.center()) else {
+            continue;
+        };
         if rect.center().x < 102.4 && rng.random::<f64>() > 0.3 {
             continue;
         }
@@ -255,12 +331,24 @@ pub fn bench_overlay(cfg: &BenchConfig) -> OverlayBench {
         };
         let code = part.counties[county].code.value();
         let (mut g, mut j) = (Vec::new(), Vec::new());
-        farmland(&mut rng, &mut serials, code, rect, &opts, mix(cfg.seed, (b.0 << 20) as u64 ^ b.1 as u64), &mut g, &mut j);
+        farmland(
+            &mut rng,
+            &mut serials,
+            code,
+            rect,
+            &opts,
+            mix(cfg.seed, (b.0 << 20) as u64 ^ b.1 as u64),
+            &mut g,
+            &mut j,
+        );
         let room = cfg.parcels - gd.len();
         if g.len() > room {
             // The last block: keep the first parcels, and the groups wholly inside them.
             g.truncate(room);
-            let kept = BBox::of_points(g.iter().flat_map(|f| f.0 .0.iter().flat_map(|p| p.exterior().0.iter())));
+            let kept = BBox::of_points(
+                g.iter()
+                    .flat_map(|f| f.0 .0.iter().flat_map(|p| p.exterior().0.iter())),
+            );
             j.retain(|f| kept.contains_box(&BBox::of_multipolygon(&f.0)));
         }
         gd.extend(g);
@@ -270,11 +358,16 @@ pub fn bench_overlay(cfg: &BenchConfig) -> OverlayBench {
     // Patches: a share inside farmland blocks, the rest anywhere.
     let mut recs = Vec::with_capacity(cfg.patches);
     let mut attempts = 0_usize;
-    while recs.len() < cfg.patches && attempts < cfg.patches.saturating_mul(20).saturating_add(1_000) {
+    while recs.len() < cfg.patches
+        && attempts < cfg.patches.saturating_mul(20).saturating_add(1_000)
+    {
         attempts += 1;
         let c = if !blocks.is_empty() && rng.random::<f64>() < cfg.patches_on_farmland {
             let b = blocks[rng.random_range(0..blocks.len())];
-            (b.0 * BLOCK.0 + rng.random_range(0..BLOCK.0), b.1 * BLOCK.1 + rng.random_range(0..BLOCK.1))
+            (
+                b.0 * BLOCK.0 + rng.random_range(0..BLOCK.0),
+                b.1 * BLOCK.1 + rng.random_range(0..BLOCK.1),
+            )
         } else {
             placer.random_cell(&mut rng)
         };
@@ -282,17 +375,32 @@ pub fn bench_overlay(cfg: &BenchConfig) -> OverlayBench {
             recs.push(r);
         }
     }
-    let patches = patch_dataset(cfg.seed, &part, &table, &recs, PatchKind::Land, "bench/patches.shp").0;
+    let patches = patch_dataset(
+        cfg.seed,
+        &part,
+        &table,
+        &recs,
+        PatchKind::Land,
+        "bench/patches.shp",
+    )
+    .0;
 
     // Nature reserves.
     let mut zrbhd: Vec<Feat> = Vec::with_capacity(cfg.reserves);
     let mut bsm = 0;
     while zrbhd.len() < cfg.reserves {
-        let center = pt(rng.random_range(EXTENT.x0..EXTENT.x1), rng.random_range(EXTENT.y0..EXTENT.y1));
-        let Some(county) = part.county_at(center) else { continue };
-        let radius = (3_000.0_f64.ln() + rng.random::<f64>() * (25_000.0_f64.ln() - 3_000.0_f64.ln())).exp();
+        let center = pt(
+            rng.random_range(EXTENT.x0..EXTENT.x1),
+            rng.random_range(EXTENT.y0..EXTENT.y1),
+        );
+        let Some(county) = part.county_at(center) else {
+            continue;
+        };
+        let radius =
+            (3_000.0_f64.ln() + rng.random::<f64>() * (25_000.0_f64.ln() - 3_000.0_f64.ln())).exp();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let n = (300.0_f64.ln() + rng.random::<f64>() * (6_000.0_f64.ln() - 300.0_f64.ln())).exp() as usize;
+        let n = (300.0_f64.ln() + rng.random::<f64>() * (6_000.0_f64.ln() - 300.0_f64.ln())).exp()
+            as usize;
         let poly = blob(&mut rng, center, radius, n);
         let k = zrbhd.len();
         let (suffix, lx, jb) = RESERVE_KINDS[(k / RESERVE_NAMES.len() + k) % RESERVE_KINDS.len()];

@@ -22,9 +22,13 @@ use weipian_domain::units::M2_PER_MU;
 use weipian_domain::{AttrValue, PatchKind, RegionTable};
 
 use crate::geom::{
-    area_m2, centroid, closed, patch_shape, polygon_area_m2, pt, wavy_edge, BBox, Frame, Prepared, Pt, Rel, ShapeSpec,
+    area_m2, blob, centroid, closed, patch_shape, polygon_area_m2, pt, BBox, Frame, Prepared, Pt,
+    Rel, ShapeSpec,
 };
-use crate::layers::{self, approval, farmland, licence, weighted_pick, BlockOpts, Classes, Feat, LicenceSpec, Serials};
+use crate::layers::{
+    self, approval, farmland, licence, weighted_pick, BlockOpts, Classes, Feat, LicenceSpec,
+    Serials,
+};
 use crate::partition::Partition;
 use crate::rng::{mix, mix_coords, stream, Hashed};
 use crate::table::{imagery, patch_dataset, round_to, text, Jcmj, PatchRec};
@@ -62,15 +66,47 @@ struct Spot {
 const LONGMEN: (&str, &str) = ("龙门山水源涵养生态保护红线", "水源涵养");
 
 const SPOTS: &[Spot] = &[
-    Spot { code: 510_104, flavor: Flavor::Urban, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 510_107, flavor: Flavor::Urban, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 510_116, flavor: Flavor::Plain, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 510_117, flavor: Flavor::Plain, sthx: None, reserves: &[], river: None, minerals: &[] },
+    Spot {
+        code: 510_104,
+        flavor: Flavor::Urban,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 510_107,
+        flavor: Flavor::Urban,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 510_116,
+        flavor: Flavor::Plain,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 510_117,
+        flavor: Flavor::Plain,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
     Spot {
         code: 510_181,
         flavor: Flavor::Mountain,
         sthx: Some(LONGMEN),
-        reserves: &[ReserveDef { name: "龙溪—虹口国家级自然保护区", lx: "自然保护区", jb: "国家级" }],
+        reserves: &[ReserveDef {
+            name: "龙溪—虹口国家级自然保护区",
+            lx: "自然保护区",
+            jb: "国家级",
+        }],
         river: None,
         minerals: &[],
     },
@@ -82,7 +118,14 @@ const SPOTS: &[Spot] = &[
         river: None,
         minerals: &[],
     },
-    Spot { code: 510_681, flavor: Flavor::Plain, sthx: None, reserves: &[], river: None, minerals: &[] },
+    Spot {
+        code: 510_681,
+        flavor: Flavor::Plain,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
     Spot {
         code: 510_682,
         flavor: Flavor::Mountain,
@@ -91,7 +134,14 @@ const SPOTS: &[Spot] = &[
         river: None,
         minerals: &[("磷矿", 0.7), ("建筑用砂岩", 0.3)],
     },
-    Spot { code: 510_703, flavor: Flavor::Plain, sthx: None, reserves: &[], river: None, minerals: &[] },
+    Spot {
+        code: 510_703,
+        flavor: Flavor::Plain,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
     Spot {
         code: 510_781,
         flavor: Flavor::Hills,
@@ -108,12 +158,54 @@ const SPOTS: &[Spot] = &[
         river: None,
         minerals: &[],
     },
-    Spot { code: 510_903, flavor: Flavor::Hills, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 511_025, flavor: Flavor::Hills, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 510_322, flavor: Flavor::Hills, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 510_502, flavor: Flavor::Hills, sthx: None, reserves: &[], river: Some("长江"), minerals: &[] },
-    Spot { code: 510_522, flavor: Flavor::Hills, sthx: None, reserves: &[], river: Some("长江"), minerals: &[] },
-    Spot { code: 511_502, flavor: Flavor::Hills, sthx: None, reserves: &[], river: Some("长江"), minerals: &[] },
+    Spot {
+        code: 510_903,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 511_025,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 510_322,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 510_502,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: Some("长江"),
+        minerals: &[],
+    },
+    Spot {
+        code: 510_522,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: Some("长江"),
+        minerals: &[],
+    },
+    Spot {
+        code: 511_502,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: Some("长江"),
+        minerals: &[],
+    },
     Spot {
         code: 511_526,
         flavor: Flavor::Mountain,
@@ -122,17 +214,42 @@ const SPOTS: &[Spot] = &[
         river: None,
         minerals: &[("煤", 0.7), ("硫铁矿", 0.15), ("建筑用砂岩", 0.15)],
     },
-    Spot { code: 511_102, flavor: Flavor::Plain, sthx: None, reserves: &[], river: None, minerals: &[] },
+    Spot {
+        code: 511_102,
+        flavor: Flavor::Plain,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
     Spot {
         code: 511_181,
         flavor: Flavor::Mountain,
         sthx: Some(("大相岭水源涵养与生物多样性维护生态保护红线", "水源涵养")),
-        reserves: &[ReserveDef { name: "峨眉山风景名胜区", lx: "风景名胜区", jb: "国家级" }],
+        reserves: &[ReserveDef {
+            name: "峨眉山风景名胜区",
+            lx: "风景名胜区",
+            jb: "国家级",
+        }],
         river: None,
         minerals: &[],
     },
-    Spot { code: 511_402, flavor: Flavor::Plain, sthx: None, reserves: &[], river: None, minerals: &[] },
-    Spot { code: 511_302, flavor: Flavor::Hills, sthx: None, reserves: &[], river: None, minerals: &[] },
+    Spot {
+        code: 511_402,
+        flavor: Flavor::Plain,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
+    Spot {
+        code: 511_302,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
     Spot {
         code: 511_321,
         flavor: Flavor::Hills,
@@ -141,7 +258,14 @@ const SPOTS: &[Spot] = &[
         river: None,
         minerals: &[],
     },
-    Spot { code: 511_602, flavor: Flavor::Hills, sthx: None, reserves: &[], river: None, minerals: &[] },
+    Spot {
+        code: 511_602,
+        flavor: Flavor::Hills,
+        sthx: None,
+        reserves: &[],
+        river: None,
+        minerals: &[],
+    },
     Spot {
         code: 511_703,
         flavor: Flavor::Hills,
@@ -163,8 +287,16 @@ const SPOTS: &[Spot] = &[
         flavor: Flavor::Mountain,
         sthx: Some(("岷山—邛崃山生物多样性维护生态保护红线", "生物多样性维护")),
         reserves: &[
-            ReserveDef { name: "卧龙国家级自然保护区", lx: "自然保护区", jb: "国家级" },
-            ReserveDef { name: "大熊猫国家公园（卧龙片区）", lx: "国家公园", jb: "国家级" },
+            ReserveDef {
+                name: "卧龙国家级自然保护区",
+                lx: "自然保护区",
+                jb: "国家级",
+            },
+            ReserveDef {
+                name: "大熊猫国家公园（卧龙片区）",
+                lx: "国家公园",
+                jb: "国家级",
+            },
         ],
         river: None,
         minerals: &[],
@@ -203,9 +335,14 @@ const SPOTS: &[Spot] = &[
     },
 ];
 
-const FISH_RESERVE: ReserveDef = ReserveDef { name: "长江上游珍稀特有鱼类国家级自然保护区", lx: "自然保护区", jb: "国家级" };
+const FISH_RESERVE: ReserveDef = ReserveDef {
+    name: "长江上游珍稀特有鱼类国家级自然保护区",
+    lx: "自然保护区",
+    jb: "国家级",
+};
 
-const QUARRY_MINERALS: &[(&str, f64)] = &[("建筑用砂岩", 3.0), ("砖瓦用页岩", 2.0), ("建筑用砂", 1.0)];
+const QUARRY_MINERALS: &[(&str, f64)] =
+    &[("建筑用砂岩", 3.0), ("砖瓦用页岩", 2.0), ("建筑用砂", 1.0)];
 
 fn class_weights(f: Flavor) -> [f64; 3] {
     match f {
@@ -258,13 +395,6 @@ impl Grid {
         )
     }
 
-    /// From the centre of cell (i0, j0) to the centre of cell (i1, j1).
-    fn block(&self, i0: i32, j0: i32, i1: i32, j1: i32) -> BBox {
-        let a = self.cell(i0, j0).center();
-        let b = self.cell(i1, j1).center();
-        BBox::new(a.x, a.y, b.x, b.y)
-    }
-
     fn bbox(&self) -> BBox {
         BBox::new(
             self.x0,
@@ -275,7 +405,9 @@ impl Grid {
     }
 
     fn cells(&self) -> Vec<(i32, i32)> {
-        (0..self.ny).flat_map(|j| (0..self.nx).map(move |i| (i, j))).collect()
+        (0..self.ny)
+            .flat_map(|j| (0..self.nx).map(move |i| (i, j)))
+            .collect()
     }
 
     /// The river row's centre latitude.
@@ -300,27 +432,6 @@ struct BigFeat {
     /// Name for descriptions.
     name: String,
     attrs: Vec<AttrValue>,
-}
-
-/// A rectangle whose sides are densified every `spacing_m` metres and
-/// jittered by at most `amp_x`/`amp_y` degrees; counter-clockwise, closed.
-fn wavy_rect(r: BBox, amp_x: f64, amp_y: f64, spacing_m: f64, key: u64) -> Vec<Pt> {
-    let f = Frame::at(r.center().y);
-    let corners = [pt(r.x0, r.y0), pt(r.x1, r.y0), pt(r.x1, r.y1), pt(r.x0, r.y1)];
-    let mut ring = Vec::new();
-    for k in 0..4 {
-        let (a, b) = (corners[k], corners[(k + 1) % 4]);
-        let horizontal = k % 2 == 0;
-        let len_m = if horizontal { (b.x - a.x).abs() * f.mx } else { (b.y - a.y).abs() * f.my };
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let n = ((len_m / spacing_m).round() as usize).max(2);
-        let amp = if horizontal { amp_y } else { amp_x };
-        let line = wavy_edge(a, b, n, amp, 0.6, mix_coords(key, &[a.x, a.y, b.x, b.y]));
-        ring.extend_from_slice(&line[..line.len() - 1]);
-    }
-    let first = ring[0];
-    ring.push(first);
-    ring
 }
 
 /// Corner-cutting smoothing (Chaikin), keeping the end points.
@@ -359,14 +470,21 @@ enum Scene {
     Inside(usize),
     /// A background patch in a cell a large feature reaches.
     Wild,
-    KqInside { kz: Option<&'static str>, expired: bool, exploration: bool },
+    KqInside {
+        kz: Option<&'static str>,
+        expired: bool,
+        exploration: bool,
+    },
     KqOutside,
     KqCross,
 }
 
 impl Scene {
     fn mineral(self) -> bool {
-        matches!(self, Self::KqInside { .. } | Self::KqOutside | Self::KqCross)
+        matches!(
+            self,
+            Self::KqInside { .. } | Self::KqOutside | Self::KqCross
+        )
     }
 }
 
@@ -377,7 +495,11 @@ struct Mods {
     jcmj: Jcmj,
 }
 
-const PLAIN_MODS: Mods = Mods { multipart: false, hole: false, jcmj: Jcmj::Exact };
+const PLAIN_MODS: Mods = Mods {
+    multipart: false,
+    hole: false,
+    jcmj: Jcmj::Exact,
+};
 
 struct Placed {
     rec: PatchRec,
@@ -418,7 +540,16 @@ fn log_uniform<R: Rng>(rng: &mut R, lo: f64, hi: f64) -> f64 {
 fn tblx_background<R: Rng>(rng: &mut R) -> &'static str {
     weighted_pick(
         rng,
-        &[("1A", 0.14), ("1B", 0.2), ("1C", 0.03), ("1D", 0.1), ("1E", 0.04), ("1F", 0.14), ("2", 0.22), ("3", 0.13)],
+        &[
+            ("1A", 0.14),
+            ("1B", 0.2),
+            ("1C", 0.03),
+            ("1D", 0.1),
+            ("1E", 0.04),
+            ("1F", 0.14),
+            ("2", 0.22),
+            ("3", 0.13),
+        ],
     )
 }
 
@@ -461,7 +592,13 @@ impl<'a> Builder<'a> {
         (city, c.name.clone())
     }
 
-    fn big_area_attrs(&mut self, layer: BigLayer, poly: &Polygon<f64>, name: &str, extra: (&str, &str, &str)) -> Vec<AttrValue> {
+    fn big_area_attrs(
+        &mut self,
+        layer: BigLayer,
+        poly: &Polygon<f64>,
+        name: &str,
+        extra: (&str, &str, &str),
+    ) -> Vec<AttrValue> {
         let ha = round_to(polygon_area_m2(poly) / 10_000.0, 4);
         let bsm = AttrValue::Integer(self.serials.next_bsm());
         match layer {
@@ -472,9 +609,22 @@ impl<'a> Builder<'a> {
                 text(extra.0),
                 AttrValue::Real(ha),
             ],
-            BigLayer::Zrbhd => vec![bsm, text(name), text(extra.0), text(extra.1), text(extra.2), AttrValue::Real(ha)],
+            BigLayer::Zrbhd => vec![
+                bsm,
+                text(name),
+                text(extra.0),
+                text(extra.1),
+                text(extra.2),
+                AttrValue::Real(ha),
+            ],
             BigLayer::Cjyx => {
-                vec![bsm, text(name), text(extra.0), text("干流岸线向陆域纵深1公里"), AttrValue::Real(ha)]
+                vec![
+                    bsm,
+                    text(name),
+                    text(extra.0),
+                    text("干流岸线向陆域纵深1公里"),
+                    AttrValue::Real(ha),
+                ]
             }
         }
     }
@@ -483,29 +633,64 @@ impl<'a> Builder<'a> {
         let poly = Polygon::new(closed(ring), vec![]);
         let attrs = self.big_area_attrs(layer, &poly, name, extra);
         let prep = Prepared::new(&poly);
-        self.bigs.push(BigFeat { layer, poly, prep, name: name.to_string(), attrs });
+        self.bigs.push(BigFeat {
+            layer,
+            poly,
+            prep,
+            name: name.to_string(),
+            attrs,
+        });
     }
 
-    /// 生态保护红线 and nature reserves over one grid.
+    /// 生态保护红线 and nature reserves over one grid: natural outlines of
+    /// thousands of vertices, centred at grid corners so that some cells are
+    /// inside, some on the boundary and the rest outside. Two reserves overlap.
     fn spot_features(&mut self, g: &Grid) {
         let spot = &SPOTS[g.spot];
-        let key = mix(self.seed, u64::from(spot.code));
-        let (ax, ay) = (0.3 * g.dx, 0.3 * g.dy);
+        let mut rng = stream(self.seed, 0x5B07_0000 ^ u64::from(spot.code));
         let county = self.part.counties[g.county].name.clone();
+        let at = |i: f64, j: f64| pt(g.x0 + i * g.dx, g.y0 + j * g.dy);
+        let (nx, ny) = (f64::from(g.nx), f64::from(g.ny));
         if let Some((name, lx)) = spot.sthx {
-            let r = g.block(g.nx - 5, g.ny - 5, g.nx + 4, g.ny + 4);
-            self.add_big(BigLayer::Sthx, wavy_rect(r, ax, ay, 30.0, mix(key, 1)), name, (lx, "", ""));
+            let c = at(
+                nx - 1.0 + rng.random_range(-1.0..1.0),
+                ny - 1.0 + rng.random_range(-1.0..1.0),
+            );
+            let (radius, n) = (
+                CELL_M * rng.random_range(4.0..5.5),
+                rng.random_range(900..2_000),
+            );
+            let poly = blob(&mut rng, c, radius, n);
+            self.add_big(
+                BigLayer::Sthx,
+                poly.exterior().0.clone(),
+                name,
+                (lx, "", ""),
+            );
         }
-        let blocks: &[(i32, i32, i32, i32)] = match spot.reserves.len() {
+        let places: &[(f64, f64, f64)] = match spot.reserves.len() {
             0 => &[],
-            1 => &[(-6, -6, 4, 4)],
-            _ => &[(-6, -6, 5, 4), (3, -6, 99, 3)],
+            1 => &[(0.5, 0.5, 6.0)],
+            _ => &[(1.0, 1.0, 6.5), (-4.0, 2.0, 5.5)],
         };
-        for (k, (res, b)) in spot.reserves.iter().zip(blocks).enumerate() {
-            let i1 = if b.2 == 99 { g.nx + 5 } else { b.2 };
-            let r = g.block(b.0, b.1, i1, b.3);
-            let ring = wavy_rect(r, ax, ay, 12.0, mix(key, 10 + k as u64));
-            self.add_big(BigLayer::Zrbhd, ring, res.name, (res.lx, res.jb, &county));
+        for (res, &(i, j, r)) in spot.reserves.iter().zip(places) {
+            // A negative column counts from the grid's east side.
+            let i = if i < 0.0 { nx + i } else { i };
+            let c = at(
+                i + rng.random_range(-0.5..0.5),
+                j + rng.random_range(-0.5..0.5),
+            );
+            let (radius, n) = (
+                CELL_M * r * rng.random_range(0.9..1.1),
+                rng.random_range(2_500..5_000),
+            );
+            let poly = blob(&mut rng, c, radius, n);
+            self.add_big(
+                BigLayer::Zrbhd,
+                poly.exterior().0.clone(),
+                res.name,
+                (res.lx, res.jb, &county),
+            );
         }
     }
 
@@ -513,22 +698,33 @@ impl<'a> Builder<'a> {
     /// sections at the middle between grids, and the fish reserve along the
     /// 长江 part.
     fn river(&mut self, grids: &[Grid]) {
-        let mut rg: Vec<&Grid> = grids.iter().filter(|g| SPOTS[g.spot].river.is_some()).collect();
+        let mut rg: Vec<&Grid> = grids
+            .iter()
+            .filter(|g| SPOTS[g.spot].river.is_some())
+            .collect();
         if rg.is_empty() {
             return;
         }
         rg.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        // Control points: along each grid's river row, six cells beyond it;
+        // the two ends are kept inside their county's core, so the band
+        // never leaves the province (Chaikin stays in the control hull).
         let ext = 6.0;
         let mut ctrl = Vec::new();
-        let first = rg[0];
-        ctrl.push(pt(first.x0 - 0.35, first.river_y()));
-        for g in &rg {
+        for (k, g) in rg.iter().enumerate() {
             let b = g.bbox();
-            ctrl.push(pt(b.x0 - ext * g.dx, g.river_y()));
-            ctrl.push(pt(b.x1 + ext * g.dx, g.river_y()));
+            let core = self.part.counties[g.county].core();
+            let mut west = b.x0 - ext * g.dx;
+            let mut east = b.x1 + ext * g.dx;
+            if k == 0 {
+                west = west.max(core.x0);
+            }
+            if k == rg.len() - 1 {
+                east = east.min(core.x1);
+            }
+            ctrl.push(pt(west, g.river_y()));
+            ctrl.push(pt(east, g.river_y()));
         }
-        let last = rg[rg.len() - 1];
-        ctrl.push(pt(last.bbox().x1 + 0.35, last.river_y()));
         let smooth = chaikin(&ctrl, 6);
         // Work in local metres.
         let lat0 = smooth.iter().map(|p| p.y).sum::<f64>() / smooth.len() as f64;
@@ -564,9 +760,23 @@ impl<'a> Builder<'a> {
                 })
                 .collect()
         };
-        // Meander.
+        // Meander: small bends everywhere, and wide ones (6 km, 70 km long)
+        // away from the grids, faded in over 15 km so the river keeps to
+        // each grid's river row.
         let mut h = Hashed::new(mix(self.seed, 0x71E4));
-        let phase = h.range(0.0, std::f64::consts::TAU);
+        let (phase, phase2) = (
+            h.range(0.0, std::f64::consts::TAU),
+            h.range(0.0, std::f64::consts::TAU),
+        );
+        let spans: Vec<(f64, f64)> = rg
+            .iter()
+            .map(|g| {
+                (
+                    (g.x0 - ext * g.dx - o.x) * f.mx,
+                    (g.bbox().x1 + ext * g.dx - o.x) * f.mx,
+                )
+            })
+            .collect();
         let n0 = normals(&samples);
         let line: Vec<(f64, f64)> = samples
             .iter()
@@ -575,19 +785,45 @@ impl<'a> Builder<'a> {
             .map(|(i, (p, n))| {
                 #[allow(clippy::cast_precision_loss)]
                 let s = i as f64 * step;
-                let d = 110.0 * (std::f64::consts::TAU * s / 5_200.0 + phase).sin();
+                let away = spans
+                    .iter()
+                    .map(|&(a, b)| {
+                        if p.0 < a {
+                            a - p.0
+                        } else if p.0 > b {
+                            p.0 - b
+                        } else {
+                            0.0
+                        }
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                let t = ((away - 1_000.0) / 15_000.0).clamp(0.0, 1.0);
+                let fade = t * t * (3.0 - 2.0 * t);
+                let d = 110.0 * (std::f64::consts::TAU * s / 5_200.0 + phase).sin()
+                    + fade * 6_000.0 * (std::f64::consts::TAU * s / 70_000.0 + phase2).sin();
                 (p.0 + n.0 * d, p.1 + n.1 * d)
             })
             .collect();
         let nrm = normals(&line);
         let band = |w: f64, s: usize, e: usize| -> Vec<Pt> {
-            let mut ring: Vec<Pt> = (s..=e).map(|i| to_deg(line[i].0 - nrm[i].0 * w, line[i].1 - nrm[i].1 * w)).collect();
-            ring.extend((s..=e).rev().map(|i| to_deg(line[i].0 + nrm[i].0 * w, line[i].1 + nrm[i].1 * w)));
+            let mut ring: Vec<Pt> = (s..=e)
+                .map(|i| to_deg(line[i].0 - nrm[i].0 * w, line[i].1 - nrm[i].1 * w))
+                .collect();
+            ring.extend(
+                (s..=e)
+                    .rev()
+                    .map(|i| to_deg(line[i].0 + nrm[i].0 * w, line[i].1 + nrm[i].1 * w)),
+            );
             ring.push(ring[0]);
             ring
         };
         let line_x: Vec<f64> = line.iter().map(|p| o.x + p.0 / f.mx).collect();
-        let index_at = |x: f64| line_x.iter().position(|v| *v >= x).unwrap_or(line_x.len() - 1);
+        let index_at = |x: f64| {
+            line_x
+                .iter()
+                .position(|v| *v >= x)
+                .unwrap_or(line_x.len() - 1)
+        };
         let mut cuts = vec![0];
         for w in rg.windows(2) {
             cuts.push(index_at((w[0].bbox().x1 + w[1].x0) / 2.0));
@@ -601,26 +837,61 @@ impl<'a> Builder<'a> {
             self.add_big(BigLayer::Cjyx, ring, &name, (river, "", ""));
         }
         // The fish reserve along the 长江 grids.
-        let cj: Vec<&&Grid> = rg.iter().filter(|g| SPOTS[g.spot].river == Some("长江")).collect();
+        let cj: Vec<&&Grid> = rg
+            .iter()
+            .filter(|g| SPOTS[g.spot].river == Some("长江"))
+            .collect();
         if let (Some(a), Some(b)) = (cj.first(), cj.last()) {
             let s = index_at(a.x0 - 2.0 * a.dx);
             let e = index_at(b.bbox().x1 + 2.0 * b.dx);
             if e > s + 2 {
                 let ring = band(300.0, s, e);
-                let names = cj.iter().map(|g| self.part.counties[g.county].name.clone()).collect::<Vec<_>>().join("、");
-                self.add_big(BigLayer::Zrbhd, ring, FISH_RESERVE.name, (FISH_RESERVE.lx, FISH_RESERVE.jb, &names));
+                let names = cj
+                    .iter()
+                    .map(|g| self.part.counties[g.county].name.clone())
+                    .collect::<Vec<_>>()
+                    .join("、");
+                self.add_big(
+                    BigLayer::Zrbhd,
+                    ring,
+                    FISH_RESERVE.name,
+                    (FISH_RESERVE.lx, FISH_RESERVE.jb, &names),
+                );
             }
         }
     }
 
-    fn block_opts(&self, flavor: Flavor, classes: Classes, hole_share: f64, overlap: bool, jbnt_share: f64) -> BlockOpts {
+    fn block_opts(
+        &self,
+        flavor: Flavor,
+        classes: Classes,
+        hole_share: f64,
+        overlap: bool,
+        jbnt_share: f64,
+    ) -> BlockOpts {
         let (w, h) = parcel_size(flavor);
-        BlockOpts { mean_w: w, mean_h: h, classes, hole_share, overlap, jbnt_share, mid_prob: 0.35, slope: slopes(flavor) }
+        BlockOpts {
+            mean_w: w,
+            mean_h: h,
+            classes,
+            hole_share,
+            overlap,
+            jbnt_share,
+            mid_prob: 0.35,
+            slope: slopes(flavor),
+        }
     }
 
     /// Build one scene in a cell; nothing is committed.
     #[allow(clippy::too_many_lines)]
-    fn scene(&mut self, rng: &mut ChaCha8Rng, g: &Grid, cell_ij: (i32, i32), scene: Scene, mods: Mods) -> Placed {
+    fn scene(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        g: &Grid,
+        cell_ij: (i32, i32),
+        scene: Scene,
+        mods: Mods,
+    ) -> Placed {
         let spot = &SPOTS[g.spot];
         let county_code = self.part.counties[g.county].code.value();
         let cell = g.cell(cell_ij.0, cell_ij.1);
@@ -628,16 +899,6 @@ impl<'a> Builder<'a> {
         let f = Frame::at(c0.y);
         let (cw, ch) = (cell.width() * f.mx, cell.height() * f.my);
         let inner = cell.grow(-0.02 * cell.width(), -0.02 * cell.height());
-        let (center, max_half) = match scene {
-            Scene::Touch(_, p) => {
-                let (ox, oy) = ((p.x - c0.x) * f.mx, (p.y - c0.y) * f.my);
-                (p, (0.46 * cw - ox.abs()).min(0.46 * ch - oy.abs()))
-            }
-            _ => {
-                let (ox, oy) = (rng.random_range(-0.05..0.05) * cw, rng.random_range(-0.05..0.05) * ch);
-                (f.offset(c0, ox, oy), (0.46 * cw - ox.abs()).min(0.46 * ch - oy.abs()))
-            }
-        };
         let (area_ha, aspect_max) = match scene {
             Scene::Rural => (log_uniform(rng, 0.022, 0.09), 1.8),
             Scene::Baimu => (rng.random_range(8.5..15.0), 1.3),
@@ -646,11 +907,31 @@ impl<'a> Builder<'a> {
             _ if rng.random::<f64>() < 0.06 => (rng.random_range(6.0..19.0), 1.4),
             _ => (log_uniform(rng, 0.03, 6.0), 2.0),
         };
+        let aspect: f64 = rng.random_range(1.0..aspect_max);
+        let (center, max_half) = match scene {
+            Scene::Touch(_, p) => {
+                let (ox, oy) = ((p.x - c0.x) * f.mx, (p.y - c0.y) * f.my);
+                (p, (0.46 * cw - ox.abs()).min(0.46 * ch - oy.abs()))
+            }
+            _ => {
+                // Small patches wander further from the cell centre.
+                let reach = (area_ha * 10_000.0 / (std::f64::consts::PI * 0.7)).sqrt()
+                    * aspect.sqrt()
+                    * 1.1;
+                let free = |size: f64| (0.46 * size - reach).clamp(0.0, 0.22 * size);
+                let ox = (rng.random::<f64>() * 2.0 - 1.0) * free(cw);
+                let oy = (rng.random::<f64>() * 2.0 - 1.0) * free(ch);
+                (
+                    f.offset(c0, ox, oy),
+                    (0.46 * cw - ox.abs()).min(0.46 * ch - oy.abs()),
+                )
+            }
+        };
         let spec = ShapeSpec {
             vertices: rng.random_range(8..=60),
             area_m2: area_ha * 10_000.0,
             max_half_m: max_half,
-            aspect: rng.random_range(1.0..aspect_max),
+            aspect,
             rotation: rng.random_range(0.0..std::f64::consts::PI),
             multipart: mods.multipart,
             hole: mods.hole,
@@ -680,7 +961,7 @@ impl<'a> Builder<'a> {
         let tblx: &'static str;
         match scene {
             Scene::GdFull(cls) => {
-                let rect = grow(pb, rng.random_range(60.0..150.0));
+                let rect = grow(pb, rng.random_range(100.0..300.0));
                 let opts = match cls {
                     Some(c) => self.block_opts(spot.flavor, Classes::Fixed(c), 0.0, false, 0.0),
                     None => {
@@ -689,47 +970,101 @@ impl<'a> Builder<'a> {
                         self.block_opts(spot.flavor, mixed, 0.03, ov, jb)
                     }
                 };
-                farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                farmland(
+                    rng,
+                    &mut self.serials,
+                    county_code,
+                    rect,
+                    &opts,
+                    key,
+                    &mut gd,
+                    &mut jbnt,
+                );
                 tblx = tblx_background(rng);
             }
             Scene::Baimu => {
-                let rect = grow(pb, rng.random_range(60.0..120.0));
+                let rect = grow(pb, rng.random_range(80.0..250.0));
                 let opts = self.block_opts(spot.flavor, mixed, 0.0, false, 0.5);
-                farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                farmland(
+                    rng,
+                    &mut self.serials,
+                    county_code,
+                    rect,
+                    &opts,
+                    key,
+                    &mut gd,
+                    &mut jbnt,
+                );
                 tblx = weighted_pick(rng, &[("1A", 0.5), ("2", 0.3), ("3", 0.2)]);
             }
             Scene::GdPartial | Scene::Wild => {
                 if scene == Scene::GdPartial || rng.random::<f64>() < 0.3 {
-                    let m = rng.random_range(60.0..150.0);
+                    let m = rng.random_range(100.0..300.0);
                     let rect = cut(rng, grow(pb, m));
                     let jb = if rng.random::<f64>() < 0.3 { 0.5 } else { 0.0 };
-                    let opts = self.block_opts(spot.flavor, mixed, 0.03, rng.random::<f64>() < 0.05, jb);
-                    farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                    let opts =
+                        self.block_opts(spot.flavor, mixed, 0.03, rng.random::<f64>() < 0.05, jb);
+                    farmland(
+                        rng,
+                        &mut self.serials,
+                        county_code,
+                        rect,
+                        &opts,
+                        key,
+                        &mut gd,
+                        &mut jbnt,
+                    );
                 }
                 tblx = tblx_background(rng);
             }
             Scene::Jbnt => {
-                let rect = grow(pb, rng.random_range(60.0..150.0));
+                let rect = grow(pb, rng.random_range(100.0..300.0));
                 let opts = self.block_opts(spot.flavor, mixed, 0.0, false, 1.0);
-                farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                farmland(
+                    rng,
+                    &mut self.serials,
+                    county_code,
+                    rect,
+                    &opts,
+                    key,
+                    &mut gd,
+                    &mut jbnt,
+                );
                 tblx = tblx_background(rng);
             }
             Scene::PzydFull | Scene::PzydPartial | Scene::PzydOverlap => {
                 let a1 = grow(pb, rng.random_range(15.0..60.0));
-                let a1 = if scene == Scene::PzydPartial { cut(rng, a1) } else { a1 };
+                let a1 = if scene == Scene::PzydPartial {
+                    cut(rng, a1)
+                } else {
+                    a1
+                };
                 pzyd.push(approval(&mut self.serials, &mut h, a1, &city, &county));
                 if scene == Scene::PzydOverlap {
                     let sx = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
                     let sy = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
-                    let (mx, my) = (sx * rng.random_range(0.35..0.6) * a1.width(), sy * rng.random_range(0.25..0.5) * a1.height());
-                    let a2 = BBox::new(a1.x0 + mx, a1.y0 + my, a1.x1 + mx, a1.y1 + my).intersection(&inner);
+                    let (mx, my) = (
+                        sx * rng.random_range(0.35..0.6) * a1.width(),
+                        sy * rng.random_range(0.25..0.5) * a1.height(),
+                    );
+                    let a2 = BBox::new(a1.x0 + mx, a1.y0 + my, a1.x1 + mx, a1.y1 + my)
+                        .intersection(&inner);
                     pzyd.push(approval(&mut self.serials, &mut h, a2, &city, &county));
                 }
                 if rng.random::<f64>() < 0.4 {
-                    let m = rng.random_range(60.0..150.0);
+                    let m = rng.random_range(100.0..300.0);
                     let rect = cut(rng, grow(pb, m));
                     let opts = self.block_opts(spot.flavor, mixed, 0.03, false, 0.0);
-                    farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                    farmland(
+                        rng,
+                        &mut self.serials,
+                        county_code,
+                        rect,
+                        &opts,
+                        key,
+                        &mut gd,
+                        &mut jbnt,
+                    );
                 }
                 tblx = if scene == Scene::PzydPartial {
                     tblx_background(rng)
@@ -739,22 +1074,48 @@ impl<'a> Builder<'a> {
             }
             Scene::Nothing => tblx = tblx_background(rng),
             Scene::Rural => {
-                let rect = grow(pb, rng.random_range(60.0..110.0));
-                let rect = if rng.random::<f64>() < 0.7 { rect } else { cut(rng, rect) };
+                let rect = grow(pb, rng.random_range(100.0..260.0));
+                let rect = if rng.random::<f64>() < 0.7 {
+                    rect
+                } else {
+                    cut(rng, rect)
+                };
                 let opts = self.block_opts(spot.flavor, mixed, 0.03, false, 0.3);
-                farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                farmland(
+                    rng,
+                    &mut self.serials,
+                    county_code,
+                    rect,
+                    &opts,
+                    key,
+                    &mut gd,
+                    &mut jbnt,
+                );
                 tblx = "1B";
             }
             Scene::Touch(..) | Scene::Inside(_) => {
                 if rng.random::<f64>() < 0.3 {
-                    let m = rng.random_range(60.0..150.0);
+                    let m = rng.random_range(100.0..300.0);
                     let rect = cut(rng, grow(pb, m));
                     let opts = self.block_opts(spot.flavor, mixed, 0.0, false, 0.0);
-                    farmland(rng, &mut self.serials, county_code, rect, &opts, key, &mut gd, &mut jbnt);
+                    farmland(
+                        rng,
+                        &mut self.serials,
+                        county_code,
+                        rect,
+                        &opts,
+                        key,
+                        &mut gd,
+                        &mut jbnt,
+                    );
                 }
                 tblx = tblx_background(rng);
             }
-            Scene::KqInside { kz: want, expired, exploration } => {
+            Scene::KqInside {
+                kz: want,
+                expired,
+                exploration,
+            } => {
                 let k = want.unwrap_or_else(|| self.pick_mineral(rng, spot));
                 kz = Some(k);
                 let qsx = imagery(self.seed, county_code, imagery_variant, 0.0, 0.0).qsx;
@@ -766,16 +1127,26 @@ impl<'a> Builder<'a> {
                     expired_on: expired.then(|| qsx - rng.random_range(120..900)),
                     exploration,
                 };
-                kq.push(licence(&mut h, grow(pb, rng.random_range(40.0..150.0)), &spec));
+                kq.push(licence(
+                    &mut h,
+                    grow(pb, rng.random_range(40.0..150.0)),
+                    &spec,
+                ));
                 tblx = weighted_pick(rng, &[("2", 0.7), ("3", 0.3)]);
             }
             Scene::KqCross => {
                 let k = self.pick_mineral(rng, spot);
                 kz = Some(k);
-                let spec =
-                    LicenceSpec { county_code, county: &county, city: &city, kz: k, expired_on: None, exploration: false };
+                let spec = LicenceSpec {
+                    county_code,
+                    county: &county,
+                    city: &city,
+                    kz: k,
+                    expired_on: None,
+                    exploration: false,
+                };
                 let m = rng.random_range(40.0..150.0);
-                    let rect = cut(rng, grow(pb, m));
+                let rect = cut(rng, grow(pb, m));
                 kq.push(licence(&mut h, rect, &spec));
                 tblx = weighted_pick(rng, &[("2", 0.7), ("3", 0.3)]);
             }
@@ -786,12 +1157,24 @@ impl<'a> Builder<'a> {
         }
         let bz = if scene.mineral() {
             (rng.random::<f64>() < 0.3).then(|| {
-                ["疑似露天开采", "开采痕迹明显", "疑似堆矿", "采坑扩大", "疑似洗选场地"][rng.random_range(0..5)].to_string()
+                [
+                    "疑似露天开采",
+                    "开采痕迹明显",
+                    "疑似堆矿",
+                    "采坑扩大",
+                    "疑似洗选场地",
+                ][rng.random_range(0..5)]
+                .to_string()
             })
         } else {
-            (rng.random::<f64>() < 0.35).then(|| crate::names::land_remark(tblx, &mut h).to_string())
+            (rng.random::<f64>() < 0.35)
+                .then(|| crate::names::land_remark(tblx, &mut h).to_string())
         };
-        let change_share = if matches!(tblx, "2" | "3") { round_to(rng.random_range(0.7..1.0), 2) } else { 1.0 };
+        let change_share = if matches!(tblx, "2" | "3") {
+            round_to(rng.random_range(0.7..1.0), 2)
+        } else {
+            1.0
+        };
         let rec = PatchRec {
             county: g.county,
             geom,
@@ -802,11 +1185,21 @@ impl<'a> Builder<'a> {
             change_share,
             imagery: imagery_variant,
         };
-        Placed { rec, gd, jbnt, pzyd, kq }
+        Placed {
+            rec,
+            gd,
+            jbnt,
+            pzyd,
+            kq,
+        }
     }
 
     fn pick_mineral<R: Rng>(&self, rng: &mut R, spot: &Spot) -> &'static str {
-        let pool = if spot.minerals.is_empty() { QUARRY_MINERALS } else { spot.minerals };
+        let pool = if spot.minerals.is_empty() {
+            QUARRY_MINERALS
+        } else {
+            spot.minerals
+        };
         weighted_pick(rng, pool)
     }
 
@@ -838,7 +1231,8 @@ impl<'a> Builder<'a> {
             }
             "gd_partial" => {
                 let on = sum_inter(geom, &p.gd) / a;
-                (on > 0.05 && on < 0.95).then(|| format!("图斑部分位于耕地上（约 {:.0}%）", on * 100.0))
+                (on > 0.05 && on < 0.95)
+                    .then(|| format!("图斑部分位于耕地上（约 {:.0}%）", on * 100.0))
             }
             "jbnt" => {
                 let on = sum_inter(geom, &p.jbnt);
@@ -850,12 +1244,21 @@ impl<'a> Builder<'a> {
             }
             "pzyd_full" => {
                 let on = inter_area(geom, &p.pzyd[0].0);
-                (on >= a * 0.9999).then(|| format!("图斑全部位于已批准用地（{}）范围内", attr_text(&p.pzyd[0], 1)))
+                (on >= a * 0.9999).then(|| {
+                    format!(
+                        "图斑全部位于已批准用地（{}）范围内",
+                        attr_text(&p.pzyd[0], 1)
+                    )
+                })
             }
             "pzyd_partial" => {
                 let on = inter_area(geom, &p.pzyd[0].0) / a;
                 (on > 0.1 && on < 0.9).then(|| {
-                    format!("图斑仅约 {:.0}% 位于已批准用地（{}）范围内，批少占多", on * 100.0, attr_text(&p.pzyd[0], 1))
+                    format!(
+                        "图斑仅约 {:.0}% 位于已批准用地（{}）范围内，批少占多",
+                        on * 100.0,
+                        attr_text(&p.pzyd[0], 1)
+                    )
                 })
             }
             "pzyd_overlap" => {
@@ -869,23 +1272,40 @@ impl<'a> Builder<'a> {
                     )
                 })
             }
-            "no_layer" => (p.gd.is_empty() && p.jbnt.is_empty() && p.pzyd.is_empty() && p.kq.is_empty())
-                .then(|| "图斑不涉及任何基础数据图层".to_string()),
-            "rural_housing_1b" => (p.rec.tblx == "1B").then(|| "图斑类型 1B（疑似农村村民建房），应移交农业农村部门或乡镇".to_string()),
+            "no_layer" => {
+                (p.gd.is_empty() && p.jbnt.is_empty() && p.pzyd.is_empty() && p.kq.is_empty())
+                    .then(|| "图斑不涉及任何基础数据图层".to_string())
+            }
+            "rural_housing_1b" => (p.rec.tblx == "1B")
+                .then(|| "图斑类型 1B（疑似农村村民建房），应移交农业农村部门或乡镇".to_string()),
             "kq_inside" | "kq_rare_earth" | "kq_expired" => {
                 let on = inter_area(geom, &p.kq[0].0);
                 let xkzh = attr_text(&p.kq[0], 0);
                 (on >= a * 0.9999).then(|| match kind {
                     "kq_rare_earth" => format!("矿产图斑位于稀土矿业权（{xkzh}）内"),
-                    "kq_expired" => format!("矿产图斑所在矿业权（{xkzh}）有效期止于 {}，早于前时相", attr_text(&p.kq[0], 8)),
-                    _ => format!("矿产图斑位于矿业权（{xkzh}，{}）范围内", attr_text(&p.kq[0], 2)),
+                    "kq_expired" => format!(
+                        "矿产图斑所在矿业权（{xkzh}）有效期止于 {}，早于前时相",
+                        attr_text(&p.kq[0], 8)
+                    ),
+                    _ => format!(
+                        "矿产图斑位于矿业权（{xkzh}，{}）范围内",
+                        attr_text(&p.kq[0], 2)
+                    ),
                 })
             }
-            "kq_outside" => p.kq.is_empty().then(|| "矿产图斑不在任何矿业权范围内（疑似无证开采）".to_string()),
+            "kq_outside" => {
+                p.kq.is_empty()
+                    .then(|| "矿产图斑不在任何矿业权范围内（疑似无证开采）".to_string())
+            }
             "kq_cross" => {
                 let on = inter_area(geom, &p.kq[0].0) / a;
-                (on > 0.1 && on < 0.9)
-                    .then(|| format!("矿产图斑跨越矿业权（{}）边界，约 {:.0}% 在界外（疑似越界开采）", attr_text(&p.kq[0], 0), (1.0 - on) * 100.0))
+                (on > 0.1 && on < 0.9).then(|| {
+                    format!(
+                        "矿产图斑跨越矿业权（{}）边界，约 {:.0}% 在界外（疑似越界开采）",
+                        attr_text(&p.kq[0], 0),
+                        (1.0 - on) * 100.0
+                    )
+                })
             }
             _ => None,
         }
@@ -898,9 +1318,21 @@ impl<'a> Builder<'a> {
         let b = &self.bigs[big];
         let on = inter_area(geom, &MultiPolygon(vec![b.poly.clone()])) / a;
         match kind {
-            "sthx_touch" => (on > 0.02 && on < 0.98).then(|| format!("图斑部分压占生态保护红线（{}），约 {:.0}%", b.name, on * 100.0)),
+            "sthx_touch" => (on > 0.02 && on < 0.98).then(|| {
+                format!(
+                    "图斑部分压占生态保护红线（{}），约 {:.0}%",
+                    b.name,
+                    on * 100.0
+                )
+            }),
             "zrbhd_inside" => (on >= 0.9999).then(|| format!("图斑位于自然保护地（{}）内", b.name)),
-            "zrbhd_touch" => (on > 0.02 && on < 0.98).then(|| format!("图斑与自然保护地（{}）边界相交，约 {:.0}% 在保护地内", b.name, on * 100.0)),
+            "zrbhd_touch" => (on > 0.02 && on < 0.98).then(|| {
+                format!(
+                    "图斑与自然保护地（{}）边界相交，约 {:.0}% 在保护地内",
+                    b.name,
+                    on * 100.0
+                )
+            }),
             "cjyx" => (on >= 0.9999).then(|| format!("图斑位于长江沿线生态敏感区（{}）内", b.name)),
             _ => None,
         }
@@ -912,7 +1344,9 @@ type CellRels = Vec<(usize, Rel)>;
 
 fn classify(g: &Grid, bigs: &[BigFeat]) -> Vec<CellRels> {
     let gb = g.bbox();
-    let near: Vec<usize> = (0..bigs.len()).filter(|&k| bigs[k].prep.bbox.intersects(&gb)).collect();
+    let near: Vec<usize> = (0..bigs.len())
+        .filter(|&k| bigs[k].prep.bbox.intersects(&gb))
+        .collect();
     g.cells()
         .iter()
         .map(|&(i, j)| {
@@ -928,17 +1362,22 @@ fn classify(g: &Grid, bigs: &[BigFeat]) -> Vec<CellRels> {
 }
 
 /// The scene a listed kind needs in a cell, if the cell can host it.
-fn scene_for(kind: &str, rels: &CellRels, bigs: &[BigFeat], cell: BBox, spot: &Spot) -> Option<(Scene, Option<usize>)> {
+fn scene_for(
+    kind: &str,
+    rels: &CellRels,
+    bigs: &[BigFeat],
+    cell: BBox,
+    spot: &Spot,
+) -> Option<(Scene, Option<usize>)> {
     let of = |l: BigLayer| rels.iter().filter(move |(k, _)| bigs[*k].layer == l);
-    let touch_point = |k: usize| {
-        let c = cell.center();
-        let core = cell.grow(-0.25 * cell.width(), -0.25 * cell.height());
-        bigs[k]
-            .prep
-            .vertices_in(&core)
-            .into_iter()
-            .min_by(|a, b| ((a.x - c.x).hypot(a.y - c.y)).total_cmp(&(b.x - c.x).hypot(b.y - c.y)))
-    };
+    let touch_point =
+        |k: usize| {
+            let c = cell.center();
+            let core = cell.grow(-0.25 * cell.width(), -0.25 * cell.height());
+            bigs[k].prep.vertices_in(&core).into_iter().min_by(|a, b| {
+                ((a.x - c.x).hypot(a.y - c.y)).total_cmp(&(b.x - c.x).hypot(b.y - c.y))
+            })
+        };
     let mining = !spot.minerals.is_empty();
     match kind {
         "gd_full_0101" => Some((Scene::GdFull(Some("0101")), None)),
@@ -976,15 +1415,32 @@ fn scene_for(kind: &str, rels: &CellRels, bigs: &[BigFeat], cell: BBox, spot: &S
             let (k, _) = of(BigLayer::Cjyx).find(|(_, r)| *r == Rel::In)?;
             Some((Scene::Inside(*k), Some(*k)))
         }
-        "kq_inside" => mining.then_some((Scene::KqInside { kz: None, expired: false, exploration: false }, None)),
+        "kq_inside" => mining.then_some((
+            Scene::KqInside {
+                kz: None,
+                expired: false,
+                exploration: false,
+            },
+            None,
+        )),
         "kq_outside" => mining.then_some((Scene::KqOutside, None)),
         "kq_cross" => mining.then_some((Scene::KqCross, None)),
-        "kq_rare_earth" => spot
-            .minerals
-            .iter()
-            .any(|m| m.0 == "稀土")
-            .then_some((Scene::KqInside { kz: Some("稀土"), expired: false, exploration: false }, None)),
-        "kq_expired" => mining.then_some((Scene::KqInside { kz: None, expired: true, exploration: false }, None)),
+        "kq_rare_earth" => spot.minerals.iter().any(|m| m.0 == "稀土").then_some((
+            Scene::KqInside {
+                kz: Some("稀土"),
+                expired: false,
+                exploration: false,
+            },
+            None,
+        )),
+        "kq_expired" => mining.then_some((
+            Scene::KqInside {
+                kz: None,
+                expired: true,
+                exploration: false,
+            },
+            None,
+        )),
         _ => None,
     }
 }
@@ -993,15 +1449,42 @@ fn background_scene<R: Rng>(rng: &mut R, flavor: Flavor, clean: bool) -> Scene {
     let pick = match flavor {
         Flavor::Urban => weighted_pick(
             rng,
-            &[(0, 0.1), (1, 0.15), (2, 0.05), (3, 0.25), (4, 0.12), (5, 0.05), (6, 0.18), (7, 0.1)],
+            &[
+                (0, 0.1),
+                (1, 0.15),
+                (2, 0.05),
+                (3, 0.25),
+                (4, 0.12),
+                (5, 0.05),
+                (6, 0.18),
+                (7, 0.1),
+            ],
         ),
         Flavor::Mountain => weighted_pick(
             rng,
-            &[(0, 0.15), (1, 0.25), (2, 0.05), (3, 0.1), (4, 0.04), (5, 0.01), (6, 0.2), (7, 0.2)],
+            &[
+                (0, 0.15),
+                (1, 0.25),
+                (2, 0.05),
+                (3, 0.1),
+                (4, 0.04),
+                (5, 0.01),
+                (6, 0.2),
+                (7, 0.2),
+            ],
         ),
         _ => weighted_pick(
             rng,
-            &[(0, 0.25), (1, 0.2), (2, 0.15), (3, 0.1), (4, 0.05), (5, 0.02), (6, 0.1), (7, 0.13)],
+            &[
+                (0, 0.25),
+                (1, 0.2),
+                (2, 0.15),
+                (3, 0.1),
+                (4, 0.05),
+                (5, 0.02),
+                (6, 0.1),
+                (7, 0.13),
+            ],
         ),
     };
     let s = match pick {
@@ -1026,11 +1509,23 @@ fn background_scene<R: Rng>(rng: &mut R, flavor: Flavor, clean: bool) -> Scene {
 
 fn background_mineral<R: Rng>(rng: &mut R) -> Scene {
     match weighted_pick(rng, &[(0, 0.5), (1, 0.05), (2, 0.25), (3, 0.15), (4, 0.05)]) {
-        0 => Scene::KqInside { kz: None, expired: false, exploration: false },
-        1 => Scene::KqInside { kz: None, expired: false, exploration: true },
+        0 => Scene::KqInside {
+            kz: None,
+            expired: false,
+            exploration: false,
+        },
+        1 => Scene::KqInside {
+            kz: None,
+            expired: false,
+            exploration: true,
+        },
         2 => Scene::KqOutside,
         3 => Scene::KqCross,
-        _ => Scene::KqInside { kz: None, expired: true, exploration: false },
+        _ => Scene::KqInside {
+            kz: None,
+            expired: true,
+            exploration: false,
+        },
     }
 }
 
@@ -1046,7 +1541,11 @@ fn background_mods<R: Rng>(rng: &mut R) -> Mods {
     } else {
         Jcmj::Exact
     };
-    Mods { multipart, hole, jcmj }
+    Mods {
+        multipart,
+        hole,
+        jcmj,
+    }
 }
 
 // --- the whole dataset ----------------------------------------------------------
@@ -1088,7 +1587,16 @@ pub(crate) fn build(seed: u64) -> DemoData {
             }
             let x0 = core.x0 + rng.random::<f64>() * (core.width() - f64::from(nx) * dx);
             let y0 = core.y0 + rng.random::<f64>() * (core.height() - f64::from(ny) * dy);
-            Some(Grid { spot: si, county, x0, y0, dx, dy, nx, ny })
+            Some(Grid {
+                spot: si,
+                county,
+                x0,
+                y0,
+                dx,
+                dy,
+                nx,
+                ny,
+            })
         })
         .collect();
 
@@ -1120,7 +1628,11 @@ pub(crate) fn build(seed: u64) -> DemoData {
         .map(|(g, m)| {
             #[allow(clippy::cast_sign_loss)]
             let cells = (g.nx * g.ny) as usize - m;
-            let w = if SPOTS[g.spot].flavor == Flavor::Urban { 0.6 } else { 1.0 };
+            let w = if SPOTS[g.spot].flavor == Flavor::Urban {
+                0.6
+            } else {
+                1.0
+            };
             #[allow(clippy::cast_precision_loss)]
             let c = cells as f64 * w;
             c
@@ -1132,7 +1644,11 @@ pub(crate) fn build(seed: u64) -> DemoData {
         .zip(&capacity)
         .zip(&mineral_quota)
         .map(|((g, c), m)| {
-            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
             let want = (land_total as f64 * c / cap_sum).round() as usize;
             #[allow(clippy::cast_sign_loss)]
             let cells = (g.nx * g.ny) as usize - m;
@@ -1180,7 +1696,8 @@ pub(crate) fn build(seed: u64) -> DemoData {
                     continue;
                 }
                 let (i, j) = all[c];
-                let Some((scene, big)) = scene_for(kind, &rels[gi][c], &b.bigs, g.cell(i, j), spot) else {
+                let Some((scene, big)) = scene_for(kind, &rels[gi][c], &b.bigs, g.cell(i, j), spot)
+                else {
                     continue;
                 };
                 tries += 1;
@@ -1221,7 +1738,15 @@ pub(crate) fn build(seed: u64) -> DemoData {
             };
             used[c] = true;
             let mods = background_mods(&mut rng);
-            let mods = if scene.mineral() { Mods { multipart: false, hole: false, ..mods } } else { mods };
+            let mods = if scene.mineral() {
+                Mods {
+                    multipart: false,
+                    hole: false,
+                    ..mods
+                }
+            } else {
+                mods
+            };
             let p = b.scene(&mut rng, g, (i, j), scene, mods);
             b.commit(p, scene.mineral());
         }
@@ -1232,7 +1757,12 @@ pub(crate) fn build(seed: u64) -> DemoData {
     // Scenarios found among the background patches.
     let mut extra: Vec<(usize, &'static str, String)> = Vec::new();
     for code in [510_104, 510_107] {
-        let found = b.land.iter().enumerate().filter(|(_, r)| part.counties[r.county].code.value() == code).take(4);
+        let found = b
+            .land
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| part.counties[r.county].code.value() == code)
+            .take(4);
         for (i, r) in found {
             let name = &part.counties[r.county].name;
             extra.push((i, "chengdu", format!("成都市{name}的图斑（地图演示）")));
@@ -1243,12 +1773,20 @@ pub(crate) fn build(seed: u64) -> DemoData {
         if let Jcmj::Off(e) = r.jcmj {
             if n.0 < 10 {
                 n.0 += 1;
-                extra.push((i, "jcmj_mismatch", format!("下发监测面积与图形椭球面积相差约 {:.2}%", e * 100.0)));
+                extra.push((
+                    i,
+                    "jcmj_mismatch",
+                    format!("下发监测面积与图形椭球面积相差约 {:.2}%", e * 100.0),
+                ));
             }
         }
         if r.geom.0.len() > 1 && n.1 < 6 {
             n.1 += 1;
-            extra.push((i, "multipart", format!("多部件图斑（{} 个部件）", r.geom.0.len())));
+            extra.push((
+                i,
+                "multipart",
+                format!("多部件图斑（{} 个部件）", r.geom.0.len()),
+            ));
         }
         if r.geom.0.iter().any(|p| !p.interiors().is_empty()) && n.2 < 6 {
             n.2 += 1;
@@ -1260,14 +1798,31 @@ pub(crate) fn build(seed: u64) -> DemoData {
     }
 
     // Datasets.
-    let (land, land_jcbh) = patch_dataset(seed, &part, &table, &b.land, PatchKind::Land, "demo/2020Q1-土地.shp");
-    let (mineral, mineral_jcbh) =
-        patch_dataset(seed, &part, &table, &b.mineral, PatchKind::Mineral, "demo/2020Q1-矿产.shp");
+    let (land, land_jcbh) = patch_dataset(
+        seed,
+        &part,
+        &table,
+        &b.land,
+        PatchKind::Land,
+        "demo/2020Q1-土地.shp",
+    );
+    let (mineral, mineral_jcbh) = patch_dataset(
+        seed,
+        &part,
+        &table,
+        &b.mineral,
+        PatchKind::Mineral,
+        "demo/2020Q1-矿产.shp",
+    );
     let scenarios = b
         .marks
         .iter()
         .map(|(m, i, kind, d)| Scenario {
-            jcbh: if *m { mineral_jcbh[*i].clone() } else { land_jcbh[*i].clone() },
+            jcbh: if *m {
+                mineral_jcbh[*i].clone()
+            } else {
+                land_jcbh[*i].clone()
+            },
             kind,
             description_zh: d.clone(),
         })
@@ -1276,7 +1831,12 @@ pub(crate) fn build(seed: u64) -> DemoData {
     let region_ds = |name: &str, units: Vec<&crate::partition::Unit>| {
         let feats = units
             .into_iter()
-            .map(|u| (u.multipolygon(), vec![text(u.code.to_string()), text(u.name.clone())]))
+            .map(|u| {
+                (
+                    u.multipolygon(),
+                    vec![text(u.code.to_string()), text(u.name.clone())],
+                )
+            })
             .collect();
         crate::table::dataset(name, layers::region_fields(), feats)
     };
@@ -1292,15 +1852,60 @@ pub(crate) fn build(seed: u64) -> DemoData {
             .collect()
     };
     let layers = vec![
-        ("gd", crate::table::dataset("demo/耕地.shp", layers::gd_fields(), b.gd.clone())),
-        ("jbnt", crate::table::dataset("demo/永久基本农田.shp", layers::jbnt_fields(), b.jbnt.clone())),
-        ("sthx", crate::table::dataset("demo/生态保护红线.shp", layers::sthx_fields(), big_of(BigLayer::Sthx))),
-        ("zrbhd", crate::table::dataset("demo/自然保护地.shp", layers::zrbhd_fields(), big_of(BigLayer::Zrbhd))),
-        ("pzyd", crate::table::dataset("demo/已批准用地.shp", layers::pzyd_fields(), b.pzyd.clone())),
-        ("cjyx", crate::table::dataset("demo/长江沿线.shp", layers::cjyx_fields(), big_of(BigLayer::Cjyx))),
-        ("kq", crate::table::dataset("demo/矿业权.shp", layers::kq_fields(), b.kq.clone())),
+        (
+            "gd",
+            crate::table::dataset("demo/耕地.shp", layers::gd_fields(), b.gd.clone()),
+        ),
+        (
+            "jbnt",
+            crate::table::dataset(
+                "demo/永久基本农田.shp",
+                layers::jbnt_fields(),
+                b.jbnt.clone(),
+            ),
+        ),
+        (
+            "sthx",
+            crate::table::dataset(
+                "demo/生态保护红线.shp",
+                layers::sthx_fields(),
+                big_of(BigLayer::Sthx),
+            ),
+        ),
+        (
+            "zrbhd",
+            crate::table::dataset(
+                "demo/自然保护地.shp",
+                layers::zrbhd_fields(),
+                big_of(BigLayer::Zrbhd),
+            ),
+        ),
+        (
+            "pzyd",
+            crate::table::dataset("demo/已批准用地.shp", layers::pzyd_fields(), b.pzyd.clone()),
+        ),
+        (
+            "cjyx",
+            crate::table::dataset(
+                "demo/长江沿线.shp",
+                layers::cjyx_fields(),
+                big_of(BigLayer::Cjyx),
+            ),
+        ),
+        (
+            "kq",
+            crate::table::dataset("demo/矿业权.shp", layers::kq_fields(), b.kq.clone()),
+        ),
     ];
-    DemoData { province, cities, counties, layers, land, mineral, scenarios }
+    DemoData {
+        province,
+        cities,
+        counties,
+        layers,
+        land,
+        mineral,
+        scenarios,
+    }
 }
 
 /// Patches across a county boundary, XZQDM = the county holding the larger part.
@@ -1312,12 +1917,20 @@ fn straddlers(b: &mut Builder<'_>, grids: &[Grid], rng: &mut ChaCha8Rng) {
             continue;
         }
         let main = g.county;
-        let edges: Vec<_> = part.shared.iter().filter(|e| e.counties.contains(&main) && e.line.len() >= 5).collect();
+        let edges: Vec<_> = part
+            .shared
+            .iter()
+            .filter(|e| e.counties.contains(&main) && e.line.len() >= 5)
+            .collect();
         if edges.is_empty() {
             continue;
         }
         let e = edges[rng.random_range(0..edges.len())];
-        let other = if e.counties[0] == main { e.counties[1] } else { e.counties[0] };
+        let other = if e.counties[0] == main {
+            e.counties[1]
+        } else {
+            e.counties[0]
+        };
         let mid = e.line.len() / 2;
         let v = e.line[mid];
         let f = Frame::at(v.y);
@@ -1325,7 +1938,10 @@ fn straddlers(b: &mut Builder<'_>, grids: &[Grid], rng: &mut ChaCha8Rng) {
         let (tx, ty) = ((c.x - a.x) * f.mx, (c.y - a.y) * f.my);
         let l = tx.hypot(ty);
         let (mut nx, mut ny) = (-ty / l, tx / l);
-        if !part.counties[main].prep.contains_point(f.offset(v, nx * 200.0, ny * 200.0)) {
+        if !part.counties[main]
+            .prep
+            .contains_point(f.offset(v, nx * 200.0, ny * 200.0))
+        {
             nx = -nx;
             ny = -ny;
         }

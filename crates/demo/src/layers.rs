@@ -24,7 +24,10 @@ fn int(w: u16) -> FieldType {
 }
 
 fn real(w: u16, d: u8) -> FieldType {
-    FieldType::Real { width: w, decimals: d }
+    FieldType::Real {
+        width: w,
+        decimals: d,
+    }
 }
 
 pub(crate) fn gd_fields() -> Vec<FieldDef> {
@@ -114,7 +117,10 @@ pub(crate) fn region_fields() -> Vec<FieldDef> {
 }
 
 pub(crate) fn class_name(code: &str) -> &'static str {
-    CULTIVATED_CLASSES.iter().find(|c| c.0 == code).map_or("耕地", |c| c.1)
+    CULTIVATED_CLASSES
+        .iter()
+        .find(|c| c.0 == code)
+        .map_or("耕地", |c| c.1)
 }
 
 pub(crate) fn class_code(i: usize) -> &'static str {
@@ -125,7 +131,12 @@ pub(crate) fn class_code(i: usize) -> &'static str {
 /// of an approval or a licence (defined by corner points). Always contains
 /// `r`; counter-clockwise.
 pub(crate) fn bumped_rect(r: BBox, h: &mut Hashed) -> Polygon<f64> {
-    let corners = [pt(r.x0, r.y0), pt(r.x1, r.y0), pt(r.x1, r.y1), pt(r.x0, r.y1)];
+    let corners = [
+        pt(r.x0, r.y0),
+        pt(r.x1, r.y0),
+        pt(r.x1, r.y1),
+        pt(r.x0, r.y1),
+    ];
     let mut ring: Vec<Pt> = Vec::new();
     for k in 0..4 {
         let (a, b) = (corners[k], corners[(k + 1) % 4]);
@@ -221,14 +232,20 @@ pub(crate) fn farmland<R: Rng>(
         Classes::Fixed(c) => c,
         Classes::Mixed(w) => class_code(weighted(rng, &w)),
     };
-    let overlap_at = (opts.overlap && grid.cols() >= 2)
-        .then(|| (rng.random_range(0..grid.cols() - 1), rng.random_range(0..grid.rows())));
+    let overlap_at = (opts.overlap && grid.cols() >= 2).then(|| {
+        (
+            rng.random_range(0..grid.cols() - 1),
+            rng.random_range(0..grid.rows()),
+        )
+    });
     let mut classes = vec![dominant; grid.cols() * grid.rows()];
     for j in 0..grid.rows() {
         for i in 0..grid.cols() {
             let class = match opts.classes {
                 Classes::Fixed(c) => c,
-                Classes::Mixed(_) if rng.random::<f64>() < 0.2 => class_code(rng.random_range(0..3)),
+                Classes::Mixed(_) if rng.random::<f64>() < 0.2 => {
+                    class_code(rng.random_range(0..3))
+                }
                 Classes::Mixed(_) => dominant,
             };
             classes[j * grid.cols() + i] = class;
@@ -290,7 +307,13 @@ pub(crate) fn farmland<R: Rng>(
 }
 
 /// An approval (已批准用地) over a bumped rectangle.
-pub(crate) fn approval(serials: &mut Serials, h: &mut Hashed, rect: BBox, city: &str, county: &str) -> Feat {
+pub(crate) fn approval(
+    serials: &mut Serials,
+    h: &mut Hashed,
+    rect: BBox,
+    city: &str,
+    county: &str,
+) -> Feat {
     let poly = bumped_rect(rect, h);
     #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
     let year = 2012 + (h.next_u64() % 8) as i32;
@@ -333,7 +356,10 @@ pub(crate) fn licence(h: &mut Hashed, rect: BBox, spec: &LicenceSpec<'_>) -> Fea
     // an expired one ended on the given day.
     #[allow(clippy::cast_possible_truncation)]
     let (yxqq, yxqz) = match spec.expired_on {
-        Some(end) => (end - 365 * (3 + (h.next_u64() % 6) as i64) - (h.next_u64() % 60) as i64, end),
+        Some(end) => (
+            end - 365 * (3 + (h.next_u64() % 6) as i64) - (h.next_u64() % 60) as i64,
+            end,
+        ),
         None => {
             let start = days(2009, 1, 1) + (h.next_u64() % 3_800) as i64;
             let years = 3 + (h.next_u64() % 10) as i64;
@@ -346,8 +372,15 @@ pub(crate) fn licence(h: &mut Hashed, rect: BBox, spec: &LicenceSpec<'_>) -> Fea
     let xkzh = if spec.exploration {
         format!("T51{y:04}{m:02}{:09}", h.next_u64() % 1_000_000_000)
     } else {
-        let issuer = if provincial { 510_000 } else { spec.county_code / 100 * 100 };
-        format!("C{issuer:06}{y:04}{m:02}{:010}", h.next_u64() % 10_000_000_000)
+        let issuer = if provincial {
+            510_000
+        } else {
+            spec.county_code / 100 * 100
+        };
+        format!(
+            "C{issuer:06}{y:04}{m:02}{:010}",
+            h.next_u64() % 10_000_000_000
+        )
     };
     let fzjg = if provincial || spec.exploration {
         "四川省自然资源厅".to_string()
@@ -367,9 +400,17 @@ pub(crate) fn licence(h: &mut Hashed, rect: BBox, spec: &LicenceSpec<'_>) -> Fea
         text(xkzh),
         text(names::mine(spec.county, spec.kz, h)),
         text(spec.kz),
-        text(if spec.exploration { "探矿权" } else { "采矿权" }),
+        text(if spec.exploration {
+            "探矿权"
+        } else {
+            "采矿权"
+        }),
         text(if spec.exploration { "勘查" } else { kcfs }),
-        if spec.exploration { AttrValue::Null } else { text(format!("{scale}.00万吨/年")) },
+        if spec.exploration {
+            AttrValue::Null
+        } else {
+            text(format!("{scale}.00万吨/年"))
+        },
         AttrValue::Real(round_to(area_km2, 4)),
         date(yxqq),
         date(yxqz),

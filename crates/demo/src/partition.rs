@@ -14,14 +14,19 @@
 
 use std::collections::BTreeMap;
 
-use geo_types::{Polygon, MultiPolygon};
+use geo_types::{MultiPolygon, Polygon};
 use weipian_domain::{RegionCode, RegionTable};
 
 use crate::geom::{closed, pt, wavy_edge, BBox, Frame, Prepared, Pt};
 use crate::rng::{mix, mix_coords};
 
 /// Rough extent of Sichuan, degrees.
-pub(crate) const EXTENT: BBox = BBox { x0: 97.4, y0: 26.0, x1: 108.5, y1: 34.3 };
+pub(crate) const EXTENT: BBox = BBox {
+    x0: 97.4,
+    y0: 26.0,
+    x1: 108.5,
+    y1: 34.3,
+};
 
 /// Boundary vertex spacing, metres.
 const SPACING_M: f64 = 2_200.0;
@@ -56,8 +61,16 @@ impl Unit {
 
     /// The inner rectangle no boundary jitter reaches.
     pub(crate) fn core(&self) -> BBox {
-        let (mx, my) = (self.rect.width() * CORE_MARGIN, self.rect.height() * CORE_MARGIN);
-        BBox::new(self.rect.x0 + mx, self.rect.y0 + my, self.rect.x1 - mx, self.rect.y1 - my)
+        let (mx, my) = (
+            self.rect.width() * CORE_MARGIN,
+            self.rect.height() * CORE_MARGIN,
+        );
+        BBox::new(
+            self.rect.x0 + mx,
+            self.rect.y0 + my,
+            self.rect.x1 - mx,
+            self.rect.y1 - my,
+        )
     }
 }
 
@@ -138,10 +151,16 @@ fn kd_split(items: &mut [Item], rect: BBox, out: &mut Vec<(usize, BBox)>) {
     let frac = left_w / total;
     let (ra, rb) = if wide {
         let cut = rect.x0 + rect.width() * frac;
-        (BBox::new(rect.x0, rect.y0, cut, rect.y1), BBox::new(cut, rect.y0, rect.x1, rect.y1))
+        (
+            BBox::new(rect.x0, rect.y0, cut, rect.y1),
+            BBox::new(cut, rect.y0, rect.x1, rect.y1),
+        )
     } else {
         let cut = rect.y0 + rect.height() * frac;
-        (BBox::new(rect.x0, rect.y0, rect.x1, cut), BBox::new(rect.x0, cut, rect.x1, rect.y1))
+        (
+            BBox::new(rect.x0, rect.y0, rect.x1, cut),
+            BBox::new(rect.x0, cut, rect.x1, rect.y1),
+        )
     };
     let (left, right) = items.split_at_mut(k);
     kd_split(left, ra, out);
@@ -178,10 +197,18 @@ fn sides(r: &BBox) -> [(Pt, Pt, f64); 4] {
 fn side_nodes(nodes: &[Pt], a: Pt, b: Pt) -> Vec<Pt> {
     let mut on: Vec<Pt> = if a.y == b.y {
         let (lo, hi) = (a.x.min(b.x), a.x.max(b.x));
-        nodes.iter().copied().filter(|n| n.y == a.y && n.x >= lo && n.x <= hi).collect()
+        nodes
+            .iter()
+            .copied()
+            .filter(|n| n.y == a.y && n.x >= lo && n.x <= hi)
+            .collect()
     } else {
         let (lo, hi) = (a.y.min(b.y), a.y.max(b.y));
-        nodes.iter().copied().filter(|n| n.x == a.x && n.y >= lo && n.y <= hi).collect()
+        nodes
+            .iter()
+            .copied()
+            .filter(|n| n.x == a.x && n.y >= lo && n.y <= hi)
+            .collect()
     };
     let d = |p: &Pt| (p.x - a.x).abs() + (p.y - a.y).abs();
     on.sort_by(|p, q| d(p).total_cmp(&d(q)));
@@ -196,7 +223,10 @@ impl Partition {
         // Cities in code order, with their counties.
         let mut by_city: BTreeMap<RegionCode, Vec<usize>> = BTreeMap::new();
         for (i, r) in regions.iter().enumerate() {
-            by_city.entry(r.parent.unwrap_or_else(|| r.code.prefecture())).or_default().push(i);
+            by_city
+                .entry(r.parent.unwrap_or_else(|| r.code.prefecture()))
+                .or_default()
+                .push(i);
         }
         let city_codes: Vec<RegionCode> = by_city.keys().copied().collect();
         let center = EXTENT.center();
@@ -208,7 +238,12 @@ impl Partition {
                 #[allow(clippy::cast_precision_loss)]
                 let fallback = by_city[c].len() as f64 * 2_500.0;
                 let (w, x, y) = hint.map_or((fallback, center.x, center.y), |h| (h.1, h.2, h.3));
-                Item { id: i, weight: w, ax: x, ay: y }
+                Item {
+                    id: i,
+                    weight: w,
+                    ax: x,
+                    ay: y,
+                }
             })
             .collect();
         let mut city_rects = Vec::new();
@@ -228,7 +263,12 @@ impl Partition {
                     let weight = if name.ends_with('区') { 0.45 } else { 1.0 };
                     #[allow(clippy::cast_precision_loss)]
                     let kf = k as f64;
-                    Item { id: ri, weight, ax: kf, ay: kf }
+                    Item {
+                        id: ri,
+                        weight,
+                        ax: kf,
+                        ay: kf,
+                    }
                 })
                 .collect();
             kd_split(&mut items, *crect, &mut county_rects);
@@ -238,7 +278,14 @@ impl Partition {
         // Nodes: every county corner.
         let mut nodes: Vec<Pt> = county_rects
             .iter()
-            .flat_map(|(_, r)| [pt(r.x0, r.y0), pt(r.x1, r.y0), pt(r.x1, r.y1), pt(r.x0, r.y1)])
+            .flat_map(|(_, r)| {
+                [
+                    pt(r.x0, r.y0),
+                    pt(r.x1, r.y0),
+                    pt(r.x1, r.y1),
+                    pt(r.x0, r.y1),
+                ]
+            })
             .collect();
         nodes.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
         nodes.dedup();
@@ -248,7 +295,9 @@ impl Partition {
         for (ci, r) in &county_rects {
             for (a, b, d) in sides(r) {
                 for w in side_nodes(&nodes, a, b).windows(2) {
-                    let e = depth.entry(key_of(w[0], w[1])).or_insert((f64::INFINITY, Vec::new()));
+                    let e = depth
+                        .entry(key_of(w[0], w[1]))
+                        .or_insert((f64::INFINITY, Vec::new()));
                     e.0 = e.0.min(d);
                     e.1.push(*ci);
                 }
@@ -266,9 +315,19 @@ impl Partition {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let n = ((len_m / SPACING_M).round() as usize).max(2);
             let amp = (DEPTH_SHARE * d).min(LENGTH_SHARE * len_deg);
-            let line = wavy_edge(a, b, n, amp, CONE, mix_coords(edge_seed, &[a.x, a.y, b.x, b.y]));
+            let line = wavy_edge(
+                a,
+                b,
+                n,
+                amp,
+                CONE,
+                mix_coords(edge_seed, &[a.x, a.y, b.x, b.y]),
+            );
             if owners.len() == 2 {
-                shared.push(SharedEdge { counties: [owners[0], owners[1]], line: line.clone() });
+                shared.push(SharedEdge {
+                    counties: [owners[0], owners[1]],
+                    line: line.clone(),
+                });
             }
             lines.insert(*k, line);
         }
@@ -296,18 +355,32 @@ impl Partition {
             rect: *r,
             prep: Prepared::from_rings(vec![ring_of(r)]),
         };
-        let counties = county_rects.iter().map(|(i, r)| unit(regions[*i].code, &regions[*i].name, r)).collect();
+        let counties = county_rects
+            .iter()
+            .map(|(i, r)| unit(regions[*i].code, &regions[*i].name, r))
+            .collect();
         let cities = city_rects
             .iter()
             .map(|(i, r)| {
                 let code = city_codes[*i];
-                let name = table.get(code).map_or_else(|| code.to_string(), |c| c.name.clone());
+                let name = table
+                    .get(code)
+                    .map_or_else(|| code.to_string(), |c| c.name.clone());
                 unit(code, &name, r)
             })
             .collect();
-        let pname = table.get(root).map_or("四川省", |r| r.name.as_str()).to_string();
+        let pname = table
+            .get(root)
+            .map_or("四川省", |r| r.name.as_str())
+            .to_string();
         let province = unit(root, &pname, &EXTENT);
-        Self { province, cities, counties, county_city, shared }
+        Self {
+            province,
+            cities,
+            counties,
+            county_city,
+            shared,
+        }
     }
 
     /// The county whose outline contains `p`.
@@ -358,7 +431,12 @@ mod tests {
             let a = p.counties[e.counties[0]].multipolygon();
             let b = p.counties[e.counties[1]].multipolygon();
             let i = a.intersection(&b);
-            assert!(area_m2(&i) < 1.0, "{} / {}", p.counties[e.counties[0]].name, p.counties[e.counties[1]].name);
+            assert!(
+                area_m2(&i) < 1.0,
+                "{} / {}",
+                p.counties[e.counties[0]].name,
+                p.counties[e.counties[1]].name
+            );
         }
     }
 }

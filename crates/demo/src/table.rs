@@ -76,10 +76,21 @@ pub(crate) struct Imagery {
     pub dqjh: String,
 }
 
-const SENSORS: &[&str] = &["GF1_PMS1", "GF1_PMS2", "GF2_PMS1", "GF2_PMS2", "GF6_PMS", "ZY302_MUX", "GF1B_PMS"];
+const SENSORS: &[&str] = &[
+    "GF1_PMS1",
+    "GF1_PMS2",
+    "GF2_PMS1",
+    "GF2_PMS2",
+    "GF6_PMS",
+    "ZY302_MUX",
+    "GF1B_PMS",
+];
 
 pub(crate) fn imagery(seed: u64, county: u32, variant: u32, lon: f64, lat: f64) -> Imagery {
-    let mut h = Hashed::new(mix(mix(seed, 0x1AA6E), mix(u64::from(county), u64::from(variant))));
+    let mut h = Hashed::new(mix(
+        mix(seed, 0x1AA6E),
+        mix(u64::from(county), u64::from(variant)),
+    ));
     #[allow(clippy::cast_possible_truncation)]
     let qsx = days(2019, 1, 15) + (h.next_u64() % 330) as i64;
     #[allow(clippy::cast_possible_truncation)]
@@ -88,11 +99,19 @@ pub(crate) fn imagery(seed: u64, county: u32, variant: u32, lon: f64, lat: f64) 
         #[allow(clippy::cast_possible_truncation)]
         let s = SENSORS[(h.next_u64() % SENSORS.len() as u64) as usize];
         let (y, m, dd) = civil(d);
-        format!("{s}_E{lon:.1}_N{lat:.1}_{y:04}{m:02}{dd:02}_L1A{:010}", h.next_u64() % 10_000_000_000)
+        format!(
+            "{s}_E{lon:.1}_N{lat:.1}_{y:04}{m:02}{dd:02}_L1A{:010}",
+            h.next_u64() % 10_000_000_000
+        )
     };
     let qqjh = scene(&mut h, qsx);
     let dqjh = scene(&mut h, hsx);
-    Imagery { qsx, hsx, qqjh, dqjh }
+    Imagery {
+        qsx,
+        hsx,
+        qqjh,
+        dqjh,
+    }
 }
 
 // --- patches ---------------------------------------------------------------
@@ -150,12 +169,36 @@ pub(crate) fn patch_fields(kind: PatchKind) -> Vec<FieldDef> {
         FieldDef::new("HSX", FieldType::Date),
         FieldDef::new("QQJH", t(64)),
         FieldDef::new("DQJH", t(64)),
-        FieldDef::new("LZB", FieldType::Real { width: 12, decimals: 6 }),
-        FieldDef::new("BZB", FieldType::Real { width: 12, decimals: 6 }),
+        FieldDef::new(
+            "LZB",
+            FieldType::Real {
+                width: 12,
+                decimals: 6,
+            },
+        ),
+        FieldDef::new(
+            "BZB",
+            FieldType::Real {
+                width: 12,
+                decimals: 6,
+            },
+        ),
         FieldDef::new("TBLX", t(4)),
         FieldDef::new("JCLB", t(20)),
-        FieldDef::new("BHMJ", FieldType::Real { width: 16, decimals: 4 }),
-        FieldDef::new("JCMJ", FieldType::Real { width: 16, decimals: 4 }),
+        FieldDef::new(
+            "BHMJ",
+            FieldType::Real {
+                width: 16,
+                decimals: 4,
+            },
+        ),
+        FieldDef::new(
+            "JCMJ",
+            FieldType::Real {
+                width: 16,
+                decimals: 4,
+            },
+        ),
     ];
     if kind == PatchKind::Mineral {
         f.push(FieldDef::new("KZ", t(40)));
@@ -180,11 +223,22 @@ pub(crate) fn patch_dataset(
     source: &str,
 ) -> (Dataset, Vec<String>) {
     let fields = patch_fields(kind);
-    let letters = if kind == PatchKind::Mineral { "KC" } else { "TD" };
+    let letters = if kind == PatchKind::Mineral {
+        "KC"
+    } else {
+        "TD"
+    };
     let mut serial: BTreeMap<usize, u32> = BTreeMap::new();
     let mut features = Vec::with_capacity(recs.len());
     let mut jcbhs = Vec::with_capacity(recs.len());
-    let mut h = Hashed::new(mix(seed, if kind == PatchKind::Mineral { 0x4B43 } else { 0x5444 }));
+    let mut h = Hashed::new(mix(
+        seed,
+        if kind == PatchKind::Mineral {
+            0x4B43
+        } else {
+            0x5444
+        },
+    ));
     let xfsj = issue_date();
     let province = part.province.name.clone();
     for (row, r) in recs.iter().enumerate() {
@@ -193,18 +247,29 @@ pub(crate) fn patch_dataset(
         let s = serial.entry(r.county).or_insert(0);
         *s += 1;
         let jcbh = format!("{code:06}{letters}20{s:04}");
-        let city = table
-            .get(county.code.prefecture())
-            .map_or_else(|| part.cities[part.county_city[r.county]].name.clone(), |c| c.name.clone());
+        let city = table.get(county.code.prefecture()).map_or_else(
+            || part.cities[part.county_city[r.county]].name.clone(),
+            |c| c.name.clone(),
+        );
         let c = centroid(&r.geom);
-        let img = imagery(seed, code, r.imagery, county.rect.center().x, county.rect.center().y);
+        let img = imagery(
+            seed,
+            code,
+            r.imagery,
+            county.rect.center().x,
+            county.rect.center().y,
+        );
         let mu = area_m2(&r.geom) / M2_PER_MU;
         let jcmj = match r.jcmj {
             Jcmj::Exact => round_to(mu, 4),
             Jcmj::Near(e) | Jcmj::Off(e) => round_to(mu * (1.0 + e), 4),
         };
         let bhmj = round_to(jcmj * r.change_share, 4);
-        let ystbbh = format!("{code:06}2020{:02}{:06}", 1 + row % 3, h.next_u64() % 1_000_000);
+        let ystbbh = format!(
+            "{code:06}2020{:02}{:06}",
+            1 + row % 3,
+            h.next_u64() % 1_000_000
+        );
         let mut attrs = vec![
             AttrValue::Integer(2020),
             AttrValue::Integer(1),
@@ -231,31 +296,51 @@ pub(crate) fn patch_dataset(
             attrs.push(r.kz.map_or(AttrValue::Null, text));
         }
         attrs.push(r.bz.clone().map_or(AttrValue::Null, AttrValue::Text));
-        features.push(Feature { row: row + 1, geometry: Some(r.geom.clone()), attrs, repairs: vec![] });
+        features.push(Feature {
+            row: row + 1,
+            geometry: Some(r.geom.clone()),
+            attrs,
+            repairs: vec![],
+        });
         jcbhs.push(jcbh);
     }
     let ds = Dataset {
         source: PathBuf::from(source),
         fields,
         features,
-        crs: CrsHint { epsg: Some(4490), ..CrsHint::default() },
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
         encoding: None,
     };
     (ds, jcbhs)
 }
 
 /// A dataset from field definitions and (geometry, attributes) pairs.
-pub(crate) fn dataset(source: &str, fields: Vec<FieldDef>, feats: Vec<(MultiPolygon<f64>, Vec<AttrValue>)>) -> Dataset {
+pub(crate) fn dataset(
+    source: &str,
+    fields: Vec<FieldDef>,
+    feats: Vec<(MultiPolygon<f64>, Vec<AttrValue>)>,
+) -> Dataset {
     let features = feats
         .into_iter()
         .enumerate()
-        .map(|(i, (g, attrs))| Feature { row: i + 1, geometry: Some(g), attrs, repairs: vec![] })
+        .map(|(i, (g, attrs))| Feature {
+            row: i + 1,
+            geometry: Some(g),
+            attrs,
+            repairs: vec![],
+        })
         .collect();
     Dataset {
         source: PathBuf::from(source),
         fields,
         features,
-        crs: CrsHint { epsg: Some(4490), ..CrsHint::default() },
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
         encoding: None,
     }
 }

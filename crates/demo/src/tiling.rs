@@ -50,8 +50,16 @@ impl FieldGrid {
     pub(crate) fn new(rect: BBox, mean_w: f64, mean_h: f64, key: u64, mid_prob: f64) -> Self {
         let f = Frame::at(rect.center().y);
         let mut h = Hashed::new(key);
-        let xs = cuts(rect.x0, rect.x1, &spacings(rect.width() * f.mx, mean_w, &mut h));
-        let ys = cuts(rect.y0, rect.y1, &spacings(rect.height() * f.my, mean_h, &mut h));
+        let xs = cuts(
+            rect.x0,
+            rect.x1,
+            &spacings(rect.width() * f.mx, mean_w, &mut h),
+        );
+        let ys = cuts(
+            rect.y0,
+            rect.y1,
+            &spacings(rect.height() * f.my, mean_h, &mut h),
+        );
         let (nc, nr) = (xs.len() - 1, ys.len() - 1);
         let mut nodes = Vec::with_capacity((nc + 1) * (nr + 1));
         for j in 0..=nr {
@@ -69,7 +77,13 @@ impl FieldGrid {
                 nodes.push(p);
             }
         }
-        Self { xs, ys, nodes, key, mid_prob }
+        Self {
+            xs,
+            ys,
+            nodes,
+            key,
+            mid_prob,
+        }
     }
 
     pub(crate) fn cols(&self) -> usize {
@@ -90,16 +104,27 @@ impl FieldGrid {
         if self.mid_prob <= 0.0 {
             return None;
         }
-        let outer = if horizontal { j == 0 || j == self.rows() } else { i == 0 || i == self.cols() };
+        let outer = if horizontal {
+            j == 0 || j == self.rows()
+        } else {
+            i == 0 || i == self.cols()
+        };
         if outer {
             return None;
         }
-        let mut h = Hashed::new(mix(self.key, ((j as u64) << 33) ^ ((i as u64) << 1) ^ u64::from(horizontal) ^ 0x5A5A_0000_0000_0000));
+        let mut h = Hashed::new(mix(
+            self.key,
+            ((j as u64) << 33) ^ ((i as u64) << 1) ^ u64::from(horizontal) ^ 0x5A5A_0000_0000_0000,
+        ));
         if h.unit() >= self.mid_prob {
             return None;
         }
         let a = self.node(i, j);
-        let b = if horizontal { self.node(i + 1, j) } else { self.node(i, j + 1) };
+        let b = if horizontal {
+            self.node(i + 1, j)
+        } else {
+            self.node(i, j + 1)
+        };
         let t = h.range(0.35, 0.65);
         let off = h.signed() * MID_OFFSET;
         let (dx, dy) = (b.x - a.x, b.y - a.y);
@@ -108,7 +133,14 @@ impl FieldGrid {
 
     /// Counter-clockwise closed outline of the cells [i0, i1) × [j0, j1),
     /// optionally with column `shift_col`'s nodes moved by `shift` in x.
-    fn outline(&self, i0: usize, j0: usize, i1: usize, j1: usize, shift: Option<(usize, f64)>) -> Vec<Pt> {
+    fn outline(
+        &self,
+        i0: usize,
+        j0: usize,
+        i1: usize,
+        j1: usize,
+        shift: Option<(usize, f64)>,
+    ) -> Vec<Pt> {
         let node = |i: usize, j: usize| {
             let mut p = self.node(i, j);
             if let Some((c, dx)) = shift {
@@ -159,7 +191,10 @@ impl FieldGrid {
     /// east, so it overlaps its neighbour slightly (a topology error real
     /// layers have).
     pub(crate) fn parcel_overlapping(&self, i: usize, j: usize, dx: f64) -> Polygon<f64> {
-        Polygon::new(closed(self.outline(i, j, i + 1, j + 1, Some((i + 1, dx)))), vec![])
+        Polygon::new(
+            closed(self.outline(i, j, i + 1, j + 1, Some((i + 1, dx)))),
+            vec![],
+        )
     }
 
     /// A block of cells [i0, i1) × [j0, j1) (for 永久基本农田).
@@ -169,9 +204,20 @@ impl FieldGrid {
 
     /// A small clockwise hole (a house or pond) in the middle of a parcel.
     fn hole(&self, i: usize, j: usize) -> LineString<f64> {
-        let (cx, cy) = ((self.xs[i] + self.xs[i + 1]) / 2.0, (self.ys[j] + self.ys[j + 1]) / 2.0);
-        let (hw, hh) = ((self.xs[i + 1] - self.xs[i]) * 0.12, (self.ys[j + 1] - self.ys[j]) * 0.12);
-        closed(vec![pt(cx - hw, cy - hh), pt(cx - hw, cy + hh), pt(cx + hw, cy + hh), pt(cx + hw, cy - hh)])
+        let (cx, cy) = (
+            (self.xs[i] + self.xs[i + 1]) / 2.0,
+            (self.ys[j] + self.ys[j + 1]) / 2.0,
+        );
+        let (hw, hh) = (
+            (self.xs[i + 1] - self.xs[i]) * 0.12,
+            (self.ys[j + 1] - self.ys[j]) * 0.12,
+        );
+        closed(vec![
+            pt(cx - hw, cy - hh),
+            pt(cx - hw, cy + hh),
+            pt(cx + hw, cy + hh),
+            pt(cx + hw, cy - hh),
+        ])
     }
 }
 
@@ -196,7 +242,16 @@ mod tests {
                 sum += a;
                 if i + 1 < g.cols() {
                     let q = g.parcel(i + 1, j, false);
-                    assert!(polygon_area_m2(&MultiPolygon(vec![p.clone()]).intersection(&MultiPolygon(vec![q])).0.first().cloned().unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![]))) < 1e-3);
+                    assert!(
+                        polygon_area_m2(
+                            &MultiPolygon(vec![p.clone()])
+                                .intersection(&MultiPolygon(vec![q]))
+                                .0
+                                .first()
+                                .cloned()
+                                .unwrap_or_else(|| Polygon::new(LineString(vec![]), vec![]))
+                        ) < 1e-3
+                    );
                 }
                 let h = g.parcel(i, j, true);
                 assert!(h.is_valid());
@@ -206,7 +261,12 @@ mod tests {
         }
         let block = polygon_area_m2(&g.block(0, 0, g.cols(), g.rows()));
         let whole = polygon_area_m2(&Polygon::new(
-            closed(vec![pt(rect.x0, rect.y0), pt(rect.x1, rect.y0), pt(rect.x1, rect.y1), pt(rect.x0, rect.y1)]),
+            closed(vec![
+                pt(rect.x0, rect.y0),
+                pt(rect.x1, rect.y0),
+                pt(rect.x1, rect.y1),
+                pt(rect.x0, rect.y1),
+            ]),
             vec![],
         ));
         assert!(((sum - whole) / whole).abs() < 1e-9);

@@ -32,7 +32,10 @@ pub struct FieldDef {
 impl FieldDef {
     #[must_use]
     pub fn new(name: impl Into<String>, field_type: FieldType) -> Self {
-        Self { name: name.into(), field_type }
+        Self {
+            name: name.into(),
+            field_type,
+        }
     }
 }
 

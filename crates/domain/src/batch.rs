@@ -79,11 +79,16 @@ impl BatchId {
         }
         let ok = !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !ok {
             return Err(BatchIdError::Name(name.to_string()));
         }
-        Ok(Self { year, name: name.to_string() })
+        Ok(Self {
+            year,
+            name: name.to_string(),
+        })
     }
 }
 

@@ -48,8 +48,16 @@ pub const LAYER_KINDS: &[LayerKind] = &[
             required: true,
         }],
     },
-    LayerKind { code: "jbnt", name_zh: "永久基本农田", keys: &[] },
-    LayerKind { code: "sthx", name_zh: "生态保护红线", keys: &[] },
+    LayerKind {
+        code: "jbnt",
+        name_zh: "永久基本农田",
+        keys: &[],
+    },
+    LayerKind {
+        code: "sthx",
+        name_zh: "生态保护红线",
+        keys: &[],
+    },
     LayerKind {
         code: "zrbhd",
         name_zh: "自然保护地",
@@ -78,7 +86,11 @@ pub const LAYER_KINDS: &[LayerKind] = &[
             },
         ],
     },
-    LayerKind { code: "cjyx", name_zh: "长江/黄河沿线生态敏感区", keys: &[] },
+    LayerKind {
+        code: "cjyx",
+        name_zh: "长江/黄河沿线生态敏感区",
+        keys: &[],
+    },
     LayerKind {
         code: "kq",
         name_zh: "矿业权",
@@ -108,11 +120,14 @@ pub const LAYER_KINDS: &[LayerKind] = &[
 /// ```
 #[must_use]
 pub fn kind(code: &str) -> Option<&'static LayerKind> {
-    LAYER_KINDS.iter().find(|k| k.code.eq_ignore_ascii_case(code.trim()))
+    LAYER_KINDS
+        .iter()
+        .find(|k| k.code.eq_ignore_ascii_case(code.trim()))
 }
 
 /// 耕地 land-class codes (GB/T 21010-2017): 0101 水田, 0102 水浇地, 0103 旱地.
-pub const CULTIVATED_CLASSES: &[(&str, &str)] = &[("0101", "水田"), ("0102", "水浇地"), ("0103", "旱地")];
+pub const CULTIVATED_CLASSES: &[(&str, &str)] =
+    &[("0101", "水田"), ("0102", "水浇地"), ("0103", "旱地")];
 
 #[cfg(test)]
 mod tests {
@@ -121,11 +136,21 @@ mod tests {
     #[test]
     fn codes_are_unique_and_tables_are_sql_safe() {
         for (i, k) in LAYER_KINDS.iter().enumerate() {
-            assert!(LAYER_KINDS[i + 1..].iter().all(|o| o.code != k.code), "{}", k.code);
-            assert!(k.table().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(
+                LAYER_KINDS[i + 1..].iter().all(|o| o.code != k.code),
+                "{}",
+                k.code
+            );
+            assert!(k
+                .table()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_'));
             for key in k.keys {
                 assert!(key.column.chars().all(|c| c.is_ascii_uppercase()));
-                assert!(key.column.len() <= 10, "DBF field names are at most 10 characters");
+                assert!(
+                    key.column.len() <= 10,
+                    "DBF field names are at most 10 characters"
+                );
             }
         }
     }

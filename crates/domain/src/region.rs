@@ -32,7 +32,9 @@ impl RegionCode {
         if t.len() != 6 || !t.bytes().all(|b| b.is_ascii_digit()) || t.starts_with('0') {
             return Err(RegionCodeError(s.to_string()));
         }
-        t.parse().map(Self).map_err(|_| RegionCodeError(s.to_string()))
+        t.parse()
+            .map(Self)
+            .map_err(|_| RegionCodeError(s.to_string()))
     }
 
     #[must_use]
@@ -152,14 +154,19 @@ impl RegionTable {
     /// Parse `code,name,level,parent,development_zone` lines (with that header).
     pub fn from_csv(text: &str) -> Result<Self, RegionTableError> {
         let mut lines = text.lines().enumerate();
-        let header = lines.next().map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
+        let header = lines
+            .next()
+            .map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
         if header != Some("code,name,level,parent,development_zone") {
             return Err(RegionTableError::Header);
         }
         let mut by_code = BTreeMap::new();
         for (i, line) in lines {
             let line_no = i + 1;
-            let bad = |problem: String| RegionTableError::Line { line: line_no, problem };
+            let bad = |problem: String| RegionTableError::Line {
+                line: line_no,
+                problem,
+            };
             if line.trim().is_empty() {
                 continue;
             }
@@ -168,7 +175,8 @@ impl RegionTable {
                 return Err(bad(format!("应有 5 列，实有 {} 列", cols.len())));
             }
             let code = RegionCode::parse(cols[0]).map_err(|e| bad(e.to_string()))?;
-            let level = RegionLevel::parse(cols[2]).ok_or_else(|| bad(format!("未知级别 “{}”", cols[2])))?;
+            let level = RegionLevel::parse(cols[2])
+                .ok_or_else(|| bad(format!("未知级别 “{}”", cols[2])))?;
             let parent = if cols[3].is_empty() {
                 None
             } else {
@@ -182,15 +190,24 @@ impl RegionTable {
             if let Some(existing) = by_code.get_mut(&code) {
                 // The one legal repeat: a city listed again as its own county.
                 let r: &mut Region = existing;
-                if r.level == RegionLevel::City && level == RegionLevel::County && parent == Some(code) {
+                if r.level == RegionLevel::City
+                    && level == RegionLevel::County
+                    && parent == Some(code)
+                {
                     r.county_level = true;
                     continue;
                 }
                 return Err(bad(format!("代码 {code} 重复")));
             }
             let county_level = level == RegionLevel::County;
-            let region =
-                Region { code, name: cols[1].to_string(), level, parent, development_zone, county_level };
+            let region = Region {
+                code,
+                name: cols[1].to_string(),
+                level,
+                parent,
+                development_zone,
+                county_level,
+            };
             by_code.insert(code, region);
         }
         Ok(Self { by_code })
@@ -250,24 +267,47 @@ mod tests {
         // 2,978 county-level units, three of which are cities without districts.
         assert_eq!(count(RegionLevel::County), 2975);
         assert_eq!(t.iter().filter(|r| r.county_level).count(), 2978);
-        assert!(t.get(RegionCode::parse("441900").unwrap()).unwrap().county_level);
+        assert!(
+            t.get(RegionCode::parse("441900").unwrap())
+                .unwrap()
+                .county_level
+        );
         let zone = t.get(RegionCode::parse("130171").unwrap()).unwrap();
         assert!(zone.development_zone && zone.code.is_development_zone_code());
         let jinjiang = RegionCode::parse("510104").unwrap();
-        let names: Vec<_> = t.ancestry(jinjiang).iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<_> = t
+            .ancestry(jinjiang)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
         assert_eq!(names, ["四川省", "成都市", "锦江区"]);
-        assert_eq!(t.counties_within(RegionCode::parse("510000").unwrap()).count(), 183);
+        assert_eq!(
+            t.counties_within(RegionCode::parse("510000").unwrap())
+                .count(),
+            183
+        );
         // Every flagged zone has a 7 in the fifth digit, and the other way round.
         for r in t.iter().filter(|r| r.level == RegionLevel::County) {
-            assert_eq!(r.development_zone, r.code.is_development_zone_code(), "{}", r.code);
+            assert_eq!(
+                r.development_zone,
+                r.code.is_development_zone_code(),
+                "{}",
+                r.code
+            );
         }
     }
 
     #[test]
     fn bad_tables_name_the_line() {
         let e = RegionTable::from_csv("code,name,level,parent,development_zone\n510000,四川省,province,,0\n51010x,成都市,city,510000,0\n");
-        assert!(matches!(e, Err(RegionTableError::Line { line: 3, .. })), "{e:?}");
-        assert_eq!(RegionTable::from_csv("x\n").unwrap_err(), RegionTableError::Header);
+        assert!(
+            matches!(e, Err(RegionTableError::Line { line: 3, .. })),
+            "{e:?}"
+        );
+        assert_eq!(
+            RegionTable::from_csv("x\n").unwrap_err(),
+            RegionTableError::Header
+        );
     }
 
     #[test]

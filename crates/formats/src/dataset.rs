@@ -41,7 +41,9 @@ impl Dataset {
     /// Index of a column by name, case-insensitive.
     #[must_use]
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -113,6 +115,10 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { encoding: TextEncoding::Detect, max_bytes: 1 << 30, layer: None }
+        Self {
+            encoding: TextEncoding::Detect,
+            max_bytes: 1 << 30,
+            layer: None,
+        }
     }
 }

@@ -16,12 +16,20 @@ pub struct FormatError {
 impl FormatError {
     #[must_use]
     pub fn file(path: &Path, problem: Problem) -> Self {
-        Self { path: path.to_path_buf(), row: None, problem }
+        Self {
+            path: path.to_path_buf(),
+            row: None,
+            problem,
+        }
     }
 
     #[must_use]
     pub fn row(path: &Path, row: usize, problem: Problem) -> Self {
-        Self { path: path.to_path_buf(), row: Some(row), problem }
+        Self {
+            path: path.to_path_buf(),
+            row: Some(row),
+            problem,
+        }
     }
 }
 

@@ -35,8 +35,9 @@ use crate::{Dataset, Feature, FormatError, Problem, ReadOptions};
 
 /// `PRAGMA application_id` of a GeoPackage: the ASCII bytes `GPKG`.
 pub const APPLICATION_ID: i32 = 0x4750_4B47;
-/// `PRAGMA user_version` of a GeoPackage 1.4.0 file.
-pub const USER_VERSION: i32 = 10_400;
+/// `PRAGMA user_version`: GeoPackage 1.3. The tables and triggers we write
+/// are valid 1.3; declaring 1.4 makes GDAL 3.6 (Debian 12) warn on every open.
+pub const USER_VERSION: i32 = 10_300;
 /// CGCS2000 geographic, the coordinate system of everything weipian stores.
 pub const SRS_CGCS2000: i32 = 4490;
 /// Name of the geometry column of tables made by [`create_feature_table`].

@@ -36,7 +36,10 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Dataset, FormatError> 
         if meta.is_file() && meta.len() > options.max_bytes {
             return Err(FormatError::file(
                 path,
-                Problem::TooLarge { bytes: meta.len(), limit: options.max_bytes },
+                Problem::TooLarge {
+                    bytes: meta.len(),
+                    limit: options.max_bytes,
+                },
             ));
         }
     }
@@ -45,6 +48,9 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Dataset, FormatError> 
         Format::GeoJson => geojson::read(path, options),
         Format::GeoPackage => gpkg::read(path, options),
         Format::Txt => txt::read(path, options),
-        Format::Xlsx => Err(FormatError::file(path, Problem::Unsupported("xlsx 只能导出，不能作为图形数据导入".into()))),
+        Format::Xlsx => Err(FormatError::file(
+            path,
+            Problem::Unsupported("xlsx 只能导出，不能作为图形数据导入".into()),
+        )),
     }
 }

@@ -121,7 +121,7 @@ fn the_file_is_a_geopackage_with_index_and_extent() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(app, 0x4750_4B47);
-    assert_eq!(ver, 10400);
+    assert_eq!(ver, 10300);
     let n: i64 = conn
         .query_row("SELECT count(*) FROM rtree_tuban_geom", [], |r| r.get(0))
         .unwrap();

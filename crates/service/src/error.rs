@@ -34,13 +34,20 @@ impl fmt::Display for RowProblem {
 const LISTED: usize = 50;
 
 fn render_rejection(path: &std::path::Path, problems: &[RowProblem]) -> String {
-    let mut s = format!("{}：发现 {} 处问题，未写入任何数据。", path.display(), problems.len());
+    let mut s = format!(
+        "{}：发现 {} 处问题，未写入任何数据。",
+        path.display(),
+        problems.len()
+    );
     for p in problems.iter().take(LISTED) {
         s.push_str("\n  ");
         s.push_str(&p.to_string());
     }
     if problems.len() > LISTED {
-        s.push_str(&format!("\n  ……其余 {} 处略（用 --json 查看全部）", problems.len() - LISTED));
+        s.push_str(&format!(
+            "\n  ……其余 {} 处略（用 --json 查看全部）",
+            problems.len() - LISTED
+        ));
     }
     s
 }
@@ -52,9 +59,15 @@ pub enum ServiceError {
     #[error(transparent)]
     Format(#[from] weipian_formats::FormatError),
     #[error("{path}：{source}")]
-    Crs { path: PathBuf, source: weipian_geo::crs::CrsError },
+    Crs {
+        path: PathBuf,
+        source: weipian_geo::crs::CrsError,
+    },
     #[error("{}", render_rejection(.path, .problems))]
-    Rejected { path: PathBuf, problems: Vec<RowProblem> },
+    Rejected {
+        path: PathBuf,
+        problems: Vec<RowProblem>,
+    },
     #[error(transparent)]
     Store(#[from] weipian_store::StoreError),
     #[error("{0}")]

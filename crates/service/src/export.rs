@@ -35,9 +35,17 @@ pub struct ExportSummary {
 }
 
 /// Export a batch (optionally one kind, one region) to a file.
-pub fn export_patches(store: &Store, req: &ExportRequest, progress: &dyn Progress) -> Result<ExportSummary, ServiceError> {
+pub fn export_patches(
+    store: &Store,
+    req: &ExportRequest,
+    progress: &dyn Progress,
+) -> Result<ExportSummary, ServiceError> {
     progress.stage("读取图斑", 0);
-    let query = PatchQuery { batch: req.batch.clone(), kind: req.kind, region: req.region };
+    let query = PatchQuery {
+        batch: req.batch.clone(),
+        kind: req.kind,
+        region: req.region,
+    };
     let patches = store.patches(&query)?;
     progress.finish_stage();
     if patches.is_empty() {
@@ -66,8 +74,20 @@ pub fn export_patches(store: &Store, req: &ExportRequest, progress: &dyn Progres
         }
     }
     let issued = fields.len();
-    fields.push(FieldDef::new("TQMJ", FieldType::Real { width: 0, decimals: 0 }));
-    fields.push(FieldDef::new("TQMJ_M2", FieldType::Real { width: 0, decimals: 0 }));
+    fields.push(FieldDef::new(
+        "TQMJ",
+        FieldType::Real {
+            width: 0,
+            decimals: 0,
+        },
+    ));
+    fields.push(FieldDef::new(
+        "TQMJ_M2",
+        FieldType::Real {
+            width: 0,
+            decimals: 0,
+        },
+    ));
 
     progress.stage("整理属性", patches.len() as u64);
     let mut area_m2 = 0.0;
@@ -77,7 +97,10 @@ pub fn export_patches(store: &Store, req: &ExportRequest, progress: &dyn Progres
         .map(|(i, p)| {
             let mut attrs = vec![AttrValue::Null; fields.len()];
             for (f, v) in p.fields.iter().zip(p.attrs) {
-                if let Some(pos) = fields[..issued].iter().position(|g| g.name.eq_ignore_ascii_case(&f.name)) {
+                if let Some(pos) = fields[..issued]
+                    .iter()
+                    .position(|g| g.name.eq_ignore_ascii_case(&f.name))
+                {
                     attrs[pos] = v;
                 }
             }
@@ -85,7 +108,12 @@ pub fn export_patches(store: &Store, req: &ExportRequest, progress: &dyn Progres
             attrs[issued + 1] = AttrValue::Real(p.area_m2);
             area_m2 += p.area_m2;
             progress.advance(1);
-            Feature { row: i + 1, geometry: Some(p.geometry), attrs, repairs: Vec::new() }
+            Feature {
+                row: i + 1,
+                geometry: Some(p.geometry),
+                attrs,
+                repairs: Vec::new(),
+            }
         })
         .collect();
     progress.finish_stage();
@@ -94,7 +122,10 @@ pub fn export_patches(store: &Store, req: &ExportRequest, progress: &dyn Progres
         source: req.out.clone(),
         fields,
         features,
-        crs: CrsHint { epsg: Some(4490), ..CrsHint::default() },
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
         encoding: None,
     };
 
@@ -123,5 +154,11 @@ pub fn export_patches(store: &Store, req: &ExportRequest, progress: &dyn Progres
         Format::Txt => return Err(ServiceError::Invalid("暂不支持导出为国土 TXT 格式".into())),
     };
     progress.finish_stage();
-    Ok(ExportSummary { out: req.out.clone(), format: format.into(), patches: count, area_m2, renamed_fields })
+    Ok(ExportSummary {
+        out: req.out.clone(),
+        format: format.into(),
+        patches: count,
+        area_m2,
+        renamed_fields,
+    })
 }

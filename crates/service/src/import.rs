@@ -23,9 +23,16 @@ use crate::{Progress, RowProblem, ServiceError};
 pub const COMPUTED_COLUMNS: &[&str] = &["TQMJ", "TQMJ_M2"];
 
 /// Read a file with the given encoding choice.
-fn read(path: &Path, encoding: TextEncoding, progress: &dyn Progress) -> Result<Dataset, ServiceError> {
+fn read(
+    path: &Path,
+    encoding: TextEncoding,
+    progress: &dyn Progress,
+) -> Result<Dataset, ServiceError> {
     progress.stage(&format!("读取 {}", path.display()), 0);
-    let options = ReadOptions { encoding, ..ReadOptions::default() };
+    let options = ReadOptions {
+        encoding,
+        ..ReadOptions::default()
+    };
     let ds = weipian_formats::read(path, &options)?;
     progress.finish_stage();
     Ok(ds)
@@ -33,11 +40,21 @@ fn read(path: &Path, encoding: TextEncoding, progress: &dyn Progress) -> Result<
 
 fn rejected(path: &Path, mut problems: Vec<RowProblem>) -> ServiceError {
     problems.sort_by_key(|p| p.row);
-    ServiceError::Rejected { path: path.to_path_buf(), problems }
+    ServiceError::Rejected {
+        path: path.to_path_buf(),
+        problems,
+    }
 }
 
 fn file_problem(path: &Path, message: String) -> ServiceError {
-    rejected(path, vec![RowProblem { row: 0, jcbh: None, message }])
+    rejected(
+        path,
+        vec![RowProblem {
+            row: 0,
+            jcbh: None,
+            message,
+        }],
+    )
 }
 
 /// A repair made to one patch, for the summary.
@@ -105,7 +122,13 @@ pub fn import_regions(
     let rows: Vec<(usize, Option<String>, Option<String>)> = ds
         .features
         .iter()
-        .map(|f| (f.row, f.attrs[code_col].as_text(), name_col.and_then(|i| f.attrs[i].as_text())))
+        .map(|f| {
+            (
+                f.row,
+                f.attrs[code_col].as_text(),
+                name_col.and_then(|i| f.attrs[i].as_text()),
+            )
+        })
         .collect();
     let prepared = prepare_all(&mut ds, crs, progress);
 
@@ -115,7 +138,11 @@ pub fn import_regions(
     let mut seen: HashMap<RegionCode, usize> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for ((row, code, name), prep) in rows.into_iter().zip(prepared) {
-        let problem = |message: String| RowProblem { row, jcbh: None, message };
+        let problem = |message: String| RowProblem {
+            row,
+            jcbh: None,
+            message,
+        };
         let code = match code.as_deref().map(RegionCode::parse) {
             None => {
                 problems.push(problem("XZQDM 为空".into()));
@@ -131,11 +158,16 @@ pub fn import_regions(
             Some(r) if r.county_level => {
                 if let Some(n) = &name {
                     if n != &r.name {
-                        warnings.push(problem(format!("XZQMC “{n}” 与行政区划表中 {code} 的名称 “{}” 不一致", r.name)));
+                        warnings.push(problem(format!(
+                            "XZQMC “{n}” 与行政区划表中 {code} 的名称 “{}” 不一致",
+                            r.name
+                        )));
                     }
                 }
                 if r.development_zone {
-                    warnings.push(problem(format!("{code} 为开发区统计代码，不是 GB/T 2260 县级区划")));
+                    warnings.push(problem(format!(
+                        "{code} 为开发区统计代码，不是 GB/T 2260 县级区划"
+                    )));
                 }
             }
             Some(r) => {
@@ -153,10 +185,21 @@ pub fn import_regions(
         }
         match prep {
             Err(p) => problems.push(p),
-            Ok(Prepared { geometry, area_m2, repairs: r }) => {
+            Ok(Prepared {
+                geometry,
+                area_m2,
+                repairs: r,
+            }) => {
                 repairs.extend(repair_note(row, None, &r));
-                let name = name.or_else(|| table.get(code).map(|r| r.name.clone())).unwrap_or_default();
-                out.push(RegionBoundary { code, name, geometry, area_m2 });
+                let name = name
+                    .or_else(|| table.get(code).map(|r| r.name.clone()))
+                    .unwrap_or_default();
+                out.push(RegionBoundary {
+                    code,
+                    name,
+                    geometry,
+                    area_m2,
+                });
             }
         }
     }
@@ -166,7 +209,12 @@ pub fn import_regions(
     progress.stage("写入数据库", 0);
     let imported = store.replace_region_boundaries(&out, &path.display().to_string())?;
     progress.finish_stage();
-    Ok(RegionImportSummary { source, imported, warnings, repairs })
+    Ok(RegionImportSummary {
+        source,
+        imported,
+        warnings,
+        repairs,
+    })
 }
 
 // ---------------------------------------------------------------- layers
@@ -191,9 +239,14 @@ pub fn import_layer(
     progress: &dyn Progress,
 ) -> Result<LayerImportSummary, ServiceError> {
     let kind = weipian_domain::layer::kind(kind_code).ok_or_else(|| {
-        let known: Vec<String> =
-            weipian_domain::LAYER_KINDS.iter().map(|k| format!("{}（{}）", k.code, k.name_zh)).collect();
-        ServiceError::Invalid(format!("未知的图层类型 “{kind_code}”，可用：{}", known.join("、")))
+        let known: Vec<String> = weipian_domain::LAYER_KINDS
+            .iter()
+            .map(|k| format!("{}（{}）", k.code, k.name_zh))
+            .collect();
+        ServiceError::Invalid(format!(
+            "未知的图层类型 “{kind_code}”，可用：{}",
+            known.join("、")
+        ))
     })?;
     let mut ds = read(path, encoding, progress)?;
     // Locate the key attributes.
@@ -203,14 +256,24 @@ pub fn import_layer(
         if col.is_none() && key.required {
             return Err(file_problem(
                 path,
-                format!("{}图层缺少字段 {}（{}），可接受的字段名：{}", kind.name_zh, key.column, key.name_zh, key.sources.join("、")),
+                format!(
+                    "{}图层缺少字段 {}（{}），可接受的字段名：{}",
+                    kind.name_zh,
+                    key.column,
+                    key.name_zh,
+                    key.sources.join("、")
+                ),
             ));
         }
         key_cols.push(col);
     }
     let crs = identify_crs(path, &ds)?;
     let source = source_info(path, &ds, crs);
-    let attrs: Vec<(usize, Vec<AttrValue>)> = ds.features.iter_mut().map(|f| (f.row, std::mem::take(&mut f.attrs))).collect();
+    let attrs: Vec<(usize, Vec<AttrValue>)> = ds
+        .features
+        .iter_mut()
+        .map(|f| (f.row, std::mem::take(&mut f.attrs)))
+        .collect();
     let prepared = prepare_all(&mut ds, crs, progress);
 
     let mut problems = Vec::new();
@@ -221,15 +284,29 @@ pub fn import_layer(
         for (key, col) in kind.keys.iter().zip(&key_cols) {
             let v = col.map_or(AttrValue::Null, |c| attrs[c].clone());
             if key.required && v.as_text().is_none() {
-                problems.push(RowProblem { row, jcbh: None, message: format!("{}（{}）为空", key.column, key.name_zh) });
+                problems.push(RowProblem {
+                    row,
+                    jcbh: None,
+                    message: format!("{}（{}）为空", key.column, key.name_zh),
+                });
             }
             keys.push(v);
         }
         match prep {
             Err(p) => problems.push(p),
-            Ok(Prepared { geometry, area_m2, repairs: r }) => {
+            Ok(Prepared {
+                geometry,
+                area_m2,
+                repairs: r,
+            }) => {
                 repairs.extend(repair_note(row, None, &r));
-                out.push(LayerFeature { geometry, area_m2, keys, attrs, source_row: row });
+                out.push(LayerFeature {
+                    geometry,
+                    area_m2,
+                    keys,
+                    attrs,
+                    source_row: row,
+                });
             }
         }
     }
@@ -237,7 +314,11 @@ pub fn import_layer(
         return Err(rejected(path, problems));
     }
     progress.stage("写入数据库", 0);
-    let layer_source = LayerSource { file: path.display().to_string(), encoding: ds.encoding.clone(), crs: crs.name_zh() };
+    let layer_source = LayerSource {
+        file: path.display().to_string(),
+        encoding: ds.encoding.clone(),
+        crs: crs.name_zh(),
+    };
     let imported = store.replace_layer(kind, &ds.fields, &out, &layer_source)?;
     progress.finish_stage();
     let area_m2 = out.iter().map(|f| f.area_m2).sum();
@@ -289,7 +370,11 @@ struct Counties {
 
 impl Counties {
     fn load(store: &Store) -> Result<Self, ServiceError> {
-        let boundaries = store.region_boundaries()?.into_iter().map(|b| (b.code, b.geometry)).collect();
+        let boundaries = store
+            .region_boundaries()?
+            .into_iter()
+            .map(|b| (b.code, b.geometry))
+            .collect();
         Ok(Self { boundaries })
     }
 
@@ -306,7 +391,14 @@ impl Counties {
     fn locate(&self, p: Point<f64>) -> Option<RegionCode> {
         self.boundaries
             .iter()
-            .filter(|(_, b)| b.bounding_rect().is_some_and(|r| r.min().x <= p.x() && p.x() <= r.max().x && r.min().y <= p.y() && p.y() <= r.max().y))
+            .filter(|(_, b)| {
+                b.bounding_rect().is_some_and(|r| {
+                    r.min().x <= p.x()
+                        && p.x() <= r.max().x
+                        && r.min().y <= p.y()
+                        && p.y() <= r.max().y
+                })
+            })
             .find(|(_, b)| b.contains(&p))
             .map(|(c, _)| *c)
     }
@@ -342,14 +434,22 @@ pub fn import_patches(
         .fields
         .iter()
         .map(|f| {
-            let computed = COMPUTED_COLUMNS.iter().any(|c| c.eq_ignore_ascii_case(&f.name));
+            let computed = COMPUTED_COLUMNS
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&f.name));
             if computed {
                 ignored_columns.push(f.name.clone());
             }
             !computed
         })
         .collect();
-    let fields: Vec<FieldDef> = ds.fields.iter().zip(&keep).filter(|(_, k)| **k).map(|(f, _)| f.clone()).collect();
+    let fields: Vec<FieldDef> = ds
+        .fields
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(f, _)| f.clone())
+        .collect();
 
     let crs = identify_crs(path, &ds)?;
     let source = source_info(path, &ds, crs);
@@ -367,8 +467,18 @@ pub fn import_patches(
         .map(|f| {
             let jcbh = f.attrs[jcbh_col].as_text();
             let xzqdm = xzqdm_col.and_then(|c| f.attrs[c].as_text());
-            let attrs = std::mem::take(&mut f.attrs).into_iter().zip(&keep).filter(|(_, k)| **k).map(|(v, _)| v).collect();
-            RowId { row: f.row, jcbh, xzqdm, attrs }
+            let attrs = std::mem::take(&mut f.attrs)
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| v)
+                .collect();
+            RowId {
+                row: f.row,
+                jcbh,
+                xzqdm,
+                attrs,
+            }
         })
         .collect();
     let prepared = prepare_all(&mut ds, crs, progress);
@@ -382,14 +492,25 @@ pub fn import_patches(
     let mut outside = 0usize;
     let mut outside_but_gcj = 0usize;
     for (id, prep) in ids.into_iter().zip(prepared) {
-        let RowId { row, jcbh, xzqdm, attrs } = id;
-        let problem = |message: String| RowProblem { row, jcbh: jcbh.clone(), message };
+        let RowId {
+            row,
+            jcbh,
+            xzqdm,
+            attrs,
+        } = id;
+        let problem = |message: String| RowProblem {
+            row,
+            jcbh: jcbh.clone(),
+            message,
+        };
         let Some(jcbh_text) = jcbh.clone() else {
             problems.push(problem("JCBH（监测编号）为空".into()));
             continue;
         };
         if let Some(first) = first_row.insert(jcbh_text.clone(), row) {
-            problems.push(problem(format!("JCBH {jcbh_text} 在第 {first} 条和第 {row} 条记录重复")));
+            problems.push(problem(format!(
+                "JCBH {jcbh_text} 在第 {first} 条和第 {row} 条记录重复"
+            )));
             continue;
         }
         let prep = match prep {
@@ -420,7 +541,9 @@ pub fn import_patches(
                     c
                 }
                 None => {
-                    problems.push(problem("文件无 XZQDM，且图斑中心点不在任何已导入的县界内".into()));
+                    problems.push(problem(
+                        "文件无 XZQDM，且图斑中心点不在任何已导入的县界内".into(),
+                    ));
                     continue;
                 }
             },
@@ -435,7 +558,10 @@ pub fn import_patches(
                 continue;
             }
             Some(r) if r.development_zone => {
-                warnings.push(problem(format!("XZQDM {code}（{}）为开发区统计代码，不是 GB/T 2260 县级区划", r.name)));
+                warnings.push(problem(format!(
+                    "XZQDM {code}（{}）为开发区统计代码，不是 GB/T 2260 县级区划",
+                    r.name
+                )));
             }
             Some(_) => {}
         }

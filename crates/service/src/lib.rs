@@ -16,8 +16,8 @@
 pub mod error;
 pub mod export;
 pub mod import;
-pub mod progress;
 mod prepare;
+pub mod progress;
 
 pub use error::{RowProblem, ServiceError};
 pub use progress::{NoProgress, Progress};

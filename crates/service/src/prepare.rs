@@ -21,7 +21,12 @@ pub(crate) struct Prepared {
 
 /// The bounding box of every finite coordinate in the dataset.
 pub(crate) fn dataset_bbox(ds: &Dataset) -> Option<Rect<f64>> {
-    let (mut minx, mut miny, mut maxx, mut maxy) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let (mut minx, mut miny, mut maxx, mut maxy) = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
     for f in &ds.features {
         let Some(g) = &f.geometry else { continue };
         for p in g {
@@ -42,7 +47,10 @@ pub(crate) fn dataset_bbox(ds: &Dataset) -> Option<Rect<f64>> {
 
 /// Decide the dataset's CRS from its metadata and coordinate range.
 pub(crate) fn identify_crs(path: &Path, ds: &Dataset) -> Result<Crs, ServiceError> {
-    crs::identify(&ds.crs, dataset_bbox(ds)).map_err(|source| ServiceError::Crs { path: path.to_path_buf(), source })
+    crs::identify(&ds.crs, dataset_bbox(ds)).map_err(|source| ServiceError::Crs {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Project, validate and measure every feature. Takes the geometries out of
@@ -59,7 +67,11 @@ pub(crate) fn prepare_all(
         .par_iter_mut()
         .map(|f| {
             let row = f.row;
-            let problem = |message: String| RowProblem { row, jcbh: None, message };
+            let problem = |message: String| RowProblem {
+                row,
+                jcbh: None,
+                message,
+            };
             let reader_repairs = std::mem::take(&mut f.repairs);
             let Some(mut geometry) = f.geometry.take() else {
                 progress.advance(1);
@@ -67,11 +79,16 @@ pub(crate) fn prepare_all(
             };
             let result = (|| {
                 crs::to_geographic(crs, &mut geometry).map_err(|e| problem(e.to_string()))?;
-                let validated = weipian_geo::validate::validate(geometry).map_err(|e| problem(e.to_string()))?;
+                let validated = weipian_geo::validate::validate(geometry)
+                    .map_err(|e| problem(e.to_string()))?;
                 let area_m2 = weipian_geo::area::ellipsoidal_area(&validated.geometry);
                 let mut repairs = reader_repairs;
                 repairs.extend(validated.repairs);
-                Ok(Prepared { geometry: validated.geometry, area_m2, repairs })
+                Ok(Prepared {
+                    geometry: validated.geometry,
+                    area_m2,
+                    repairs,
+                })
             })();
             progress.advance(1);
             result

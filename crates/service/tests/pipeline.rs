@@ -21,8 +21,19 @@ fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
 /// A small irregular patch (7 vertices) around (lon, lat), about 100 m across.
 fn patch(lon: f64, lat: f64) -> MultiPolygon<f64> {
     let d = 0.0005;
-    let pts = [(0.0, -1.0), (0.9, -0.6), (1.1, 0.2), (0.5, 0.9), (-0.3, 1.0), (-1.0, 0.4), (-0.8, -0.7)];
-    let ring: Vec<_> = pts.iter().map(|(x, y)| coord! { x: lon + x * d, y: lat + y * d }).collect();
+    let pts = [
+        (0.0, -1.0),
+        (0.9, -0.6),
+        (1.1, 0.2),
+        (0.5, 0.9),
+        (-0.3, 1.0),
+        (-1.0, 0.4),
+        (-0.8, -0.7),
+    ];
+    let ring: Vec<_> = pts
+        .iter()
+        .map(|(x, y)| coord! { x: lon + x * d, y: lat + y * d })
+        .collect();
     MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
 }
 
@@ -37,10 +48,29 @@ fn counties() -> Dataset {
         FieldDef::new("XZQMC", FieldType::Text { width: 20 }),
     ];
     let features = vec![
-        Feature { row: 1, geometry: Some(MultiPolygon(vec![rect(104.05, 30.60, 104.15, 30.70)])), attrs: vec![text("510104"), text("锦江区")], repairs: vec![] },
-        Feature { row: 2, geometry: Some(MultiPolygon(vec![rect(103.95, 30.60, 104.05, 30.70)])), attrs: vec![text("510105"), text("青羊区")], repairs: vec![] },
+        Feature {
+            row: 1,
+            geometry: Some(MultiPolygon(vec![rect(104.05, 30.60, 104.15, 30.70)])),
+            attrs: vec![text("510104"), text("锦江区")],
+            repairs: vec![],
+        },
+        Feature {
+            row: 2,
+            geometry: Some(MultiPolygon(vec![rect(103.95, 30.60, 104.05, 30.70)])),
+            attrs: vec![text("510105"), text("青羊区")],
+            repairs: vec![],
+        },
     ];
-    Dataset { source: PathBuf::from("counties"), fields, features, crs: CrsHint { epsg: Some(4490), ..CrsHint::default() }, encoding: None }
+    Dataset {
+        source: PathBuf::from("counties"),
+        fields,
+        features,
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
+        encoding: None,
+    }
 }
 
 fn patch_fields() -> Vec<FieldDef> {
@@ -48,7 +78,13 @@ fn patch_fields() -> Vec<FieldDef> {
         FieldDef::new("JCBH", FieldType::Text { width: 20 }),
         FieldDef::new("XZQDM", FieldType::Text { width: 6 }),
         FieldDef::new("TBLX", FieldType::Text { width: 4 }),
-        FieldDef::new("JCMJ", FieldType::Real { width: 16, decimals: 4 }),
+        FieldDef::new(
+            "JCMJ",
+            FieldType::Real {
+                width: 16,
+                decimals: 4,
+            },
+        ),
         FieldDef::new("HSX", FieldType::Date),
         FieldDef::new("BZ", FieldType::Text { width: 60 }),
     ]
@@ -58,7 +94,14 @@ fn patch_feature(row: usize, jcbh: &str, xzqdm: &str, geometry: MultiPolygon<f64
     Feature {
         row,
         geometry: Some(geometry),
-        attrs: vec![text(jcbh), text(xzqdm), text("1B"), AttrValue::Real(12.3456), text("2020-03-01"), text("水田上新建房屋")],
+        attrs: vec![
+            text(jcbh),
+            text(xzqdm),
+            text("1B"),
+            AttrValue::Real(12.3456),
+            text("2020-03-01"),
+            text("水田上新建房屋"),
+        ],
         repairs: vec![],
     }
 }
@@ -69,10 +112,24 @@ fn patches(n: usize) -> Dataset {
         .map(|i| {
             let lon = 104.06 + 0.004 * (i % 20) as f64;
             let lat = 30.61 + 0.004 * (i / 20) as f64;
-            patch_feature(i + 1, &format!("510104TD20{:04}", i + 1), "510104", patch(lon, lat))
+            patch_feature(
+                i + 1,
+                &format!("510104TD20{:04}", i + 1),
+                "510104",
+                patch(lon, lat),
+            )
         })
         .collect();
-    Dataset { source: PathBuf::from("patches"), fields: patch_fields(), features, crs: CrsHint { epsg: Some(4490), ..CrsHint::default() }, encoding: None }
+    Dataset {
+        source: PathBuf::from("patches"),
+        fields: patch_fields(),
+        features,
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
+        encoding: None,
+    }
 }
 
 struct Env {
@@ -91,7 +148,12 @@ fn env() -> Env {
     weipian_formats::geojson::write(&path, &counties()).unwrap();
     let s = import_regions(&mut store, &table, &path, TextEncoding::Detect, &NoProgress).unwrap();
     assert_eq!(s.imported, 2);
-    Env { _tmp: tmp, dir, store, table }
+    Env {
+        _tmp: tmp,
+        dir,
+        store,
+        table,
+    }
 }
 
 fn batch() -> BatchId {
@@ -99,11 +161,22 @@ fn batch() -> BatchId {
 }
 
 fn request(path: &Path, batch: BatchId) -> PatchImportRequest {
-    PatchImportRequest { path: path.to_path_buf(), batch, kind: PatchKind::Land, encoding: TextEncoding::Detect }
+    PatchImportRequest {
+        path: path.to_path_buf(),
+        batch,
+        kind: PatchKind::Land,
+        encoding: TextEncoding::Detect,
+    }
 }
 
 fn stored(store: &Store, batch: &BatchId) -> Vec<weipian_store::StoredPatch> {
-    store.patches(&PatchQuery { batch: batch.clone(), kind: None, region: None }).unwrap()
+    store
+        .patches(&PatchQuery {
+            batch: batch.clone(),
+            kind: None,
+            region: None,
+        })
+        .unwrap()
 }
 
 #[test]
@@ -111,14 +184,39 @@ fn shapefile_import_is_idempotent_and_measures_ellipsoidal_areas() {
     let mut e = env();
     let path = e.dir.join("p.shp");
     weipian_formats::shp::write(&path, &patches(50)).unwrap();
-    let s = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    let s = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!((s.inserted, s.updated, s.unchanged), (50, 0, 0));
     assert_eq!(s.source.epsg, 4490);
-    assert!(s.source.encoding.as_deref().unwrap_or("").contains("GBK"), "{:?}", s.source.encoding);
-    let expected: f64 = patches(50).features.iter().map(|f| weipian_geo::area::ellipsoidal_area(f.geometry.as_ref().unwrap())).sum();
-    assert!((s.area_m2 - expected).abs() < 1e-6, "{} vs {}", s.area_m2, expected);
+    assert!(
+        s.source.encoding.as_deref().unwrap_or("").contains("GBK"),
+        "{:?}",
+        s.source.encoding
+    );
+    let expected: f64 = patches(50)
+        .features
+        .iter()
+        .map(|f| weipian_geo::area::ellipsoidal_area(f.geometry.as_ref().unwrap()))
+        .sum();
+    assert!(
+        (s.area_m2 - expected).abs() < 1e-6,
+        "{} vs {}",
+        s.area_m2,
+        expected
+    );
     // Again: nothing changes.
-    let again = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    let again = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 50));
     let rows = stored(&e.store, &batch());
     assert_eq!(rows.len(), 50);
@@ -133,9 +231,18 @@ fn duplicate_jcbh_names_both_rows_and_writes_nothing() {
     ds.features[3].attrs[0] = text("510104TD200002");
     let path = e.dir.join("dup.geojson");
     weipian_formats::geojson::write(&path, &ds).unwrap();
-    let err = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap_err();
+    let err = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("510104TD200002") && msg.contains("第 2 条") && msg.contains("第 4 条"), "{msg}");
+    assert!(
+        msg.contains("510104TD200002") && msg.contains("第 2 条") && msg.contains("第 4 条"),
+        "{msg}"
+    );
     assert!(msg.contains("dup.geojson"), "{msg}");
     assert!(stored(&e.store, &batch()).is_empty());
     assert!(e.store.batches().unwrap().is_empty());
@@ -146,21 +253,52 @@ fn bad_geometry_and_codes_are_refused_per_jcbh() {
     let mut e = env();
     let mut ds = patches(6);
     // A bow-tie.
-    let bow = Polygon::new(LineString::from(vec![(104.07, 30.62), (104.071, 30.621), (104.071, 30.62), (104.07, 30.621), (104.07, 30.62)]), vec![]);
+    let bow = Polygon::new(
+        LineString::from(vec![
+            (104.07, 30.62),
+            (104.071, 30.621),
+            (104.071, 30.62),
+            (104.07, 30.621),
+            (104.07, 30.62),
+        ]),
+        vec![],
+    );
     ds.features[1].geometry = Some(MultiPolygon(vec![bow]));
     ds.features[2].geometry = None;
     ds.features[3].attrs[1] = text("510199");
     ds.features[4].attrs[1] = text("51010");
     let path = e.dir.join("bad.geojson");
     weipian_formats::geojson::write(&path, &ds).unwrap();
-    let err = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap_err();
+    let err = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap_err();
     let problems = err.problems();
     assert_eq!(problems.len(), 4, "{err}");
     assert_eq!(problems[0].jcbh.as_deref(), Some("510104TD200002"));
-    assert!(problems[0].message.contains("自相交"), "{}", problems[0].message);
-    assert!(problems[1].message.contains("空"), "{}", problems[1].message);
-    assert!(problems[2].message.contains("510199"), "{}", problems[2].message);
-    assert!(problems[3].message.contains("51010"), "{}", problems[3].message);
+    assert!(
+        problems[0].message.contains("自相交"),
+        "{}",
+        problems[0].message
+    );
+    assert!(
+        problems[1].message.contains("空"),
+        "{}",
+        problems[1].message
+    );
+    assert!(
+        problems[2].message.contains("510199"),
+        "{}",
+        problems[2].message
+    );
+    assert!(
+        problems[3].message.contains("51010"),
+        "{}",
+        problems[3].message
+    );
     assert!(e.store.batches().unwrap().is_empty());
 }
 
@@ -171,11 +309,21 @@ fn centroid_outside_its_county_is_reported_per_jcbh() {
     ds.features[2].attrs[1] = text("510105"); // lies in 510104
     let path = e.dir.join("w.geojson");
     weipian_formats::geojson::write(&path, &ds).unwrap();
-    let s = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    let s = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(s.inserted, 3);
     assert_eq!(s.warnings.len(), 1);
     assert_eq!(s.warnings[0].jcbh.as_deref(), Some("510104TD200003"));
-    assert!(s.warnings[0].message.contains("县界"), "{}", s.warnings[0].message);
+    assert!(
+        s.warnings[0].message.contains("县界"),
+        "{}",
+        s.warnings[0].message
+    );
 }
 
 #[test]
@@ -183,7 +331,10 @@ fn gauss_kruger_input_gives_the_same_patches() {
     let mut e = env();
     let geographic = patches(10);
     let mut projected = geographic.clone();
-    let zone = Crs::GaussKruger { zone: 35, prefixed: true };
+    let zone = Crs::GaussKruger {
+        zone: 35,
+        prefixed: true,
+    };
     for f in &mut projected.features {
         weipian_geo::crs::from_geographic(zone, f.geometry.as_mut().unwrap()).unwrap();
     }
@@ -195,12 +346,22 @@ fn gauss_kruger_input_gives_the_same_patches() {
         r#"PROJCS["CGCS2000_3_Degree_GK_Zone_35",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",35500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",105.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#,
     )
     .unwrap();
-    let s = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    let s = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(s.source.epsg, 4523);
     let rows = stored(&e.store, &batch());
     for (row, f) in rows.iter().zip(&geographic.features) {
         let want = weipian_geo::area::ellipsoidal_area(f.geometry.as_ref().unwrap());
-        assert!((row.area_m2 - want).abs() / want < 1e-9, "{} vs {want}", row.area_m2);
+        assert!(
+            (row.area_m2 - want).abs() / want < 1e-9,
+            "{} vs {want}",
+            row.area_m2
+        );
     }
 }
 
@@ -224,7 +385,12 @@ fn gcj02_shifted_data_is_refused() {
     }
     let path = e.dir.join("gcj.geojson");
     weipian_formats::geojson::write(&path, &ds).unwrap();
-    match import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress) {
+    match import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    ) {
         Err(ServiceError::Rejected { problems, .. }) => {
             assert!(problems[0].message.contains("GCJ-02"), "{problems:?}");
         }
@@ -238,25 +404,64 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
     let mut e = env();
     let path = e.dir.join("orig.shp");
     weipian_formats::shp::write(&path, &patches(30)).unwrap();
-    import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     let original = stored(&e.store, &batch());
-    for (i, (format, ext)) in [(Format::Shapefile, "shp"), (Format::GeoJson, "geojson"), (Format::GeoPackage, "gpkg")].into_iter().enumerate() {
+    for (i, (format, ext)) in [
+        (Format::Shapefile, "shp"),
+        (Format::GeoJson, "geojson"),
+        (Format::GeoPackage, "gpkg"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let out = e.dir.join(format!("export.{ext}"));
-        let req = ExportRequest { batch: batch(), kind: None, region: None, format, out: out.clone() };
+        let req = ExportRequest {
+            batch: batch(),
+            kind: None,
+            region: None,
+            format,
+            out: out.clone(),
+        };
         let s = export_patches(&e.store, &req, &NoProgress).unwrap();
         assert_eq!(s.patches, 30);
         let again = BatchId::new(2021, &format!("RT{i}")).unwrap();
-        let summary = import_patches(&mut e.store, &e.table, &request(&out, again.clone()), &NoProgress).unwrap();
-        assert_eq!(summary.ignored_columns, vec!["TQMJ".to_string(), "TQMJ_M2".to_string()], "{ext}");
+        let summary = import_patches(
+            &mut e.store,
+            &e.table,
+            &request(&out, again.clone()),
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(
+            summary.ignored_columns,
+            vec!["TQMJ".to_string(), "TQMJ_M2".to_string()],
+            "{ext}"
+        );
         let back = stored(&e.store, &again);
         assert_eq!(back.len(), original.len(), "{ext}");
         for (a, b) in original.iter().zip(&back) {
             assert_eq!(a.jcbh, b.jcbh, "{ext}");
             assert_eq!(a.xzqdm, b.xzqdm, "{ext}");
             assert_eq!(a.geometry, b.geometry, "{ext}: geometry of {}", a.jcbh);
-            assert_eq!(a.area_m2.to_bits(), b.area_m2.to_bits(), "{ext}: area of {}", a.jcbh);
+            assert_eq!(
+                a.area_m2.to_bits(),
+                b.area_m2.to_bits(),
+                "{ext}: area of {}",
+                a.jcbh
+            );
             assert_eq!(a.fields.len(), b.fields.len(), "{ext}");
-            for ((fa, fb), (va, vb)) in a.fields.iter().zip(b.fields.iter()).zip(a.attrs.iter().zip(&b.attrs)) {
+            for ((fa, fb), (va, vb)) in a
+                .fields
+                .iter()
+                .zip(b.fields.iter())
+                .zip(a.attrs.iter().zip(&b.attrs))
+            {
                 assert_eq!(fa.name, fb.name, "{ext}");
                 assert_eq!(va, vb, "{ext}: {} of {}", fa.name, a.jcbh);
             }
@@ -264,8 +469,17 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
     }
     // xlsx: one row per patch.
     let out = e.dir.join("export.xlsx");
-    let req = ExportRequest { batch: batch(), kind: None, region: None, format: Format::Xlsx, out: out.clone() };
-    assert_eq!(export_patches(&e.store, &req, &NoProgress).unwrap().patches, 30);
+    let req = ExportRequest {
+        batch: batch(),
+        kind: None,
+        region: None,
+        format: Format::Xlsx,
+        out: out.clone(),
+    };
+    assert_eq!(
+        export_patches(&e.store, &req, &NoProgress).unwrap().patches,
+        30
+    );
     assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
 }
 
@@ -277,12 +491,33 @@ fn export_by_region_keeps_only_that_region() {
     ds.features[0].attrs[1] = text("510105");
     let path = e.dir.join("two.geojson");
     weipian_formats::geojson::write(&path, &ds).unwrap();
-    import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     let out = e.dir.join("r.geojson");
     let region = weipian_domain::RegionCode::parse("510104").ok();
-    let req = ExportRequest { batch: batch(), kind: Some(PatchKind::Land), region, format: Format::GeoJson, out };
-    assert_eq!(export_patches(&e.store, &req, &NoProgress).unwrap().patches, 3);
-    let none = ExportRequest { batch: batch(), kind: Some(PatchKind::Mineral), region: None, format: Format::GeoJson, out: e.dir.join("m.geojson") };
+    let req = ExportRequest {
+        batch: batch(),
+        kind: Some(PatchKind::Land),
+        region,
+        format: Format::GeoJson,
+        out,
+    };
+    assert_eq!(
+        export_patches(&e.store, &req, &NoProgress).unwrap().patches,
+        3
+    );
+    let none = ExportRequest {
+        batch: batch(),
+        kind: Some(PatchKind::Mineral),
+        region: None,
+        format: Format::GeoJson,
+        out: e.dir.join("m.geojson"),
+    };
     let err = export_patches(&e.store, &none, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("没有可导出的图斑"), "{err}");
 }
@@ -293,7 +528,10 @@ fn export_by_region_keeps_only_that_region() {
 #[test]
 fn guotu_txt_import_derives_the_county_and_reports_the_repair() {
     let mut e = env();
-    let zone = Crs::GaussKruger { zone: 35, prefixed: true };
+    let zone = Crs::GaussKruger {
+        zone: 35,
+        prefixed: true,
+    };
     let gk = |lon: f64, lat: f64| zone.point_from_geographic(lon, lat);
     let ring = |pts: &[(f64, f64)], ring_no: usize, close: bool| {
         let mut lines = Vec::new();
@@ -307,8 +545,18 @@ fn guotu_txt_import_derives_the_county_and_reports_the_repair() {
         }
         lines
     };
-    let outer = [(104.060, 30.620), (104.064, 30.620), (104.064, 30.624), (104.060, 30.624)];
-    let hole = [(104.061, 30.621), (104.061, 30.622), (104.062, 30.622), (104.062, 30.621)];
+    let outer = [
+        (104.060, 30.620),
+        (104.064, 30.620),
+        (104.064, 30.624),
+        (104.060, 30.624),
+    ];
+    let hole = [
+        (104.061, 30.621),
+        (104.061, 30.622),
+        (104.062, 30.622),
+        (104.062, 30.621),
+    ];
     let second = [(104.070, 30.630), (104.072, 30.630), (104.071, 30.632)];
     let mut p1 = ring(&outer, 1, true);
     p1.extend(ring(&hole, 2, true));
@@ -322,15 +570,30 @@ fn guotu_txt_import_derives_the_county_and_reports_the_repair() {
     );
     let path = e.dir.join("parcels.txt");
     std::fs::write(&path, text).unwrap();
-    let s = import_patches(&mut e.store, &e.table, &request(&path, batch()), &NoProgress).unwrap();
+    let s = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(s.inserted, 2, "{s:?}");
     assert_eq!(s.source.epsg, 4523);
     assert_eq!(s.repairs.len(), 1, "{:?}", s.repairs);
     assert_eq!(s.repairs[0].jcbh.as_deref(), Some("510104TD200002"));
-    assert!(s.warnings.iter().all(|w| w.message.contains("推定为 510104")), "{:?}", s.warnings);
+    assert!(
+        s.warnings
+            .iter()
+            .all(|w| w.message.contains("推定为 510104")),
+        "{:?}",
+        s.warnings
+    );
     let rows = stored(&e.store, &batch());
     assert_eq!(rows[0].xzqdm, "510104");
     assert_eq!(rows[0].geometry.0[0].interiors().len(), 1);
-    let outer_only = weipian_geo::area::ellipsoidal_area(&MultiPolygon(vec![Polygon::new(LineString::from(outer.to_vec()), vec![])]));
+    let outer_only = weipian_geo::area::ellipsoidal_area(&MultiPolygon(vec![Polygon::new(
+        LineString::from(outer.to_vec()),
+        vec![],
+    )]));
     assert!(rows[0].area_m2 < outer_only && rows[0].area_m2 > 0.9 * outer_only);
 }

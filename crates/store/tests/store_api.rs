@@ -133,7 +133,7 @@ fn open_creates_a_geopackage_in_wal_mode() {
     let mode: String = c
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((app, user, mode.as_str()), (0x4750_4B47, 10400, "wal"));
+    assert_eq!((app, user, mode.as_str()), (0x4750_4B47, 10300, "wal"));
     let v: String = c
         .query_row(
             "SELECT value FROM weipian_meta WHERE key='schema_version'",
