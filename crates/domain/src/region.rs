@@ -63,9 +63,9 @@ impl RegionCode {
     /// Whether `self` is `other` or lies below it (510104 is within 510100 and 510000).
     #[must_use]
     pub fn is_within(self, other: Self) -> bool {
-        if other.0 % 10_000 == 0 {
+        if other.0.is_multiple_of(10_000) {
             self.province() == other
-        } else if other.0 % 100 == 0 {
+        } else if other.0.is_multiple_of(100) {
             self.prefecture() == other
         } else {
             self == other
