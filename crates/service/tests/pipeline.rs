@@ -597,3 +597,47 @@ fn guotu_txt_import_derives_the_county_and_reports_the_repair() {
     )]));
     assert!(rows[0].area_m2 < outer_only && rows[0].area_m2 > 0.9 * outer_only);
 }
+
+/// A wrong datum or data outside China is refused with what was found, and nothing is written.
+#[test]
+fn wrong_datum_and_foreign_coordinates_are_refused() {
+    let mut e = env();
+    let path = e.dir.join("xian.shp");
+    weipian_formats::shp::write(&path, &patches(3)).unwrap();
+    std::fs::write(
+        e.dir.join("xian.prj"),
+        r#"GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",SPHEROID["Xian_1980",6378140.0,298.257]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#,
+    )
+    .unwrap();
+    let err = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("xian.shp") && msg.contains("西安"), "{msg}");
+
+    let mut abroad = patches(3);
+    for f in &mut abroad.features {
+        for p in &mut f.geometry.as_mut().unwrap().0 {
+            p.exterior_mut(|r| r.coords_mut().for_each(|c| c.x -= 100.0)); // 4°E: Europe
+        }
+    }
+    let path = e.dir.join("abroad.geojson");
+    weipian_formats::geojson::write(&path, &abroad).unwrap();
+    let err = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("abroad.geojson") && msg.contains("中国"),
+        "{msg}"
+    );
+    assert!(e.store.batches().unwrap().is_empty());
+}
