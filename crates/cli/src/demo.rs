@@ -112,6 +112,26 @@ pub fn run(
         batches.push(import::import_patches(&mut store, &table, &req, progress)?);
     }
 
+    let analysis = weipian_service::analyze::analyze(
+        &mut store,
+        &weipian_service::analyze::AnalyzeRequest {
+            batch: batch.clone(),
+            force: true,
+        },
+        progress,
+    )?;
+    if !analysis.problems.is_empty() {
+        bail!(
+            "演示数据叠加分析失败：{}",
+            analysis
+                .problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("；")
+        );
+    }
+
     if json {
         let doc = json!({
             "ok": true,
@@ -146,6 +166,11 @@ pub fn run(
             units::format_mu(b.area_m2)
         );
     }
+    println!(
+        "  已完成叠加分析（{} 个图斑 × {} 个图层）",
+        analysis.patches,
+        analysis.layers.len()
+    );
     println!("  输入文件：{}", input.display());
     println!(
         "  可用 QGIS 或 ogrinfo 打开 {}；weipian layers / weipian batches 查看内容",

@@ -47,6 +47,18 @@ enum Command {
     /// 导入县界、基础图层或图斑
     #[command(subcommand)]
     Import(ImportCommand),
+    /// 叠加分析：图斑与耕地、永久基本农田、生态保护红线、自然保护地、已批准用地等图层的面积
+    Analyze {
+        /// 批次，如 2020Q1
+        #[arg(long)]
+        batch: String,
+        /// 年份（同名批次跨年时必填）
+        #[arg(long)]
+        year: Option<u16>,
+        /// 全部重算（默认只算新导入或图层已更新的图斑）
+        #[arg(long)]
+        force: bool,
+    },
     /// 导出图斑
     #[command(subcommand)]
     Export(ExportCommand),
@@ -260,6 +272,43 @@ fn try_main(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Analyze { batch, year, force } => {
+            let mut store = open_store(&cli.data)?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let s = weipian_service::analyze::analyze(
+                &mut store,
+                &weipian_service::analyze::AnalyzeRequest { batch, force },
+                &bars,
+            )?;
+            let recomputed: usize = s.layers.iter().map(|l| l.recomputed).sum();
+            let reused: usize = s.layers.iter().map(|l| l.reused).sum();
+            if !cli.json {
+                for m in &s.missing_layers {
+                    eprintln!("提示：未导入图层 {m}，相关面积为空");
+                }
+                for p in &s.problems {
+                    eprintln!("问题：{p}");
+                }
+            }
+            let line = format!(
+                "批次 {}：{} 个图斑，重算 {} 项、沿用 {} 项叠加结果{}",
+                s.batch,
+                s.patches,
+                recomputed,
+                reused,
+                if s.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!("；{} 个图斑无法分析（见上）", s.problems.len())
+                }
+            );
+            report(cli.json, &line, &s)?;
+            if s.problems.is_empty() {
+                Ok(())
+            } else {
+                bail!("{} 个图斑叠加分析失败", s.problems.len())
+            }
+        }
         Command::Export(ExportCommand::Patches {
             batch,
             year,
@@ -286,9 +335,12 @@ fn try_main(cli: Cli) -> Result<()> {
                 units::format_hectares(s.area_m2),
                 units::format_mu(s.area_m2)
             );
-            for (from, to) in &s.renamed_fields {
-                if !cli.json {
-                    eprintln!("提示：字段 {from} 在 Shapefile 中改名为 {to}");
+            if !cli.json {
+                for (from, to) in &s.renamed_fields {
+                    eprintln!("提示：字段 {from} 导出为 {to}");
+                }
+                if s.not_analyzed > 0 {
+                    eprintln!("提示：{} 个图斑没有最新的叠加分析结果（相应面积为空），请先运行 weipian analyze --batch {}", s.not_analyzed, req.batch.name);
                 }
             }
             report(cli.json, &line, &s)

@@ -60,8 +60,18 @@ pub const ISSUED_FIELDS: &[KnownField] = known![
     "BZ" => "备注",
 ];
 
-/// Fields weipian computes and writes on export (the store keeps m²).
+/// Fields weipian computes and writes on export (areas in 亩; the store keeps m²).
 pub const COMPUTED_FIELDS: &[KnownField] = known![
+    "STMJ" => "水田面积",
+    "SJDMJ" => "水浇地面积",
+    "HDMJ" => "旱地面积",
+    "PZWH" => "批准文号",
+    "BHDMC" => "自然保护地名称",
+    "KQKZ" => "矿业权矿种",
+    "ZDHC" => "重点核查",
+    "BMDTB" => "百亩大图斑",
+    "ZYKZ" => "重要矿种",
+    "XZQFB" => "跨县分布（亩）",
     "TQMJ" => "椭球面积（亩）",
     "TQMJ_M2" => "椭球面积（平方米）",
 ];

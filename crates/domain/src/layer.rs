@@ -26,6 +26,14 @@ pub struct LayerKind {
     pub name_zh: &'static str,
     /// Key attributes.
     pub keys: &'static [KeyAttr],
+    /// The national field code under which a patch's overlay area with this
+    /// layer is reported (JCGDMJ, YJJBNTMJ, …), if any.
+    pub area_field: Option<&'static str>,
+    /// The key column whose value splits the overlay area into classes
+    /// (耕地: DLBM → 水田/水浇地/旱地).
+    pub class_key: Option<&'static str>,
+    /// The key column whose values a patch's overlay lists (批准文号, 矿种…).
+    pub label_key: Option<&'static str>,
 }
 
 impl LayerKind {
@@ -47,16 +55,25 @@ pub const LAYER_KINDS: &[LayerKind] = &[
             sources: &["DLBM", "地类编码"],
             required: true,
         }],
+        area_field: Some("JCGDMJ"),
+        class_key: Some("DLBM"),
+        label_key: None,
     },
     LayerKind {
         code: "jbnt",
         name_zh: "永久基本农田",
         keys: &[],
+        area_field: Some("YJJBNTMJ"),
+        class_key: None,
+        label_key: None,
     },
     LayerKind {
         code: "sthx",
         name_zh: "生态保护红线",
         keys: &[],
+        area_field: Some("STBHHXMJ"),
+        class_key: None,
+        label_key: None,
     },
     LayerKind {
         code: "zrbhd",
@@ -67,6 +84,9 @@ pub const LAYER_KINDS: &[LayerKind] = &[
             sources: &["MC", "BHDMC", "名称", "NAME"],
             required: false,
         }],
+        area_field: Some("ZRBHDMJ"),
+        class_key: None,
+        label_key: Some("MC"),
     },
     LayerKind {
         code: "pzyd",
@@ -85,11 +105,17 @@ pub const LAYER_KINDS: &[LayerKind] = &[
                 required: true,
             },
         ],
+        area_field: Some("PZYDMJ"),
+        class_key: None,
+        label_key: Some("PZWH"),
     },
     LayerKind {
         code: "cjyx",
         name_zh: "长江/黄河沿线生态敏感区",
         keys: &[],
+        area_field: None,
+        class_key: None,
+        label_key: None,
     },
     LayerKind {
         code: "kq",
@@ -108,6 +134,9 @@ pub const LAYER_KINDS: &[LayerKind] = &[
                 required: false,
             },
         ],
+        area_field: None,
+        class_key: None,
+        label_key: Some("KZ"),
     },
 ];
 
@@ -145,6 +174,13 @@ mod tests {
                 .table()
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c == '_'));
+            for named in [k.class_key, k.label_key].into_iter().flatten() {
+                assert!(
+                    k.keys.iter().any(|key| key.column == named),
+                    "{}: {named} is not a key",
+                    k.code
+                );
+            }
             for key in k.keys {
                 assert!(key.column.chars().all(|c| c.is_ascii_uppercase()));
                 assert!(

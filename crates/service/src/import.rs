@@ -17,11 +17,6 @@ use weipian_store::{BatchMeta, LayerFeature, LayerSource, NewPatch, RegionBounda
 use crate::prepare::{identify_crs, prepare_all, Prepared};
 use crate::{Progress, RowProblem, ServiceError};
 
-/// Columns weipian itself writes on export (computed, not issued). When a
-/// file carries them (an export being re-imported) they are dropped, so
-/// import → export → import is lossless.
-pub const COMPUTED_COLUMNS: &[&str] = &["TQMJ", "TQMJ_M2"];
-
 /// Read a file with the given encoding choice.
 fn read(
     path: &Path,
@@ -404,6 +399,32 @@ impl Counties {
     }
 }
 
+/// Largest relative difference between an issued area and the geometry's
+/// ellipsoidal area that is not worth a warning.
+pub const ISSUED_AREA_TOLERANCE: f64 = 0.001;
+
+/// A warning when the issued JCMJ differs from the geometry's area by more
+/// than 0.1 %. Issued areas are in 亩 in the national table; m² and 公顷 are
+/// accepted too (whichever matches), so only a real disagreement is reported.
+fn issued_area_mismatch(value: Option<&AttrValue>, area_m2: f64) -> Option<String> {
+    use weipian_domain::units;
+    let issued = value?.as_f64()?;
+    if area_m2 <= 0.0 {
+        return None;
+    }
+    let candidates = [units::mu(area_m2), area_m2, units::hectares(area_m2)];
+    let off = |c: f64| (issued - c).abs() / c;
+    if candidates.iter().any(|c| off(*c) <= ISSUED_AREA_TOLERANCE) {
+        return None;
+    }
+    Some(format!(
+        "下发监测面积 JCMJ = {issued} 与图形椭球面积 {} 亩（{:.2} 平方米）相差 {:.2}%",
+        units::format_mu(area_m2),
+        area_m2,
+        off(units::mu(area_m2)) * 100.0
+    ))
+}
+
 /// Import one batch file of patches.
 pub fn import_patches(
     store: &mut Store,
@@ -428,19 +449,21 @@ pub fn import_patches(
         ));
     }
 
-    // Drop weipian's own computed columns (re-import of an export).
+    // A weipian export (it carries the marker column): drop the computed
+    // columns and give renamed issued columns (XF_JCMJ) their names back, so
+    // import → export → import is lossless. Any other file is kept verbatim.
     let mut ignored_columns = Vec::new();
+    let exported = ds.field_index(crate::export::MARKER).is_some();
+    let computed = crate::export::computed_names();
     let keep: Vec<bool> = ds
         .fields
         .iter()
         .map(|f| {
-            let computed = COMPUTED_COLUMNS
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(&f.name));
-            if computed {
+            let drop = exported && computed.iter().any(|c| c.eq_ignore_ascii_case(&f.name));
+            if drop {
                 ignored_columns.push(f.name.clone());
             }
-            !computed
+            !drop
         })
         .collect();
     let fields: Vec<FieldDef> = ds
@@ -448,7 +471,19 @@ pub fn import_patches(
         .iter()
         .zip(&keep)
         .filter(|(_, k)| **k)
-        .map(|(f, _)| f.clone())
+        .map(|(f, _)| {
+            let original = exported
+                .then(|| {
+                    computed
+                        .iter()
+                        .find(|c| crate::export::issued_name(c).eq_ignore_ascii_case(&f.name))
+                })
+                .flatten();
+            match original {
+                Some(name) => FieldDef::new(name.clone(), f.field_type),
+                None => f.clone(),
+            }
+        })
         .collect();
 
     let crs = identify_crs(path, &ds)?;
@@ -482,6 +517,9 @@ pub fn import_patches(
         })
         .collect();
     let prepared = prepare_all(&mut ds, crs, progress);
+    let issued_area_col = fields
+        .iter()
+        .position(|f| f.name.eq_ignore_ascii_case("JCMJ"));
 
     progress.stage("检查监测编号与行政区代码", ids.len() as u64);
     let mut problems = Vec::new();
@@ -578,6 +616,11 @@ pub fn import_patches(
                     c.y()
                 )));
             }
+        }
+        if let Some(w) =
+            issued_area_col.and_then(|c| issued_area_mismatch(attrs.get(c), prep.area_m2))
+        {
+            warnings.push(problem(w));
         }
         repairs.extend(repair_note(row, Some(&jcbh_text), &prep.repairs));
         patches.push(NewPatch {

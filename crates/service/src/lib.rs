@@ -13,8 +13,10 @@
 //! Nothing is written unless every row passed: a rejected file yields one
 //! [`ServiceError::Rejected`] listing every problem with its row and JCBH.
 
+pub mod analyze;
 pub mod error;
 pub mod export;
+pub mod figures;
 pub mod import;
 mod prepare;
 pub mod progress;

@@ -90,7 +90,10 @@ fn patch_fields() -> Vec<FieldDef> {
     ]
 }
 
+/// A patch as issued: JCMJ is its area in 亩 to 4 decimals, as the national table gives it.
 fn patch_feature(row: usize, jcbh: &str, xzqdm: &str, geometry: MultiPolygon<f64>) -> Feature {
+    let area = weipian_geo::area::ellipsoidal_area(&geometry);
+    let jcmj = (weipian_domain::units::mu(area) * 1e4).round() / 1e4;
     Feature {
         row,
         geometry: Some(geometry),
@@ -98,7 +101,7 @@ fn patch_feature(row: usize, jcbh: &str, xzqdm: &str, geometry: MultiPolygon<f64
             text(jcbh),
             text(xzqdm),
             text("1B"),
-            AttrValue::Real(12.3456),
+            AttrValue::Real(jcmj),
             text("2020-03-01"),
             text("水田上新建房屋"),
         ],
@@ -438,11 +441,15 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
             &NoProgress,
         )
         .unwrap();
-        assert_eq!(
-            summary.ignored_columns,
-            vec!["TQMJ".to_string(), "TQMJ_M2".to_string()],
-            "{ext}"
-        );
+        // The computed columns are recognised and dropped; XF_JCMJ is JCMJ again.
+        for c in ["JCMJ", "JCGDMJ", "PZWH", "ZDHC", "TQMJ_M2"] {
+            assert!(
+                summary.ignored_columns.iter().any(|i| i == c),
+                "{ext}: {c} in {:?}",
+                summary.ignored_columns
+            );
+        }
+        assert!(summary.warnings.is_empty(), "{ext}: {:?}", summary.warnings);
         let back = stored(&e.store, &again);
         assert_eq!(back.len(), original.len(), "{ext}");
         for (a, b) in original.iter().zip(&back) {
@@ -640,4 +647,236 @@ fn wrong_datum_and_foreign_coordinates_are_refused() {
         "{msg}"
     );
     assert!(e.store.batches().unwrap().is_empty());
+}
+
+/// A reference layer of axis-aligned rectangles (so intersections are rectangles with exact areas).
+fn layer(fields: Vec<FieldDef>, items: Vec<(Polygon<f64>, Vec<AttrValue>)>) -> Dataset {
+    let features = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (p, attrs))| Feature {
+            row: i + 1,
+            geometry: Some(MultiPolygon(vec![p])),
+            attrs,
+            repairs: vec![],
+        })
+        .collect();
+    Dataset {
+        source: PathBuf::from("layer"),
+        fields,
+        features,
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
+        encoding: None,
+    }
+}
+
+fn rect_area(x0: f64, y0: f64, x1: f64, y1: f64) -> f64 {
+    weipian_geo::area::ellipsoidal_area(&MultiPolygon(vec![rect(x0, y0, x1, y1)]))
+}
+
+#[test]
+fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
+    use weipian_service::analyze::{analyze, AnalyzeRequest};
+    use weipian_service::import::import_layer;
+    let mut e = env();
+    // Two square patches of 0.002° in 锦江区, the second straddling into 青羊区.
+    let p1 = MultiPolygon(vec![rect(104.100, 30.650, 104.102, 30.652)]);
+    let p2 = MultiPolygon(vec![rect(104.049, 30.650, 104.051, 30.652)]);
+    let mut ds = patches(2);
+    ds.features[0] = patch_feature(1, "510104TD200001", "510104", p1.clone());
+    ds.features[1] = patch_feature(2, "510104TD200002", "510104", p2.clone());
+    let ppath = e.dir.join("p.geojson");
+    weipian_formats::geojson::write(&ppath, &ds).unwrap();
+    import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&ppath, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+
+    // 耕地: 水田 over the west half of p1, 旱地 over the south half — overlapping each other.
+    let gd_fields = vec![FieldDef::new("DLBM", FieldType::Text { width: 4 })];
+    let gd = layer(
+        gd_fields.clone(),
+        vec![
+            (rect(104.099, 30.649, 104.101, 30.653), vec![text("0101")]),
+            (rect(104.099, 30.649, 104.103, 30.651), vec![text("0103")]),
+        ],
+    );
+    let gpath = e.dir.join("gd.geojson");
+    weipian_formats::geojson::write(&gpath, &gd).unwrap();
+    import_layer(
+        &mut e.store,
+        "gd",
+        &gpath,
+        TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
+    // Approvals: two overlapping ones cover all of p1.
+    let pz_fields = vec![
+        FieldDef::new("PZWH", FieldType::Text { width: 30 }),
+        FieldDef::new("PZSJ", FieldType::Date),
+    ];
+    let pz = layer(
+        pz_fields,
+        vec![
+            (
+                rect(104.0995, 30.6495, 104.1015, 30.6525),
+                vec![text("川府土〔2019〕1号"), text("2019-05-01")],
+            ),
+            (
+                rect(104.1005, 30.6495, 104.1025, 30.6525),
+                vec![text("川府土〔2019〕2号"), text("2019-06-01")],
+            ),
+        ],
+    );
+    let zpath = e.dir.join("pzyd.geojson");
+    weipian_formats::geojson::write(&zpath, &pz).unwrap();
+    import_layer(
+        &mut e.store,
+        "pzyd",
+        &zpath,
+        TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
+
+    let req = AnalyzeRequest {
+        batch: batch(),
+        force: false,
+    };
+    let s = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    assert!(s.problems.is_empty(), "{:?}", s.problems);
+    assert!(s.missing_layers.iter().any(|m| m.starts_with("jbnt")));
+
+    let out = e.dir.join("a.geojson");
+    let ex = ExportRequest {
+        batch: batch(),
+        kind: None,
+        region: None,
+        format: Format::GeoJson,
+        out: out.clone(),
+    };
+    let summary = export_patches(&e.store, &ex, &NoProgress).unwrap();
+    assert_eq!(
+        summary.not_analyzed, 2,
+        "jbnt/sthx/zrbhd were never imported: their columns stay empty"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let props = |i: usize| doc["features"][i]["properties"].clone();
+    let close = |got: &serde_json::Value, want: f64| {
+        let g = got
+            .as_f64()
+            .unwrap_or_else(|| panic!("not a number: {got}"));
+        assert!((g - want).abs() <= 1e-6 * want.max(1.0), "{g} vs {want}");
+    };
+    // 耕地 = union of the two parcels within p1: west half ∪ south half = 3/4 of p1.
+    let west = rect_area(104.100, 30.650, 104.101, 30.652);
+    let south = rect_area(104.100, 30.650, 104.102, 30.651);
+    let both = rect_area(104.100, 30.650, 104.101, 30.651);
+    close(&props(0)["JCGDMJ_M2"], west + south - both);
+    close(&props(0)["STMJ"], weipian_domain::units::mu(west));
+    close(&props(0)["HDMJ"], weipian_domain::units::mu(south));
+    close(
+        &props(0)["PZYDMJ_M2"],
+        rect_area(104.100, 30.650, 104.102, 30.652),
+    );
+    assert_eq!(props(0)["PZWH"], "川府土〔2019〕1号；川府土〔2019〕2号");
+    assert_eq!(props(0)["BMDTB"], "否");
+    assert!(props(0)["YJJBNTMJ"].is_null());
+    // p2 straddles the border at 104.05: half in each county.
+    let shares = props(1)["XZQFB"].as_str().unwrap().to_string();
+    assert!(
+        shares.contains("510104:") && shares.contains("510105:"),
+        "{shares}"
+    );
+    close(&props(1)["JCGDMJ_M2"], 0.0);
+
+    // Nothing changed: nothing recomputed.
+    let again = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    assert_eq!(
+        again.layers.iter().map(|l| l.recomputed).sum::<usize>(),
+        0,
+        "{:?}",
+        again.layers
+    );
+    // A replaced layer: only that layer is recomputed, for every patch.
+    import_layer(
+        &mut e.store,
+        "gd",
+        &gpath,
+        TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
+    let after_layer = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    for l in &after_layer.layers {
+        assert_eq!(l.recomputed, if l.layer == "gd" { 2 } else { 0 }, "{l:?}");
+    }
+    // A re-issued patch: only that patch is recomputed, against every layer.
+    ds.features[1] = patch_feature(
+        2,
+        "510104TD200002",
+        "510104",
+        MultiPolygon(vec![rect(104.110, 30.650, 104.112, 30.652)]),
+    );
+    weipian_formats::geojson::write(&ppath, &ds).unwrap();
+    let re = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&ppath, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!((re.updated, re.unchanged), (1, 1));
+    let after_patch = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    assert!(
+        after_patch.layers.iter().all(|l| l.recomputed == 1),
+        "{:?}",
+        after_patch.layers
+    );
+    // --force recomputes everything.
+    let forced = analyze(
+        &mut e.store,
+        &AnalyzeRequest {
+            batch: batch(),
+            force: true,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(
+        forced.layers.iter().all(|l| l.recomputed == 2),
+        "{:?}",
+        forced.layers
+    );
+}
+
+#[test]
+fn an_issued_area_far_from_the_geometry_is_reported() {
+    let mut e = env();
+    let mut ds = patches(3);
+    ds.features[1].attrs[3] = AttrValue::Real(999.0);
+    let path = e.dir.join("jcmj.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    let s = import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.inserted, 3);
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert_eq!(s.warnings[0].jcbh.as_deref(), Some("510104TD200002"));
+    assert!(
+        s.warnings[0].message.contains("JCMJ"),
+        "{}",
+        s.warnings[0].message
+    );
 }

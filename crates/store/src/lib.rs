@@ -19,6 +19,7 @@
 //! records the previous values in `patch_history`. The file runs in WAL
 //! mode, so readers see the state before or after an import, never a part.
 
+mod analysis;
 mod checkpoint;
 mod error;
 mod json;
@@ -37,6 +38,7 @@ use weipian_domain::{AttrValue, BatchId, FieldDef, LayerKind, PatchKind, RegionC
 use weipian_formats::gpkg;
 use weipian_geo::validate::Repair;
 
+pub use analysis::{OverlayRow, COUNTIES};
 pub use error::StoreError;
 
 /// File name of the store inside the data directory.

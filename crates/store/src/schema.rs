@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "图斑、批次字段结构、图斑变更历史",
         apply: migration_2,
     },
+    Migration {
+        name: "叠加分析结果",
+        apply: migration_3,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -269,6 +273,26 @@ CREATE TABLE patch_history (
   prev_updated_at TEXT
 );
 CREATE INDEX patch_history_patch ON patch_history (patch_fid);
+",
+    )?;
+    Ok(())
+}
+
+/// Overlay results: one row per (patch, layer), with input revisions.
+fn migration_3(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE patch_overlay (
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  layer TEXT NOT NULL,
+  layer_revision INTEGER NOT NULL,
+  patch_revision TEXT NOT NULL,
+  area_m2 REAL NOT NULL,
+  by_class TEXT NOT NULL,
+  features TEXT NOT NULL,
+  analyzed_at TEXT NOT NULL,
+  PRIMARY KEY (patch_id, layer)
+) WITHOUT ROWID;
 ",
     )?;
     Ok(())

@@ -1,0 +1,315 @@
+//! The per-patch overlay: candidates from the R-tree, the fast paths, the
+//! exact boundary-piece computation, and union-correct totals.
+
+use weipian_geo::area::ring_area;
+
+use geo_types::MultiPolygon;
+
+use crate::certify::{self, CertScratch};
+use crate::exact::Exact;
+use crate::layer::{Feat, LayerIndex};
+use crate::predicates::{locate_in_rings, planar_signed_area2, BBox, Loc, C};
+use crate::{Overlap, OverlayError, OverlayStats, AREA_EPSILON_M2};
+
+/// A patch prepared for one overlay: rings closed and oriented (outer
+/// counter-clockwise, holes clockwise), with their official areas and boxes.
+pub(crate) struct Patch {
+    xy: Vec<C>,
+    ring_start: Vec<usize>,
+    /// Signed official area of each ring (+ outer, − hole).
+    ring_area: Vec<f64>,
+    ring_bbox: Vec<BBox>,
+    pub(crate) bbox: BBox,
+    /// Official area, m².
+    pub(crate) area: f64,
+}
+
+/// The vertices of a ring without its closing duplicate.
+fn open(ring: &[C]) -> &[C] {
+    match ring {
+        [first, .., last] if first == last => &ring[..ring.len() - 1],
+        _ => ring,
+    }
+}
+
+impl Patch {
+    pub(crate) fn new(mp: &MultiPolygon<f64>) -> Result<Self, OverlayError> {
+        let mut me = Self {
+            xy: Vec::new(),
+            ring_start: vec![0],
+            ring_area: Vec::new(),
+            ring_bbox: Vec::new(),
+            bbox: BBox::EMPTY,
+            area: 0.0,
+        };
+        for p in &mp.0 {
+            let all = std::iter::once(p.exterior()).chain(p.interiors());
+            if !all
+                .flat_map(|r| r.0.iter())
+                .all(|c| c.x.is_finite() && c.y.is_finite())
+            {
+                return Err(OverlayError::NonFiniteCoordinate);
+            }
+            if open(&p.exterior().0).len() < 3 {
+                continue;
+            }
+            let rings = std::iter::once((p.exterior(), true))
+                .chain(p.interiors().iter().map(|h| (h, false)));
+            for (ring, outer) in rings {
+                let pts = open(&ring.0);
+                if pts.len() < 3 {
+                    continue;
+                }
+                let s = me.xy.len();
+                me.xy.extend_from_slice(pts);
+                me.xy.push(pts[0]);
+                let sa = planar_signed_area2(&me.xy[s..]);
+                if sa != 0.0 && (sa > 0.0) != outer {
+                    me.xy[s..].reverse();
+                }
+                me.ring_start.push(me.xy.len());
+                let a = ring_area(ring);
+                me.ring_area.push(if outer { a } else { -a });
+                let b = BBox::of_points(&me.xy[s..]);
+                me.bbox = me.bbox.union(&b);
+                me.ring_bbox.push(b);
+            }
+        }
+        me.area = me.ring_area.iter().sum();
+        Ok(me)
+    }
+
+    #[inline]
+    pub(crate) fn nrings(&self) -> usize {
+        self.ring_area.len()
+    }
+
+    #[inline]
+    pub(crate) fn ring(&self, k: usize) -> &[C] {
+        &self.xy[self.ring_start[k]..self.ring_start[k + 1]]
+    }
+
+    #[inline]
+    pub(crate) fn ring_bbox(&self, k: usize) -> &BBox {
+        &self.ring_bbox[k]
+    }
+
+    pub(crate) fn locate(&self, p: C) -> Loc {
+        if !self.bbox.contains_point(p) {
+            return Loc::Outside;
+        }
+        locate_in_rings(p, (0..self.nrings()).map(|k| self.ring(k)))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    feat: u32,
+    class: u16,
+    area: f64,
+    /// The feature covers the whole patch.
+    whole: bool,
+    /// Box of the patch ∩ the feature's box.
+    r: BBox,
+}
+
+/// Reusable working memory for overlays on one thread.
+#[derive(Default)]
+pub(crate) struct Engine {
+    exact: Exact,
+    stack: Vec<(usize, usize)>,
+    cand: Vec<u32>,
+    pieces: Vec<Piece>,
+    order: Vec<usize>,
+    pairs: Vec<(usize, usize)>,
+    cert: CertScratch,
+    pub(crate) stats: OverlayStats,
+}
+
+fn find(uf: &mut [usize], mut i: usize) -> usize {
+    while uf[i] != i {
+        uf[i] = uf[uf[i]];
+        i = uf[i];
+    }
+    i
+}
+
+/// Relative slack for the plausibility check of a piece's area.
+const SLACK: f64 = 1e-9;
+
+impl Engine {
+    /// Area of patch ∩ feature `id` and whether the feature covers the
+    /// whole patch.
+    fn pair(&mut self, patch: &Patch, layer: &LayerIndex, id: u32, f: &Feat) -> (f64, bool) {
+        let r = f.bbox.intersection(&patch.bbox);
+        if let Some(a) = self.exact.pair(patch, layer, id, &r) {
+            self.stats.crossing += 1;
+            return (a, false);
+        }
+        // Boundaries apart: every ring of either lies wholly inside or
+        // outside the other; the intersection's rings are those inside.
+        let (mut area, mut whole) = (0.0, true);
+        for k in 0..patch.nrings() {
+            match layer.locate(f, patch.ring(k)[0]) {
+                Loc::Inside => area += patch.ring_area[k],
+                Loc::Outside | Loc::Boundary => whole = false,
+            }
+        }
+        for (k, (ri, ring)) in layer.rings(f).enumerate() {
+            if !patch.bbox.contains_box(&layer.ring_bbox(f, k, ring)) {
+                continue;
+            }
+            if patch.locate(ring[0]) == Loc::Inside {
+                area += layer.ring_area[ri];
+                whole = false;
+            }
+        }
+        self.stats.contained += u64::from(area != 0.0);
+        (area, whole && patch.nrings() > 0)
+    }
+
+    /// Overlay of one patch with one layer.
+    pub(crate) fn overlay(
+        &mut self,
+        mp: &MultiPolygon<f64>,
+        layer: &LayerIndex,
+    ) -> Result<Overlap, OverlayError> {
+        self.stats.patches += 1;
+        let patch = Patch::new(mp)?;
+        if patch.nrings() == 0 {
+            return Ok(Overlap::default());
+        }
+        self.cand.clear();
+        {
+            let Self { stack, cand, .. } = self;
+            layer.tree.query(&patch.bbox, stack, |id| cand.push(id));
+        }
+        self.cand.sort_unstable();
+        self.pieces.clear();
+        for i in 0..self.cand.len() {
+            let id = self.cand[i];
+            let f = layer.feats[id as usize];
+            if !f.bbox.overlaps(&patch.bbox) {
+                continue;
+            }
+            self.stats.candidates += 1;
+            let (area, whole) = self.pair(&patch, layer, id, &f);
+            let bound = patch.area.min(f.area);
+            if !(area <= bound * (1.0 + SLACK) + AREA_EPSILON_M2 && area >= -AREA_EPSILON_M2) {
+                return Err(OverlayError::Implausible {
+                    feature: id as usize,
+                    area,
+                    bound,
+                });
+            }
+            if area > AREA_EPSILON_M2 {
+                self.pieces.push(Piece {
+                    feat: id,
+                    class: f.class,
+                    area,
+                    whole,
+                    r: f.bbox.intersection(&patch.bbox),
+                });
+            }
+        }
+        self.stats.pieces += self.pieces.len() as u64;
+        Ok(self.combine(&patch, layer))
+    }
+
+    /// Union-correct totals from the pieces.
+    fn combine(&mut self, patch: &Patch, layer: &LayerIndex) -> Overlap {
+        // Pairs of pieces that may overlap: boxes overlap and the features
+        // are not certified interior-disjoint.
+        self.pairs.clear();
+        let n = self.pieces.len();
+        if n > 1 {
+            self.order.clear();
+            self.order.extend(0..n);
+            let pieces = &self.pieces;
+            self.order
+                .sort_unstable_by(|&a, &b| pieces[a].r.x0.total_cmp(&pieces[b].r.x0));
+            for a in 0..n {
+                let pa = self.pieces[self.order[a]];
+                for b in a + 1..n {
+                    let pb = self.pieces[self.order[b]];
+                    if pb.r.x0 >= pa.r.x1 {
+                        break;
+                    }
+                    if pa.whole || pb.whole || !pa.r.overlaps(&pb.r) {
+                        continue;
+                    }
+                    let (fa, fb) = (layer.feats[pa.feat as usize], layer.feats[pb.feat as usize]);
+                    if !certify::disjoint(layer, &fa, &fb, &mut self.cert) {
+                        self.pairs.push((self.order[a], self.order[b]));
+                    }
+                }
+            }
+        }
+        let mut classes: Vec<u16> = self.pieces.iter().map(|p| p.class).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let mut out = Overlap {
+            area_m2: 0.0,
+            by_class: Vec::with_capacity(classes.len()),
+            features: self.pieces.iter().map(|p| p.feat as usize).collect(),
+            feature_areas: self.pieces.iter().map(|p| p.area).collect(),
+        };
+        out.area_m2 = self.union_area(patch, layer, None);
+        for &c in &classes {
+            let a = self.union_area(patch, layer, Some(c));
+            out.by_class.push((c, a));
+        }
+        out
+    }
+
+    /// Area of patch ∩ the union of the pieces' features (of class `class`,
+    /// or all): pieces that may overlap are grouped (union–find over the
+    /// uncertified pairs) and each group's union is computed exactly.
+    fn union_area(&mut self, patch: &Patch, layer: &LayerIndex, class: Option<u16>) -> f64 {
+        let keep = |p: &Piece| class.is_none_or(|c| p.class == c);
+        if self.pieces.iter().any(|p| p.whole && keep(p)) {
+            return patch.area;
+        }
+        let pairs: Vec<(usize, usize)> = self
+            .pairs
+            .iter()
+            .copied()
+            .filter(|&(i, j)| keep(&self.pieces[i]) && keep(&self.pieces[j]))
+            .collect();
+        if pairs.is_empty() {
+            return self.pieces.iter().filter(|p| keep(p)).map(|p| p.area).sum();
+        }
+        let n = self.pieces.len();
+        let mut uf: Vec<usize> = (0..n).collect();
+        for (i, j) in pairs {
+            let (a, b) = (find(&mut uf, i), find(&mut uf, j));
+            if a != b {
+                uf[a.max(b)] = a.min(b);
+            }
+        }
+        let mut total = 0.0;
+        let mut members = Vec::new();
+        for root in 0..n {
+            if find(&mut uf, root) != root || !keep(&self.pieces[root]) {
+                continue;
+            }
+            members.clear();
+            for i in root..n {
+                if find(&mut uf, i) == root {
+                    members.push(self.pieces[i].feat);
+                }
+            }
+            if let [one] = members.as_slice() {
+                total += self
+                    .pieces
+                    .iter()
+                    .find(|p| p.feat == *one)
+                    .map_or(0.0, |p| p.area);
+            } else {
+                self.stats.unions += 1;
+                total += self.exact.group(patch, layer, &members);
+            }
+        }
+        total
+    }
+}

@@ -1,0 +1,302 @@
+//! Overlay analysis (`weipian analyze`): for every patch of a batch, the
+//! area inside each reference layer (union-correct), per class where the layer
+//! has classes (耕地 by DLBM), the layer features it meets (批准文号, 矿种…) and
+//! its area per county. Results are stored per (patch, layer) with the
+//! revisions of both inputs; without `force` only stale pairs are recomputed.
+
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use weipian_domain::{AttrValue, BatchId, LayerKind, LAYER_KINDS};
+use weipian_overlay::{county_shares, overlay_all, LayerIndex};
+use weipian_store::{OverlayRow, PatchQuery, Store, StoredPatch, COUNTIES};
+
+use crate::{Progress, RowProblem, ServiceError};
+
+/// What to analyse.
+#[derive(Debug, Clone)]
+pub struct AnalyzeRequest {
+    pub batch: BatchId,
+    /// Recompute everything, not only what changed.
+    pub force: bool,
+}
+
+/// Per-layer figures of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerRun {
+    pub layer: String,
+    pub name_zh: String,
+    pub features: usize,
+    /// Patches recomputed against this layer in this run.
+    pub recomputed: usize,
+    /// Patches whose stored result was still current.
+    pub reused: usize,
+}
+
+/// Result of `analyze`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalyzeSummary {
+    pub batch: String,
+    pub patches: usize,
+    pub layers: Vec<LayerRun>,
+    /// Reference layers not imported (their figures stay empty).
+    pub missing_layers: Vec<String>,
+    /// Patches the overlay engine could not handle, with their JCBH.
+    pub problems: Vec<RowProblem>,
+}
+
+/// Is the stored row for (patch, layer) current?
+fn current(row: Option<&(i64, String)>, layer_rev: i64, patch_rev: Option<&String>) -> bool {
+    matches!((row, patch_rev), (Some((l, p)), Some(pr)) if *l == layer_rev && p == pr)
+}
+
+/// The text of a key value, for labels and classes.
+fn key_text(v: Option<&AttrValue>) -> Option<String> {
+    v.and_then(AttrValue::as_text)
+}
+
+/// Run the overlay analysis of a batch.
+pub fn analyze(
+    store: &mut Store,
+    req: &AnalyzeRequest,
+    progress: &dyn Progress,
+) -> Result<AnalyzeSummary, ServiceError> {
+    progress.stage("读取图斑", 0);
+    let patches = store.patches(&PatchQuery {
+        batch: req.batch.clone(),
+        kind: None,
+        region: None,
+    })?;
+    progress.finish_stage();
+    if patches.is_empty() {
+        return Err(ServiceError::Invalid(format!(
+            "批次 {} 没有图斑（用 weipian batches 查看已导入批次）",
+            req.batch
+        )));
+    }
+    let patch_revs = store.patch_revisions(&req.batch)?;
+    let layer_revs = store.layer_revisions()?;
+    let stored: HashMap<(i64, String), (i64, String)> = store
+        .overlay_rows(&req.batch)?
+        .into_iter()
+        .map(|r| ((r.patch_id, r.layer), (r.layer_revision, r.patch_revision)))
+        .collect();
+
+    let mut rows = Vec::new();
+    let mut runs = Vec::new();
+    let mut missing_layers = Vec::new();
+    let mut problems = Vec::new();
+
+    // Which patches need this layer (or the counties) recomputed.
+    let stale = |layer: &str, rev: i64| -> Vec<&StoredPatch> {
+        patches
+            .iter()
+            .filter(|p| {
+                req.force
+                    || !current(
+                        stored.get(&(p.id, layer.to_string())),
+                        rev,
+                        patch_revs.get(&p.id),
+                    )
+            })
+            .collect()
+    };
+
+    for kind in LAYER_KINDS {
+        let Some(&rev) = layer_revs.get(kind.code) else {
+            missing_layers.push(format!("{}（{}）", kind.code, kind.name_zh));
+            continue;
+        };
+        let todo = stale(kind.code, rev);
+        if todo.is_empty() {
+            runs.push(LayerRun {
+                layer: kind.code.into(),
+                name_zh: kind.name_zh.into(),
+                features: 0,
+                recomputed: 0,
+                reused: patches.len(),
+            });
+            continue;
+        }
+        let (run, mut new_rows, mut errs) =
+            overlay_layer(store, kind, rev, &todo, &patch_revs, progress)?;
+        run_push(&mut runs, run, patches.len());
+        rows.append(&mut new_rows);
+        problems.append(&mut errs);
+    }
+
+    // Area per county, for patches on a border.
+    if let Some(&rev) = layer_revs.get(COUNTIES) {
+        let todo = stale(COUNTIES, rev);
+        if !todo.is_empty() {
+            progress.stage("计算图斑在各县的面积", todo.len() as u64);
+            let counties = store.region_boundaries()?;
+            let codes: Vec<String> = counties.iter().map(|c| c.code.to_string()).collect();
+            let index = LayerIndex::new(counties.into_iter().map(|c| (c.geometry, 0)).collect());
+            let shares: Vec<_> = {
+                use rayon::prelude::*;
+                todo.par_iter()
+                    .map(|p| {
+                        let r = county_shares(&p.geometry, &index);
+                        progress.advance(1);
+                        r
+                    })
+                    .collect()
+            };
+            for (p, share) in todo.iter().zip(shares) {
+                match share {
+                    Ok(list) => {
+                        let by_class: Vec<(String, f64)> =
+                            list.iter().map(|(i, a)| (codes[*i].clone(), *a)).collect();
+                        rows.push(OverlayRow {
+                            patch_id: p.id,
+                            layer: COUNTIES.into(),
+                            layer_revision: rev,
+                            patch_revision: patch_revs.get(&p.id).cloned().unwrap_or_default(),
+                            area_m2: by_class.iter().map(|(_, a)| a).sum(),
+                            features: by_class.iter().map(|(c, _)| c.clone()).collect(),
+                            by_class,
+                        });
+                    }
+                    Err(e) => problems.push(RowProblem {
+                        row: 0,
+                        jcbh: Some(p.jcbh.clone()),
+                        message: format!("计算所在县面积失败：{e}"),
+                    }),
+                }
+            }
+            progress.finish_stage();
+            run_push(
+                &mut runs,
+                LayerRun {
+                    layer: COUNTIES.into(),
+                    name_zh: "县级行政区".into(),
+                    features: codes.len(),
+                    recomputed: todo.len(),
+                    reused: 0,
+                },
+                patches.len(),
+            );
+        }
+    } else {
+        missing_layers.push(format!("{COUNTIES}（县级行政区界线）"));
+    }
+
+    progress.stage("保存分析结果", 0);
+    store.save_overlay(&rows)?;
+    progress.finish_stage();
+    problems.sort_by(|a, b| a.jcbh.cmp(&b.jcbh));
+    Ok(AnalyzeSummary {
+        batch: req.batch.to_string(),
+        patches: patches.len(),
+        layers: runs,
+        missing_layers,
+        problems,
+    })
+}
+
+fn run_push(runs: &mut Vec<LayerRun>, mut run: LayerRun, total: usize) {
+    run.reused = total - run.recomputed;
+    runs.push(run);
+}
+
+/// Overlay the `todo` patches with one layer.
+fn overlay_layer(
+    store: &Store,
+    kind: &'static LayerKind,
+    rev: i64,
+    todo: &[&StoredPatch],
+    patch_revs: &HashMap<i64, String>,
+    progress: &dyn Progress,
+) -> Result<(LayerRun, Vec<OverlayRow>, Vec<RowProblem>), ServiceError> {
+    progress.stage(&format!("读取{}图层", kind.name_zh), 0);
+    let features = store.layer_features(kind)?;
+    progress.finish_stage();
+    let col = |name: Option<&str>| name.and_then(|n| kind.keys.iter().position(|k| k.column == n));
+    let (class_col, label_col) = (col(kind.class_key), col(kind.label_key));
+
+    // Classes are numbered in order of first appearance; labels kept per feature.
+    let mut classes: Vec<String> = Vec::new();
+    let mut labels: Vec<Option<String>> = Vec::with_capacity(features.len());
+    let mut indexed = Vec::with_capacity(features.len());
+    for f in features {
+        let class = match class_col.and_then(|c| key_text(f.keys.get(c))) {
+            Some(text) => match classes.iter().position(|c| *c == text) {
+                Some(i) => i,
+                None => {
+                    classes.push(text);
+                    classes.len() - 1
+                }
+            },
+            None => 0,
+        };
+        labels.push(label_col.and_then(|c| key_text(f.keys.get(c))));
+        #[allow(clippy::cast_possible_truncation)]
+        indexed.push((f.geometry, class.min(usize::from(u16::MAX)) as u16));
+    }
+    let feature_count = indexed.len();
+    progress.stage(&format!("建立{}空间索引", kind.name_zh), 0);
+    let index = LayerIndex::new(indexed);
+    progress.finish_stage();
+
+    progress.stage(
+        &format!(
+            "叠加分析：{}（{} 个图斑 × {} 个要素）",
+            kind.name_zh,
+            todo.len(),
+            feature_count
+        ),
+        0,
+    );
+    let geoms: Vec<_> = todo.iter().map(|p| p.geometry.clone()).collect();
+    let results = overlay_all(&geoms, &index);
+    progress.finish_stage();
+
+    let mut rows = Vec::with_capacity(todo.len());
+    let mut problems = Vec::new();
+    for (p, r) in todo.iter().zip(results) {
+        match r {
+            Ok(ov) => {
+                let by_class = if class_col.is_some() {
+                    ov.by_class
+                        .iter()
+                        .map(|(c, a)| {
+                            (
+                                classes.get(usize::from(*c)).cloned().unwrap_or_default(),
+                                *a,
+                            )
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let features: BTreeSet<String> = ov
+                    .features
+                    .iter()
+                    .filter_map(|i| labels.get(*i).cloned().flatten())
+                    .collect();
+                rows.push(OverlayRow {
+                    patch_id: p.id,
+                    layer: kind.code.into(),
+                    layer_revision: rev,
+                    patch_revision: patch_revs.get(&p.id).cloned().unwrap_or_default(),
+                    area_m2: ov.area_m2,
+                    by_class,
+                    features: features.into_iter().collect(),
+                });
+            }
+            Err(e) => problems.push(RowProblem {
+                row: 0,
+                jcbh: Some(p.jcbh.clone()),
+                message: format!("{}叠加失败：{e}", kind.name_zh),
+            }),
+        }
+    }
+    let run = LayerRun {
+        layer: kind.code.into(),
+        name_zh: kind.name_zh.into(),
+        features: feature_count,
+        recomputed: todo.len(),
+        reused: 0,
+    };
+    Ok((run, rows, problems))
+}
