@@ -123,6 +123,44 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
     };
     let (ja, jb) = (load(&ea), load(&eb));
     assert!(ja["features"].as_array().unwrap().len() > 3000);
+    // The demo is analysed: every flag occurs, figures are filled in.
+    let props: Vec<&Value> = ja["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .collect();
+    for flag in ["ZDHC", "BMDTB", "ZYKZ"] {
+        assert!(
+            props.iter().any(|p| p[flag] == "是"),
+            "no patch flagged {flag}"
+        );
+    }
+    assert!(props
+        .iter()
+        .all(|p| p["JCGDMJ"].is_number() && p["PZYDMJ"].is_number()));
+    assert!(props
+        .iter()
+        .any(|p| p["PZWH"].as_str().is_some_and(|s| s.contains("〔"))));
+    assert!(props
+        .iter()
+        .any(|p| p["XZQFB"].as_str().is_some_and(|s| s.contains(':'))));
+    // Analysing again recomputes nothing; --force recomputes everything.
+    let again = ok(&weipian(&a, &["--json", "analyze", "--batch", "2020Q1"]));
+    let recomputed = |v: &Value| {
+        v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["recomputed"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(recomputed(&again), 0, "{again}");
+    let forced = ok(&weipian(
+        &a,
+        &["--json", "analyze", "--batch", "2020Q1", "--force"],
+    ));
+    assert!(recomputed(&forced) >= 8 * 3000, "{forced}");
     assert!(ja == jb, "the same seed gave different exports");
 
     // A demo may replace a demo, never real data.

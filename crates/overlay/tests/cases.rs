@@ -356,16 +356,23 @@ fn bad_and_empty_patches() {
 
 #[test]
 fn implausible_results_from_invalid_geometry_are_reported() {
-    // A feature whose two parts overlap (invalid): the patch inside both
-    // would count twice; the engine refuses rather than report it.
-    let twice = MultiPolygon(vec![
-        rect(0.0, 0.0, 100.0, 100.0),
-        rect(0.0, 0.0, 100.0, 100.0),
-    ]);
-    let layer = LayerIndex::new(vec![(twice, 0)]);
-    let patch = mp(poly(&[(-10.0, 20.0), (50.0, 30.0), (30.0, 60.0)]));
+    // A feature whose "hole" lies outside its outer ring (invalid): its
+    // area is 10,000 − 8,100 m², less than the patch inside its outer ring.
+    let bad = Polygon::new(
+        ring(&[(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0)]),
+        vec![ring(&[
+            (200.0, 0.0),
+            (290.0, 0.0),
+            (290.0, 90.0),
+            (200.0, 90.0),
+        ])],
+    );
+    let layer = LayerIndex::new(vec![(mp(bad), 0)]);
+    let patch = mp(rect(10.0, 10.0, 60.0, 60.0));
     match overlay(&patch, &layer) {
-        Err(OverlayError::Implausible { feature: 0, .. }) => {}
+        Err(e @ OverlayError::Implausible { feature: 0, .. }) => {
+            assert!(e.to_string().contains("叠加结果不合理"), "{e}");
+        }
         other => panic!("{other:?}"),
     }
 }

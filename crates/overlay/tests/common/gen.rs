@@ -62,12 +62,14 @@ pub fn patch<R: Rng>(rng: &mut R, cx: f64, cy: f64, r: f64) -> MultiPolygon<f64>
     let outer = star(rng, cx, cy, r, n);
     let kind = rng.random_range(0..10);
     if kind == 0 {
-        let hole = star(rng, cx, cy, r * 0.3, rng.random_range(3..8));
+        let k = rng.random_range(3..8);
+        let hole = star(rng, cx, cy, r * 0.3, k);
         let mut h = hole.clone();
         h.reverse();
         MultiPolygon(vec![Polygon::new(ring(&outer), vec![ring(&h)])])
     } else if kind == 1 {
-        let other = star(rng, cx + 2.2 * r, cy, r * 0.5, rng.random_range(3..12));
+        let k = rng.random_range(3..12);
+        let other = star(rng, cx + 2.2 * r, cy, r * 0.5, k);
         MultiPolygon(vec![poly(&outer), poly(&other)])
     } else {
         MultiPolygon(vec![poly(&outer)])

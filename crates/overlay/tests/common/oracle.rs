@@ -8,9 +8,10 @@
 
 #![allow(dead_code)]
 
+use geo::bool_ops::FillRule;
 use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, BoundingRect, MapCoords};
-use geo_types::{coord, MultiPolygon, Polygon, Rect};
+use geo_types::{coord, Coord, LineString, MultiPolygon, Polygon};
 use weipian_geo::area::ellipsoidal_area;
 
 const SCALE: f64 = 65_536.0;
@@ -48,20 +49,20 @@ pub fn oracle(
     let p = to_local(patch, x0, y0);
     let (w, h) = (bb.width() * SCALE, bb.height() * SCALE);
     let d = w.max(h) * 0.2 + 1.0;
-    let rect = Rect::new(coord! { x: -d, y: -d }, coord! { x: w + d, y: h + d }).to_polygon();
-    let mut cut: Vec<(usize, MultiPolygon<f64>, u16)> = Vec::new();
+    let rect = (-d, -d, w + d, h + d);
+    let mut kept: Vec<(usize, MultiPolygon<f64>, u16)> = Vec::new();
     let mut features = Vec::new();
     for &(i, f, class) in feats {
-        let fl = to_local(f, x0, y0).intersection(&rect);
-        let piece = p.intersection(&fl);
+        let fl = cut(&to_local(f, x0, y0), rect);
+        let piece = p.intersection_with_fill_rule(&fl, FillRule::NonZero);
         let a = ellipsoidal_area(&to_global(&piece, x0, y0));
         if a > eps {
             features.push((i, a));
-            cut.push((i, fl, class));
+            kept.push((i, fl, class));
         }
     }
     let union_area = |sel: &dyn Fn(u16) -> bool| {
-        let polys: Vec<&Polygon<f64>> = cut
+        let polys: Vec<&Polygon<f64>> = kept
             .iter()
             .filter(|c| sel(c.2))
             .flat_map(|c| c.1 .0.iter())
@@ -70,10 +71,14 @@ pub fn oracle(
             return 0.0;
         }
         let u = geo::unary_union(polys).orient(Direction::Default);
-        ellipsoidal_area(&to_global(&p.intersection(&u), x0, y0))
+        ellipsoidal_area(&to_global(
+            &p.intersection_with_fill_rule(&u, FillRule::NonZero),
+            x0,
+            y0,
+        ))
     };
     let area_m2 = union_area(&|_| true);
-    let mut classes: Vec<u16> = cut.iter().map(|c| c.2).collect();
+    let mut classes: Vec<u16> = kept.iter().map(|c| c.2).collect();
     classes.sort_unstable();
     classes.dedup();
     let by_class = classes
@@ -85,4 +90,53 @@ pub fn oracle(
         by_class,
         features,
     }
+}
+
+/// Cuts every ring of `mp` (oriented) to the box by Sutherland–Hodgman, so
+/// big features reach the boolean operations patch-sized (i_overlay snaps
+/// to a grid scaled to the inputs' extent). Each cut ring becomes a polygon
+/// of its own, orientation kept, for the non-zero fill rule.
+fn cut(mp: &MultiPolygon<f64>, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> MultiPolygon<f64> {
+    let mut out = Vec::new();
+    for ring in
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+    {
+        let mut cur: Vec<Coord<f64>> = ring.0[..ring.0.len().saturating_sub(1)].to_vec();
+        let sides: [(&dyn Fn(Coord<f64>) -> f64, bool, f64); 4] = [
+            (&|c| c.x - x0, true, x0),
+            (&|c| x1 - c.x, true, x1),
+            (&|c| c.y - y0, false, y0),
+            (&|c| y1 - c.y, false, y1),
+        ];
+        for (side, vertical, v) in sides {
+            let mut next = Vec::new();
+            for i in 0..cur.len() {
+                let (p, q) = (cur[(i + cur.len() - 1) % cur.len()], cur[i]);
+                let (sp, sq) = (side(p), side(q));
+                let at = || {
+                    let t = sp / (sp - sq);
+                    if vertical {
+                        coord! { x: v, y: p.y + (q.y - p.y) * t }
+                    } else {
+                        coord! { x: p.x + (q.x - p.x) * t, y: v }
+                    }
+                };
+                if sq >= 0.0 {
+                    if sp < 0.0 {
+                        next.push(at());
+                    }
+                    next.push(q);
+                } else if sp >= 0.0 {
+                    next.push(at());
+                }
+            }
+            cur = next;
+        }
+        if cur.len() >= 3 {
+            cur.push(cur[0]);
+            out.push(Polygon::new(LineString(cur), vec![]));
+        }
+    }
+    MultiPolygon(out)
 }
