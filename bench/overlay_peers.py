@@ -402,8 +402,14 @@ def main():
     print(f"  load (sqlite3 + from_wkb)       {t_loaded - t_start:8.3f} s", file=sys.stderr)
     print(f"  STRtrees                        {t_trees - t_loaded:8.3f} s", file=sys.stderr)
     per = "  (CPU time summed over the workers)" if args.workers > 1 else ""
+    labels = {
+        "query": "query + prepared predicates",
+        "intersection": "intersection",
+        "union": "union per patch (and class)",
+        "area": "geodesic area",
+    }
     for k, v in phases.items():
-        print(f"  {k:<31} {v:8.3f} s{per}", file=sys.stderr)
+        print(f"  {labels[k]:<31} {v:8.3f} s{per}", file=sys.stderr)
     print(f"  OVERLAY, load excluded          {overlay:8.3f} s  (trees + query … area)", file=sys.stderr)
     print(f"  TOTAL, load included            {total:8.3f} s", file=sys.stderr)
     print(

@@ -6,7 +6,7 @@ use weipian_geo::area::ring_area;
 use geo_types::MultiPolygon;
 
 use crate::certify::{self, CertScratch};
-use crate::exact::Exact;
+use crate::exact::{chain_area, Exact, Seg};
 use crate::layer::{Feat, LayerIndex};
 use crate::predicates::{locate_in_rings, planar_signed_area2, BBox, Loc, C};
 use crate::{Overlap, OverlayError, OverlayStats, AREA_EPSILON_M2};
@@ -89,6 +89,13 @@ impl Patch {
         &self.xy[self.ring_start[k]..self.ring_start[k + 1]]
     }
 
+    /// Position of ring `k`'s first vertex among all the patch's vertices
+    /// (edge numbers for [`Seg`]).
+    #[inline]
+    pub(crate) fn ring_offset(&self, k: usize) -> usize {
+        self.ring_start[k]
+    }
+
     #[inline]
     pub(crate) fn ring_bbox(&self, k: usize) -> &BBox {
         &self.ring_bbox[k]
@@ -111,6 +118,9 @@ struct Piece {
     whole: bool,
     /// Box of the patch ∩ the feature's box.
     r: BBox,
+    /// Its boundary pieces: `segs[seg_lo..seg_hi]`.
+    seg_lo: usize,
+    seg_hi: usize,
 }
 
 /// Reusable working memory for overlays on one thread.
@@ -123,6 +133,9 @@ pub(crate) struct Engine {
     order: Vec<usize>,
     pairs: Vec<(usize, usize)>,
     cert: CertScratch,
+    segs: Vec<Seg>,
+    chain: Vec<Seg>,
+    cbuf: Vec<C>,
     pub(crate) stats: OverlayStats,
 }
 
@@ -139,11 +152,12 @@ const SLACK: f64 = 1e-9;
 
 impl Engine {
     /// Area of patch ∩ feature `id` and whether the feature covers the
-    /// whole patch.
+    /// whole patch; its boundary pieces are appended to `self.segs`.
     fn pair(&mut self, patch: &Patch, layer: &LayerIndex, id: u32, f: &Feat) -> (f64, bool) {
         let r = f.bbox.intersection(&patch.bbox);
         if let Some(a) = self.exact.pair(patch, layer, id, &r) {
             self.stats.crossing += 1;
+            self.segs.extend_from_slice(&self.exact.kept);
             return (a, false);
         }
         // Boundaries apart: every ring of either lies wholly inside or
@@ -151,7 +165,18 @@ impl Engine {
         let (mut area, mut whole) = (0.0, true);
         for k in 0..patch.nrings() {
             match layer.locate(f, patch.ring(k)[0]) {
-                Loc::Inside => area += patch.ring_area[k],
+                Loc::Inside => {
+                    area += patch.ring_area[k];
+                    let base = patch.ring_offset(k);
+                    for (w, e) in patch.ring(k).windows(2).enumerate() {
+                        self.segs.push(Seg {
+                            a: e[0],
+                            b: e[1],
+                            pid: u32::try_from(base + w).unwrap_or(u32::MAX),
+                            ta: 0.0,
+                        });
+                    }
+                }
                 Loc::Outside | Loc::Boundary => whole = false,
             }
         }
@@ -162,6 +187,14 @@ impl Engine {
             if patch.locate(ring[0]) == Loc::Inside {
                 area += layer.ring_area[ri];
                 whole = false;
+                for e in ring.windows(2) {
+                    self.segs.push(Seg {
+                        a: e[0],
+                        b: e[1],
+                        pid: u32::MAX,
+                        ta: 0.0,
+                    });
+                }
             }
         }
         self.stats.contained += u64::from(area != 0.0);
@@ -186,6 +219,7 @@ impl Engine {
         }
         self.cand.sort_unstable();
         self.pieces.clear();
+        self.segs.clear();
         for i in 0..self.cand.len() {
             let id = self.cand[i];
             let f = layer.feats[id as usize];
@@ -193,6 +227,7 @@ impl Engine {
                 continue;
             }
             self.stats.candidates += 1;
+            let seg_lo = self.segs.len();
             let (area, whole) = self.pair(&patch, layer, id, &f);
             let bound = patch.area.min(f.area);
             if !(area <= bound * (1.0 + SLACK) + AREA_EPSILON_M2 && area >= -AREA_EPSILON_M2) {
@@ -209,7 +244,11 @@ impl Engine {
                     area,
                     whole,
                     r: f.bbox.intersection(&patch.bbox),
+                    seg_lo,
+                    seg_hi: self.segs.len(),
                 });
+            } else {
+                self.segs.truncate(seg_lo);
             }
         }
         self.stats.pieces += self.pieces.len() as u64;
@@ -262,32 +301,33 @@ impl Engine {
         out
     }
 
-    /// Area of patch ∩ the union of the pieces' features (of class `class`,
-    /// or all): pieces that may overlap are grouped (union–find over the
-    /// uncertified pairs) and each group's union is computed exactly.
+    /// Official area of patch ∩ the union of the pieces' features (of class
+    /// `class`, or all): the region bounded by their pieces, where pieces
+    /// that may overlap (uncertified pairs, grouped by union–find) are
+    /// replaced by the exact boundary of their group's union.
     fn union_area(&mut self, patch: &Patch, layer: &LayerIndex, class: Option<u16>) -> f64 {
         let keep = |p: &Piece| class.is_none_or(|c| p.class == c);
         if self.pieces.iter().any(|p| p.whole && keep(p)) {
             return patch.area;
         }
-        let pairs: Vec<(usize, usize)> = self
-            .pairs
-            .iter()
-            .copied()
-            .filter(|&(i, j)| keep(&self.pieces[i]) && keep(&self.pieces[j]))
-            .collect();
-        if pairs.is_empty() {
-            return self.pieces.iter().filter(|p| keep(p)).map(|p| p.area).sum();
-        }
         let n = self.pieces.len();
+        let mut selected = self.pieces.iter().filter(|p| keep(p));
+        let (Some(first), second) = (selected.next(), selected.next()) else {
+            return 0.0;
+        };
+        if second.is_none() {
+            return first.area;
+        }
         let mut uf: Vec<usize> = (0..n).collect();
-        for (i, j) in pairs {
-            let (a, b) = (find(&mut uf, i), find(&mut uf, j));
-            if a != b {
-                uf[a.max(b)] = a.min(b);
+        for &(i, j) in &self.pairs {
+            if keep(&self.pieces[i]) && keep(&self.pieces[j]) {
+                let (a, b) = (find(&mut uf, i), find(&mut uf, j));
+                if a != b {
+                    uf[a.max(b)] = a.min(b);
+                }
             }
         }
-        let mut total = 0.0;
+        self.chain.clear();
         let mut members = Vec::new();
         for root in 0..n {
             if find(&mut uf, root) != root || !keep(&self.pieces[root]) {
@@ -296,20 +336,19 @@ impl Engine {
             members.clear();
             for i in root..n {
                 if find(&mut uf, i) == root {
-                    members.push(self.pieces[i].feat);
+                    members.push(i);
                 }
             }
             if let [one] = members.as_slice() {
-                total += self
-                    .pieces
-                    .iter()
-                    .find(|p| p.feat == *one)
-                    .map_or(0.0, |p| p.area);
+                let p = self.pieces[*one];
+                self.chain.extend_from_slice(&self.segs[p.seg_lo..p.seg_hi]);
             } else {
                 self.stats.unions += 1;
-                total += self.exact.group(patch, layer, &members);
+                let ids: Vec<u32> = members.iter().map(|&i| self.pieces[i].feat).collect();
+                self.exact.group(patch, layer, &ids);
+                self.chain.extend_from_slice(&self.exact.kept);
             }
         }
-        total
+        chain_area(&mut self.chain, &mut self.cbuf)
     }
 }

@@ -234,6 +234,7 @@ impl LayerIndex {
     /// (EPSG:4490, x = longitude) and its class.
     #[must_use]
     pub fn new(features: Vec<(MultiPolygon<f64>, u16)>) -> Self {
+        let t0 = std::time::Instant::now();
         let counts: Vec<(usize, usize, bool)> =
             features.par_iter().map(|(mp, _)| count(mp)).collect();
         // Offsets; features past u32 range (billions of vertices) are skipped.
@@ -251,6 +252,7 @@ impl LayerIndex {
             }
             usable.push(ok);
         }
+        eprintln!("count {:?}", t0.elapsed());
         let mut xy = vec![C { x: 0.0, y: 0.0 }; nv];
         let mut ring_start = vec![0_u32; nr + 1];
         let mut ring_area_v = vec![0.0_f64; nr];
@@ -270,7 +272,8 @@ impl LayerIndex {
                 jobs.push((x, s, a));
             }
         }
-        let feats: Vec<Feat> = features
+        eprintln!("alloc+split {:?}", t0.elapsed());
+        let (feats, olds): (Vec<Feat>, Vec<MultiPolygon<f64>>) = features
             .into_par_iter()
             .zip(jobs)
             .enumerate()
@@ -286,7 +289,7 @@ impl LayerIndex {
                     bands: u32::MAX,
                 };
                 if !usable[i] {
-                    return f;
+                    return (f, mp);
                 }
                 let (mut pv, mut pr) = (0, 0);
                 for p in &mp.0 {
@@ -310,10 +313,12 @@ impl LayerIndex {
                 f.ring_hi = u32::try_from(r0 + pr).unwrap_or(u32::MAX);
                 f.nverts = u32::try_from(pv).unwrap_or(u32::MAX);
                 f.bbox = BBox::of_points(x);
-                // `mp` is dropped here, on the worker thread.
-                f
+                (f, mp)
             })
-            .collect();
+            .unzip();
+        eprintln!("fill0 {:?}", t0.elapsed());
+        drop(olds);
+        eprintln!("fill {:?}", t0.elapsed());
         ring_start[nr] = u32::try_from(nv).unwrap_or(u32::MAX);
 
         let mut me = Self {
@@ -343,7 +348,9 @@ impl LayerIndex {
                 _ => me.skipped.push(i),
             }
         }
+        eprintln!("bands+items {:?}", t0.elapsed());
         me.tree = PackedRTree::build(items);
+        eprintln!("tree {:?}", t0.elapsed());
         me
     }
 

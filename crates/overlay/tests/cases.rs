@@ -47,16 +47,15 @@ fn patch_straddling_many_parcels_of_a_tiling() {
     for k in 0..20 {
         let patch = common::gen::patch(&mut r, 200.0, 150.0, 40.0 + 5.0 * f64::from(k));
         let o = check(&patch, &feats);
-        // A clean tiling covering the patch: the parts add up to the patch.
-        if patch.0.iter().all(|p| {
-            p.exterior()
-                .0
-                .iter()
-                .all(|c| c.x > pt(0.0, 0.0).x && c.x < pt(400.0, 0.0).x)
-        }) {
-            let sum: f64 = o.feature_areas.iter().sum();
-            assert!((sum - o.area_m2).abs() < 1e-6, "{sum} vs {}", o.area_m2);
-        }
+        // A clean tiling covering the patch: the parts add up to the whole,
+        // up to the official formula's non-additivity where the patch's
+        // edges are cut at parcel boundaries (~1e-7).
+        let sum: f64 = o.feature_areas.iter().sum();
+        assert!(
+            (sum - o.area_m2).abs() < 1e-6 * o.area_m2 + 1e-6,
+            "{sum} vs {}",
+            o.area_m2
+        );
     }
 }
 

@@ -231,7 +231,13 @@ pub fn export_patches(
             .iter()
             .map(|(_, layer)| layer.map_or(Some(p.area_m2), |l| figures.area(l)))
             .collect();
-        if areas.iter().any(Option::is_none) {
+        // Out of date: an imported layer without a current result (layers
+        // never imported are simply empty, not a reason to re-run).
+        let stale = area_cols
+            .iter()
+            .zip(&areas)
+            .any(|((_, l), a)| a.is_none() && l.is_some_and(|l| layer_revs.contains_key(l)));
+        if stale {
             not_analyzed += 1;
         }
         attrs.extend(areas.iter().map(|a| mu(*a)));

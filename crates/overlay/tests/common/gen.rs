@@ -39,17 +39,32 @@ pub fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
 }
 
 /// A star-shaped polygon (simple, usually non-convex) of `n` vertices
-/// around (cx, cy) metres, radii in [r/3, r], counter-clockwise.
+/// around (cx, cy) metres, radii in [r/3, r], counter-clockwise. Angles are
+/// evenly spaced with jitter, so no gap reaches π (which could make the
+/// ring cross itself).
 pub fn star<R: Rng>(rng: &mut R, cx: f64, cy: f64, r: f64, n: usize) -> Vec<(f64, f64)> {
-    let mut angles: Vec<f64> = (0..n)
-        .map(|_| rng.random_range(0.0..std::f64::consts::TAU))
-        .collect();
-    angles.sort_by(f64::total_cmp);
-    angles.dedup();
-    angles
-        .into_iter()
-        .map(|a| {
+    #[allow(clippy::cast_precision_loss)]
+    let step = std::f64::consts::TAU / n as f64;
+    (0..n)
+        .map(|i| {
+            #[allow(clippy::cast_precision_loss)]
+            let a = (i as f64 + rng.random_range(-0.45..0.45)) * step;
             let rr = r * rng.random_range(0.33..1.0);
+            (cx + rr * a.cos(), cy + rr * a.sin())
+        })
+        .collect()
+}
+
+/// A star whose angles are evenly spaced (jittered) and radii in [r/2, r]:
+/// it contains the disc of radius r/4 around its centre (for n ≥ 8).
+pub fn round_star<R: Rng>(rng: &mut R, cx: f64, cy: f64, r: f64, n: usize) -> Vec<(f64, f64)> {
+    #[allow(clippy::cast_precision_loss)]
+    let step = std::f64::consts::TAU / n as f64;
+    (0..n)
+        .map(|i| {
+            #[allow(clippy::cast_precision_loss)]
+            let a = (i as f64 + rng.random_range(-0.4..0.4)) * step;
+            let rr = r * rng.random_range(0.5..1.0);
             (cx + rr * a.cos(), cy + rr * a.sin())
         })
         .collect()
@@ -59,15 +74,17 @@ pub fn star<R: Rng>(rng: &mut R, cx: f64, cy: f64, r: f64, n: usize) -> Vec<(f64
 /// centre, inside the inner radius), sometimes two parts.
 pub fn patch<R: Rng>(rng: &mut R, cx: f64, cy: f64, r: f64) -> MultiPolygon<f64> {
     let n = rng.random_range(5..40);
-    let outer = star(rng, cx, cy, r, n);
     let kind = rng.random_range(0..10);
     if kind == 0 {
+        let outer = round_star(rng, cx, cy, r, n.max(8));
         let k = rng.random_range(3..8);
-        let hole = star(rng, cx, cy, r * 0.3, k);
+        let hole = round_star(rng, cx, cy, r * 0.2, k);
         let mut h = hole.clone();
         h.reverse();
-        MultiPolygon(vec![Polygon::new(ring(&outer), vec![ring(&h)])])
-    } else if kind == 1 {
+        return MultiPolygon(vec![Polygon::new(ring(&outer), vec![ring(&h)])]);
+    }
+    let outer = star(rng, cx, cy, r, n);
+    if kind == 1 {
         let k = rng.random_range(3..12);
         let other = star(rng, cx + 2.2 * r, cy, r * 0.5, k);
         MultiPolygon(vec![poly(&outer), poly(&other)])

@@ -1,6 +1,6 @@
 //! An independent overlay for tests and the benchmark's `--verify`: geo's
 //! `BooleanOps` (i_overlay) directly, in a local frame, with unions by
-//! `unary_union`, areas by `weipian_geo::area::ellipsoidal_area`.
+//! the non-zero fill rule, areas by `weipian_geo::area::ellipsoidal_area`.
 //!
 //! The frame is an exact transform (translation to the patch's corner and
 //! scaling by a power of two), so the geometry is the same; what is
@@ -61,16 +61,19 @@ pub fn oracle(
             kept.push((i, fl, class));
         }
     }
+    // The union of the selected features (their cut rings together under
+    // the non-zero rule: outer rings wind +1, holes −1), intersected with
+    // the patch in one operation.
     let union_area = |sel: &dyn Fn(u16) -> bool| {
-        let polys: Vec<&Polygon<f64>> = kept
+        let polys: Vec<Polygon<f64>> = kept
             .iter()
             .filter(|c| sel(c.2))
-            .flat_map(|c| c.1 .0.iter())
+            .flat_map(|c| c.1 .0.iter().cloned())
             .collect();
         if polys.is_empty() {
             return 0.0;
         }
-        let u = geo::unary_union(polys).orient(Direction::Default);
+        let u = MultiPolygon(polys);
         ellipsoidal_area(&to_global(
             &p.intersection_with_fill_rule(&u, FillRule::NonZero),
             x0,
