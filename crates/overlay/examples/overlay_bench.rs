@@ -19,6 +19,19 @@ use weipian_demo::{bench_overlay, BenchConfig};
 use weipian_formats::Dataset;
 use weipian_overlay::{overlay_all_with_stats, LayerIndex, Overlap, OverlayStats};
 
+/// CPU time (user + system) of the whole process so far, seconds.
+fn cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses).
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn peak_rss_mb() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -123,21 +136,24 @@ fn main() {
     };
 
     let total = Instant::now();
+    let total_cpu = cpu_s();
     let mut layers = Vec::new();
     for (name, feats) in [("gd", gd), ("jbnt", jbnt), ("zrbhd", zrbhd)] {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_s());
         let index = LayerIndex::new(feats);
         println!(
-            "index {name:<6}             {:7.3} s",
-            t.elapsed().as_secs_f64()
+            "index {name:<6}             {:7.3} s  (cpu {:.2} s)",
+            t.elapsed().as_secs_f64(),
+            cpu_s() - c
         );
         layers.push((name, index));
     }
     let mut all = OverlayStats::default();
     for (name, index) in &layers {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_s());
         let (results, stats) = overlay_all_with_stats(&patches, index);
         let el = t.elapsed().as_secs_f64();
+        let cpu = cpu_s() - c;
         let ok: Vec<&Overlap> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
         let errors = results.len() - ok.len();
         let area: f64 = ok.iter().map(|o| o.area_m2).sum();
@@ -149,7 +165,7 @@ fn main() {
         }
         let hit = ok.iter().filter(|o| !o.features.is_empty()).count();
         println!(
-            "overlay {name:<6}           {el:7.3} s   candidates {:>7}  intersections {:>7}  contained {:>7}  crossing {:>7}  unions {:>4}  patches hit {:>6}  errors {errors}",
+            "overlay {name:<6}           {el:7.3} s  (cpu {cpu:.2} s)  candidates {:>7}  intersections {:>7}  contained {:>7}  crossing {:>7}  unions {:>4}  patches hit {:>6}  errors {errors}",
             stats.candidates, stats.pieces, stats.contained, stats.crossing, stats.unions, hit
         );
         if *name == "gd" {
@@ -166,8 +182,9 @@ fn main() {
         all += stats;
     }
     println!(
-        "TOTAL (indexes + overlay) {:7.3} s   candidate pairs {}  intersections {}",
+        "TOTAL (indexes + overlay) {:7.3} s  (cpu {:.2} s)  candidate pairs {}  intersections {}",
         total.elapsed().as_secs_f64(),
+        cpu_s() - total_cpu,
         all.candidates,
         all.pieces
     );

@@ -13,6 +13,8 @@ use crate::{Overlap, OverlayError, OverlayStats, AREA_EPSILON_M2};
 
 /// A patch prepared for one overlay: rings closed and oriented (outer
 /// counter-clockwise, holes clockwise), with their official areas and boxes.
+/// Its buffers are reused from patch to patch.
+#[derive(Debug, Default)]
 pub(crate) struct Patch {
     xy: Vec<C>,
     ring_start: Vec<usize>,
@@ -33,15 +35,16 @@ fn open(ring: &[C]) -> &[C] {
 }
 
 impl Patch {
-    pub(crate) fn new(mp: &MultiPolygon<f64>) -> Result<Self, OverlayError> {
-        let mut me = Self {
-            xy: Vec::new(),
-            ring_start: vec![0],
-            ring_area: Vec::new(),
-            ring_bbox: Vec::new(),
-            bbox: BBox::EMPTY,
-            area: 0.0,
-        };
+    /// Loads `mp`, replacing the previous patch.
+    pub(crate) fn load(&mut self, mp: &MultiPolygon<f64>) -> Result<(), OverlayError> {
+        let me = self;
+        me.xy.clear();
+        me.ring_start.clear();
+        me.ring_start.push(0);
+        me.ring_area.clear();
+        me.ring_bbox.clear();
+        me.bbox = BBox::EMPTY;
+        me.area = 0.0;
         for p in &mp.0 {
             let all = std::iter::once(p.exterior()).chain(p.interiors());
             if !all
@@ -76,7 +79,7 @@ impl Patch {
             }
         }
         me.area = me.ring_area.iter().sum();
-        Ok(me)
+        Ok(())
     }
 
     #[inline]
@@ -136,6 +139,10 @@ pub(crate) struct Engine {
     segs: Vec<Seg>,
     chain: Vec<Seg>,
     cbuf: Vec<C>,
+    uf: Vec<usize>,
+    members: Vec<usize>,
+    ids: Vec<u32>,
+    patch: Patch,
     pub(crate) stats: OverlayStats,
 }
 
@@ -208,7 +215,13 @@ impl Engine {
         layer: &LayerIndex,
     ) -> Result<Overlap, OverlayError> {
         self.stats.patches += 1;
-        let patch = Patch::new(mp)?;
+        let mut patch = std::mem::take(&mut self.patch);
+        let out = patch.load(mp).and_then(|()| self.run(&patch, layer));
+        self.patch = patch;
+        out
+    }
+
+    fn run(&mut self, patch: &Patch, layer: &LayerIndex) -> Result<Overlap, OverlayError> {
         if patch.nrings() == 0 {
             return Ok(Overlap::default());
         }
@@ -228,7 +241,7 @@ impl Engine {
             }
             self.stats.candidates += 1;
             let seg_lo = self.segs.len();
-            let (area, whole) = self.pair(&patch, layer, id, &f);
+            let (area, whole) = self.pair(patch, layer, id, &f);
             let bound = patch.area.min(f.area);
             if !(area <= bound * (1.0 + SLACK) + AREA_EPSILON_M2 && area >= -AREA_EPSILON_M2) {
                 return Err(OverlayError::Implausible {
@@ -252,7 +265,7 @@ impl Engine {
             }
         }
         self.stats.pieces += self.pieces.len() as u64;
-        Ok(self.combine(&patch, layer))
+        Ok(self.combine(patch, layer))
     }
 
     /// Union-correct totals from the pieces.
@@ -318,7 +331,10 @@ impl Engine {
         if second.is_none() {
             return first.area;
         }
-        let mut uf: Vec<usize> = (0..n).collect();
+        let mut uf = std::mem::take(&mut self.uf);
+        let mut members = std::mem::take(&mut self.members);
+        uf.clear();
+        uf.extend(0..n);
         for &(i, j) in &self.pairs {
             if keep(&self.pieces[i]) && keep(&self.pieces[j]) {
                 let (a, b) = (find(&mut uf, i), find(&mut uf, j));
@@ -328,7 +344,6 @@ impl Engine {
             }
         }
         self.chain.clear();
-        let mut members = Vec::new();
         for root in 0..n {
             if find(&mut uf, root) != root || !keep(&self.pieces[root]) {
                 continue;
@@ -344,11 +359,15 @@ impl Engine {
                 self.chain.extend_from_slice(&self.segs[p.seg_lo..p.seg_hi]);
             } else {
                 self.stats.unions += 1;
-                let ids: Vec<u32> = members.iter().map(|&i| self.pieces[i].feat).collect();
-                self.exact.group(patch, layer, &ids);
+                self.ids.clear();
+                self.ids
+                    .extend(members.iter().map(|&i| self.pieces[i].feat));
+                self.exact.group(patch, layer, &self.ids);
                 self.chain.extend_from_slice(&self.exact.kept);
             }
         }
+        self.uf = uf;
+        self.members = members;
         chain_area(&mut self.chain, &mut self.cbuf)
     }
 }

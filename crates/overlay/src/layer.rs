@@ -1,8 +1,8 @@
-//! [`LayerIndex`]: a reference layer flattened into one coordinate buffer,
-//! with per-feature boxes, areas and classes, a packed R-tree over the
-//! boxes, and y-band edge indexes for features with many vertices.
+//! [`LayerIndex`]: a reference layer's features, normalised in place, with
+//! per-feature boxes, areas and classes, a packed R-tree over the boxes,
+//! and y-band edge indexes for features with many vertices.
 
-use geo_types::{LineString, MultiPolygon};
+use geo_types::{LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use weipian_geo::area::ring_area;
 
@@ -18,25 +18,29 @@ pub(crate) struct Feat {
     pub bbox: BBox,
     /// Official area, m².
     pub area: f64,
-    /// Its rings: `ring_lo..ring_hi` into the layer's ring arrays.
+    /// Its index in the layer.
+    pub id: u32,
+    /// Its rings' areas: `ring_lo..ring_hi` in [`LayerIndex::ring_area`].
     pub ring_lo: u32,
     pub ring_hi: u32,
-    /// Vertices stored (closing points included).
+    /// Vertices (closing points included).
     pub nverts: u32,
     pub class: u16,
     /// Index into [`LayerIndex::bands`], or `u32::MAX`.
     pub bands: u32,
 }
 
-/// Edges of one big feature bucketed by horizontal bands of equal height.
+/// The edges of one big feature, bucketed by horizontal bands of equal
+/// height, over a flat copy of its rings.
 #[derive(Debug, Clone)]
 pub(crate) struct Bands {
+    xy: Vec<C>,
     y0: f64,
     /// Bands per degree of latitude.
     scale: f64,
     n: usize,
     off: Vec<u32>,
-    /// Position in the layer's coordinate buffer of each edge's first point.
+    /// Position in `xy` of each edge's first point.
     edges: Vec<u32>,
     /// Box of each ring of the feature.
     pub ring_bbox: Vec<BBox>,
@@ -55,32 +59,37 @@ impl Bands {
         }
     }
 
-    fn build(xy: &[C], ring_start: &[u32], f: &Feat) -> Self {
-        let rings = f.ring_lo as usize..f.ring_hi as usize;
+    fn build(mp: &MultiPolygon<f64>, bbox: &BBox) -> Self {
+        let mut xy = Vec::new();
+        let mut starts = Vec::new();
+        let mut ring_bbox = Vec::new();
+        for ring in rings_of(mp) {
+            starts.push(xy.len());
+            xy.extend_from_slice(ring);
+            ring_bbox.push(BBox::of_points(ring));
+        }
+        starts.push(xy.len());
         let edge_starts = || {
-            rings.clone().flat_map(|r| {
-                let (s, e) = (ring_start[r] as usize, ring_start[r + 1] as usize);
-                s..e.saturating_sub(1).max(s)
-            })
+            starts
+                .windows(2)
+                .flat_map(|w| w[0]..w[1].saturating_sub(1).max(w[0]))
         };
         let nedges = edge_starts().count();
         let n = (nedges / 2).clamp(1, 1 << 20);
-        let h = f.bbox.y1 - f.bbox.y0;
+        let h = bbox.y1 - bbox.y0;
         #[allow(clippy::cast_precision_loss)]
         let scale = if h > 0.0 { n as f64 / h } else { 0.0 };
         let mut me = Self {
-            y0: f.bbox.y0,
+            xy,
+            y0: bbox.y0,
             scale,
             n,
             off: vec![0; n + 1],
             edges: Vec::new(),
-            ring_bbox: rings
-                .clone()
-                .map(|r| BBox::of_points(&xy[ring_start[r] as usize..ring_start[r + 1] as usize]))
-                .collect(),
+            ring_bbox,
         };
         for e in edge_starts() {
-            let (a, b) = (xy[e], xy[e + 1]);
+            let (a, b) = (me.xy[e], me.xy[e + 1]);
             let (b0, b1) = (me.band(a.y.min(b.y)), me.band(a.y.max(b.y)));
             for k in b0..=b1 {
                 me.off[k + 1] += 1;
@@ -92,7 +101,7 @@ impl Bands {
         let mut fill = me.off.clone();
         me.edges = vec![0; me.off[n] as usize];
         for e in edge_starts() {
-            let (a, b) = (xy[e], xy[e + 1]);
+            let (a, b) = (me.xy[e], me.xy[e + 1]);
             let (b0, b1) = (me.band(a.y.min(b.y)), me.band(a.y.max(b.y)));
             for k in b0..=b1 {
                 me.edges[fill[k] as usize] = u32::try_from(e).unwrap_or(u32::MAX);
@@ -105,12 +114,12 @@ impl Bands {
     /// Calls `f(a, b)` once for every edge whose box meets `r`, until `f`
     /// returns `true`; returns whether it did.
     #[inline]
-    pub(crate) fn any_edge_in(&self, xy: &[C], r: &BBox, mut f: impl FnMut(C, C) -> bool) -> bool {
+    pub(crate) fn any_edge_in(&self, r: &BBox, mut f: impl FnMut(C, C) -> bool) -> bool {
         let (b0, b1) = (self.band(r.y0), self.band(r.y1));
         for k in b0..=b1 {
             for &e in &self.edges[self.off[k] as usize..self.off[k + 1] as usize] {
                 let e = e as usize;
-                let (a, b) = (xy[e], xy[e + 1]);
+                let (a, b) = (self.xy[e], self.xy[e + 1]);
                 // Report each edge in the first band both it and `r` cover.
                 if self.band(a.y.min(b.y)).max(b0) != k {
                     continue;
@@ -124,12 +133,12 @@ impl Bands {
     }
 
     /// Point location by the winding rule over the band's edges.
-    pub(crate) fn locate(&self, xy: &[C], p: C) -> Loc {
+    pub(crate) fn locate(&self, p: C) -> Loc {
         let k = self.band(p.y);
         let mut w = 0;
         for &e in &self.edges[self.off[k] as usize..self.off[k + 1] as usize] {
             let e = e as usize;
-            if winding_edge(p, xy[e], xy[e + 1], &mut w) {
+            if winding_edge(p, self.xy[e], self.xy[e + 1], &mut w) {
                 return Loc::Boundary;
             }
         }
@@ -141,13 +150,22 @@ impl Bands {
     }
 }
 
+/// The rings of a multipolygon as slices, polygon by polygon, outer first.
+#[inline]
+fn rings_of(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &[C]> {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .map(|r| r.0.as_slice())
+}
+
 /// A reference layer prepared for overlay: an R-tree over feature boxes,
 /// each feature tagged with a class (e.g. 0 = 水田, 1 = 水浇地, 2 = 旱地 for
 /// 耕地; 0 for layers without classes) and known by its index in the input.
 ///
-/// Geometry is copied into one flat buffer with rings closed and oriented
-/// (outer rings counter-clockwise, holes clockwise); each feature's official
-/// area and each ring's area are computed once here, in parallel. Features
+/// The index keeps the features' geometry, normalised in place (rings
+/// closed, outer rings counter-clockwise, holes clockwise, rings of fewer
+/// than three distinct points removed — nothing is copied). Each feature's
+/// and each ring's official area is computed here, in parallel. Features
 /// with more than 64 vertices (nature reserves, red-line polygons, county
 /// outlines) also get an edge index by latitude bands, which makes their
 /// point-in-polygon tests and edge lookups cost a few edges instead of
@@ -169,10 +187,9 @@ impl Bands {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct LayerIndex {
-    pub(crate) xy: Vec<C>,
-    /// Start of each ring in `xy`; one more entry than rings.
-    pub(crate) ring_start: Vec<u32>,
-    /// Signed official area of each ring: + outer, − hole.
+    geoms: Vec<MultiPolygon<f64>>,
+    /// Signed official area of each ring: + outer, − hole; each feature's
+    /// rings consecutive, in the order of [`rings_of`].
     pub(crate) ring_area: Vec<f64>,
     pub(crate) feats: Vec<Feat>,
     pub(crate) bands: Vec<Bands>,
@@ -180,53 +197,64 @@ pub struct LayerIndex {
     skipped: Vec<usize>,
 }
 
-/// Counts of what a feature stores: (vertices, rings, usable).
-fn count(mp: &MultiPolygon<f64>) -> (usize, usize, bool) {
-    let (mut v, mut r) = (0, 0);
-    let mut finite = true;
-    for p in &mp.0 {
-        let Some(k) = ring_len(p.exterior()) else {
-            continue;
-        };
-        v += k + 1;
-        r += 1;
-        for h in p.interiors() {
-            if let Some(k) = ring_len(h) {
-                v += k + 1;
-                r += 1;
-            }
-        }
-        finite &= p
-            .exterior()
-            .0
-            .iter()
-            .chain(p.interiors().iter().flat_map(|h| h.0.iter()))
-            .all(|c| c.x.is_finite() && c.y.is_finite());
-    }
-    (v, r, finite && r > 0)
+/// What the parallel pass learns about one feature.
+struct Prepared {
+    ok: bool,
+    bbox: BBox,
+    nverts: usize,
+    /// Official area of the first ring (an outer ring).
+    first: f64,
+    /// Signed official areas of the other rings.
+    more: Vec<f64>,
 }
 
-/// Vertices of a ring without its closing duplicate, if it has at least 3.
-fn ring_len(ring: &LineString<f64>) -> Option<usize> {
-    let pts = &ring.0;
-    let k = match pts.as_slice() {
-        [first, .., last] if first == last => pts.len() - 1,
-        _ => pts.len(),
-    };
-    (k >= 3).then_some(k)
+/// Vertices of a ring without its closing duplicate.
+fn open_len(ring: &LineString<f64>) -> usize {
+    match ring.0.as_slice() {
+        [first, .., last] if first == last => ring.0.len() - 1,
+        pts => pts.len(),
+    }
 }
 
-/// Copies `ring` into `out` closed, oriented counter-clockwise when `ccw`
-/// (else clockwise); returns the official area of the ring.
-fn put_ring(ring: &LineString<f64>, k: usize, ccw: bool, out: &mut [C]) -> f64 {
-    let src = &ring.0[..k];
-    out[..k].copy_from_slice(src);
-    out[k] = src[0];
-    let s = planar_signed_area2(&out[..=k]);
-    if (s > 0.0) != ccw && s != 0.0 {
-        out[..=k].reverse();
+/// Orients `ring` counter-clockwise when `ccw`, else clockwise.
+fn orient_ring(ring: &mut LineString<f64>, ccw: bool) {
+    let s = planar_signed_area2(&ring.0);
+    if s != 0.0 && (s > 0.0) != ccw {
+        ring.0.reverse();
     }
-    ring_area(ring)
+}
+
+/// Normalises a feature in place; `false` if it is unusable (non-finite
+/// coordinates, or no ring of three or more vertices).
+fn normalise(mp: &mut MultiPolygon<f64>) -> bool {
+    let finite = rings_of(mp).all(|r| r.iter().all(|c| c.x.is_finite() && c.y.is_finite()));
+    if !finite {
+        return false;
+    }
+    // Degenerate rings are rare: rebuild only then.
+    let degenerate =
+        mp.0.iter()
+            .any(|p| open_len(p.exterior()) < 3 || p.interiors().iter().any(|h| open_len(h) < 3));
+    if degenerate {
+        let polys = std::mem::take(&mut mp.0);
+        mp.0 = polys
+            .into_iter()
+            .filter(|p| open_len(p.exterior()) >= 3)
+            .map(|p| {
+                let (ext, holes) = p.into_inner();
+                Polygon::new(
+                    ext,
+                    holes.into_iter().filter(|h| open_len(h) >= 3).collect(),
+                )
+            })
+            .collect();
+    }
+    for p in &mut mp.0 {
+        // Both closures re-close the rings (geo_types keeps polygons closed).
+        p.exterior_mut(|r| orient_ring(r, true));
+        p.interiors_mut(|hs| hs.iter_mut().for_each(|h| orient_ring(h, false)));
+    }
+    !mp.0.is_empty()
 }
 
 impl LayerIndex {
@@ -234,124 +262,94 @@ impl LayerIndex {
     /// (EPSG:4490, x = longitude) and its class.
     #[must_use]
     pub fn new(features: Vec<(MultiPolygon<f64>, u16)>) -> Self {
-        let t0 = std::time::Instant::now();
-        let counts: Vec<(usize, usize, bool)> =
-            features.par_iter().map(|(mp, _)| count(mp)).collect();
-        // Offsets; features past u32 range (billions of vertices) are skipped.
-        let mut vstart = Vec::with_capacity(counts.len());
-        let mut rstart = Vec::with_capacity(counts.len());
-        let (mut nv, mut nr) = (0_usize, 0_usize);
-        let mut usable = Vec::with_capacity(counts.len());
-        for &(v, r, ok) in &counts {
-            let ok = ok && u32::try_from(nv + v).is_ok() && u32::try_from(nr + r).is_ok();
-            vstart.push(nv);
-            rstart.push(nr);
-            if ok {
-                nv += v;
-                nr += r;
-            }
-            usable.push(ok);
-        }
-        eprintln!("count {:?}", t0.elapsed());
-        let mut xy = vec![C { x: 0.0, y: 0.0 }; nv];
-        let mut ring_start = vec![0_u32; nr + 1];
-        let mut ring_area_v = vec![0.0_f64; nr];
-        // Disjoint mutable slices per feature, for the parallel fill.
-        let mut jobs = Vec::with_capacity(features.len());
-        {
-            let (mut xr, mut rr, mut ar) =
-                (&mut xy[..], &mut ring_start[..nr], &mut ring_area_v[..]);
-            for (i, &(v, r, _)) in counts.iter().enumerate() {
-                let (v, r) = if usable[i] { (v, r) } else { (0, 0) };
-                let (x, xt) = std::mem::take(&mut xr).split_at_mut(v);
-                let (s, st) = std::mem::take(&mut rr).split_at_mut(r);
-                let (a, at) = std::mem::take(&mut ar).split_at_mut(r);
-                xr = xt;
-                rr = st;
-                ar = at;
-                jobs.push((x, s, a));
-            }
-        }
-        eprintln!("alloc+split {:?}", t0.elapsed());
-        let (feats, olds): (Vec<Feat>, Vec<MultiPolygon<f64>>) = features
-            .into_par_iter()
-            .zip(jobs)
-            .enumerate()
-            .map(|(i, ((mp, class), (x, s, a)))| {
-                let (v0, r0) = (vstart[i], rstart[i]);
-                let mut f = Feat {
+        let n = features.len();
+        let (mut geoms, classes): (Vec<MultiPolygon<f64>>, Vec<u16>) = features.into_iter().unzip();
+        // Per feature: usable, box, vertex count, the first ring's area and
+        // (rarely) the other rings' signed areas.
+        let prepared: Vec<Prepared> = geoms
+            .par_iter_mut()
+            .map(|mp| {
+                let mut p = Prepared {
+                    ok: normalise(mp),
                     bbox: BBox::EMPTY,
-                    area: 0.0,
-                    ring_lo: u32::try_from(r0).unwrap_or(u32::MAX),
-                    ring_hi: u32::try_from(r0).unwrap_or(u32::MAX),
                     nverts: 0,
-                    class,
-                    bands: u32::MAX,
+                    first: 0.0,
+                    more: Vec::new(),
                 };
-                if !usable[i] {
-                    return (f, mp);
+                if !p.ok {
+                    return p;
                 }
-                let (mut pv, mut pr) = (0, 0);
-                for p in &mp.0 {
-                    let Some(k) = ring_len(p.exterior()) else {
-                        continue;
-                    };
-                    let rings = std::iter::once((p.exterior(), k, true)).chain(
-                        p.interiors()
-                            .iter()
-                            .filter_map(|h| ring_len(h).map(|k| (h, k, false))),
-                    );
-                    for (ring, k, outer) in rings {
-                        let area = put_ring(ring, k, outer, &mut x[pv..=pv + k]);
-                        s[pr] = u32::try_from(v0 + pv).unwrap_or(u32::MAX);
-                        a[pr] = if outer { area } else { -area };
-                        f.area += a[pr];
-                        pv += k + 1;
-                        pr += 1;
+                for (k, poly) in mp.0.iter().enumerate() {
+                    let a = ring_area(poly.exterior());
+                    if k == 0 {
+                        p.first = a;
+                    } else {
+                        p.more.push(a);
                     }
+                    p.more
+                        .extend(poly.interiors().iter().map(|h| -ring_area(h)));
+                    for c in &poly.exterior().0 {
+                        p.bbox.add(*c);
+                    }
+                    p.nverts += poly.exterior().0.len()
+                        + poly.interiors().iter().map(|h| h.0.len()).sum::<usize>();
                 }
-                f.ring_hi = u32::try_from(r0 + pr).unwrap_or(u32::MAX);
-                f.nverts = u32::try_from(pv).unwrap_or(u32::MAX);
-                f.bbox = BBox::of_points(x);
-                (f, mp)
+                p
             })
-            .unzip();
-        eprintln!("fill0 {:?}", t0.elapsed());
-        drop(olds);
-        eprintln!("fill {:?}", t0.elapsed());
-        ring_start[nr] = u32::try_from(nv).unwrap_or(u32::MAX);
-
-        let mut me = Self {
-            xy,
-            ring_start,
-            ring_area: ring_area_v,
-            feats,
-            bands: Vec::new(),
-            tree: PackedRTree::default(),
-            skipped: Vec::new(),
-        };
-        let big: Vec<usize> = (0..me.feats.len())
-            .filter(|&i| me.feats[i].nverts > BIG_VERTICES)
+            .collect();
+        let mut ring_area_v = Vec::with_capacity(n + n / 16);
+        let mut feats = Vec::with_capacity(n);
+        let mut skipped = Vec::new();
+        for (i, p) in prepared.into_iter().enumerate() {
+            let lo = u32::try_from(ring_area_v.len()).unwrap_or(u32::MAX);
+            if p.ok {
+                ring_area_v.push(p.first);
+                ring_area_v.extend_from_slice(&p.more);
+            }
+            let ids = (
+                u32::try_from(i),
+                u32::try_from(ring_area_v.len()),
+                u32::try_from(p.nverts),
+            );
+            let usable =
+                p.ok && p.bbox.is_finite() && ids.0.is_ok() && ids.1.is_ok() && ids.2.is_ok();
+            if !usable {
+                skipped.push(i);
+            }
+            feats.push(Feat {
+                bbox: if usable { p.bbox } else { BBox::EMPTY },
+                area: p.first + p.more.iter().sum::<f64>(),
+                id: ids.0.unwrap_or(u32::MAX),
+                ring_lo: lo,
+                ring_hi: ids.1.unwrap_or(lo),
+                nverts: ids.2.unwrap_or(0),
+                class: classes[i],
+                bands: u32::MAX,
+            });
+        }
+        let big: Vec<usize> = (0..n)
+            .filter(|&i| feats[i].nverts > BIG_VERTICES && feats[i].bbox.is_finite())
             .collect();
         let bands: Vec<Bands> = big
             .par_iter()
-            .map(|&i| Bands::build(&me.xy, &me.ring_start, &me.feats[i]))
+            .map(|&i| Bands::build(&geoms[i], &feats[i].bbox))
             .collect();
         for (k, &i) in big.iter().enumerate() {
-            me.feats[i].bands = u32::try_from(k).unwrap_or(u32::MAX);
+            feats[i].bands = u32::try_from(k).unwrap_or(u32::MAX);
         }
-        me.bands = bands;
-        let mut items = Vec::with_capacity(me.feats.len());
-        for (i, f) in me.feats.iter().enumerate() {
-            match u32::try_from(i) {
-                Ok(id) if usable[i] && f.bbox.is_finite() => items.push((id, f.bbox)),
-                _ => me.skipped.push(i),
-            }
+        let items: Vec<(u32, BBox)> = feats
+            .iter()
+            .filter(|f| f.bbox.is_finite())
+            .map(|f| (f.id, f.bbox))
+            .collect();
+        Self {
+            geoms,
+            ring_area: ring_area_v,
+            feats,
+            bands,
+            tree: PackedRTree::build(items),
+            skipped,
         }
-        eprintln!("bands+items {:?}", t0.elapsed());
-        me.tree = PackedRTree::build(items);
-        eprintln!("tree {:?}", t0.elapsed());
-        me
     }
 
     /// Number of features (including skipped ones).
@@ -379,21 +377,27 @@ impl LayerIndex {
         self.feats.get(i).map(|f| f.class)
     }
 
-    /// The official area of feature `i`, m².
+    /// The official area of feature `i`, m² (0 for a skipped feature).
     #[must_use]
     pub fn area(&self, i: usize) -> Option<f64> {
         self.feats.get(i).map(|f| f.area)
     }
 
-    /// The rings of feature `f` (closed slices).
+    /// The geometry of feature `i` as the index holds it (normalised).
+    #[must_use]
+    pub fn geometry(&self, i: usize) -> Option<&MultiPolygon<f64>> {
+        self.geoms.get(i)
+    }
+
+    /// The rings of feature `f` (closed slices) with their numbers in
+    /// [`Self::ring_area`].
     #[inline]
     pub(crate) fn rings(&self, f: &Feat) -> impl Iterator<Item = (usize, &[C])> + '_ {
-        (f.ring_lo as usize..f.ring_hi as usize).map(move |r| {
-            (
-                r,
-                &self.xy[self.ring_start[r] as usize..self.ring_start[r + 1] as usize],
-            )
-        })
+        let (geom, lo) = (self.geoms.get(f.id as usize), f.ring_lo as usize);
+        geom.into_iter()
+            .flat_map(rings_of)
+            .enumerate()
+            .map(move |(k, r)| (lo + k, r))
     }
 
     /// Point location in feature `f`.
@@ -402,12 +406,12 @@ impl LayerIndex {
             return Loc::Outside;
         }
         if let Some(b) = self.bands.get(f.bands as usize) {
-            return b.locate(&self.xy, p);
+            return b.locate(p);
         }
         crate::predicates::locate_in_rings(p, self.rings(f).map(|(_, r)| r))
     }
 
-    /// The box of ring `r` of feature `f` (`k`-th ring of the feature).
+    /// The box of the `k`-th ring of feature `f`.
     pub(crate) fn ring_bbox(&self, f: &Feat, k: usize, ring: &[C]) -> BBox {
         match self.bands.get(f.bands as usize) {
             Some(b) => b.ring_bbox[k],
@@ -420,7 +424,7 @@ impl LayerIndex {
     /// returns `true`; returns whether it did.
     pub(crate) fn any_edge_in(&self, f: &Feat, r: &BBox, mut g: impl FnMut(C, C) -> bool) -> bool {
         if let Some(b) = self.bands.get(f.bands as usize) {
-            return b.any_edge_in(&self.xy, r, g);
+            return b.any_edge_in(r, g);
         }
         for (_, ring) in self.rings(f) {
             for e in ring.windows(2) {
@@ -474,6 +478,7 @@ mod tests {
         assert_eq!(layer.skipped(), &[3]);
         let f0 = layer.feats[0];
         assert_eq!(f0.ring_hi - f0.ring_lo, 2);
+        assert_eq!(f0.nverts, 10);
         let rings: Vec<&[C]> = layer.rings(&f0).map(|(_, r)| r).collect();
         assert!(planar_signed_area2(rings[0]) > 0.0);
         assert!(planar_signed_area2(rings[1]) < 0.0);

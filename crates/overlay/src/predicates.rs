@@ -16,6 +16,12 @@ pub(crate) struct BBox {
     pub y1: f64,
 }
 
+impl Default for BBox {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
 impl BBox {
     pub(crate) const EMPTY: Self = Self {
         x0: f64::INFINITY,

@@ -88,19 +88,22 @@ impl PackedRTree {
         let (w, h) = (ext.x1 - ext.x0, ext.y1 - ext.y0);
         let sx = if w > 0.0 { 65535.0 / w } else { 0.0 };
         let sy = if h > 0.0 { 65535.0 / h } else { 0.0 };
-        let mut keyed: Vec<(u32, u32, BBox)> = items
-            .into_par_iter()
-            .map(|(id, b)| {
+        // Sort 64-bit keys (Hilbert position, then position in `items`),
+        // then gather the boxes in that order.
+        let mut keys: Vec<u64> = items
+            .par_iter()
+            .enumerate()
+            .map(|(k, (_, b))| {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let hx = (((b.x0 + b.x1) / 2.0 - ext.x0) * sx).clamp(0.0, 65535.0) as u32;
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let hy = (((b.y0 + b.y1) / 2.0 - ext.y0) * sy).clamp(0.0, 65535.0) as u32;
-                (hilbert(hx, hy), id, b)
+                (u64::from(hilbert(hx, hy)) << 32) | k as u64
             })
             .collect();
-        keyed.par_sort_unstable_by_key(|k| (k.0, k.1));
+        keys.par_sort_unstable();
 
-        let n = keyed.len();
+        let n = items.len();
         let mut total = n;
         let mut m = n;
         while m > 1 {
@@ -109,7 +112,9 @@ impl PackedRTree {
         }
         let mut boxes = Vec::with_capacity(total);
         let mut index = Vec::with_capacity(total);
-        for (_, id, b) in keyed {
+        for key in keys {
+            #[allow(clippy::cast_possible_truncation)]
+            let (id, b) = items[(key & 0xFFFF_FFFF) as usize];
             boxes.push(b);
             index.push(id);
         }

@@ -6,9 +6,9 @@
 
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
-use weipian_domain::{AttrValue, BatchId, LayerKind, LAYER_KINDS};
+use weipian_domain::{BatchId, LayerKind, LAYER_KINDS};
 use weipian_overlay::{county_shares, overlay_all, LayerIndex};
-use weipian_store::{OverlayRow, PatchQuery, Store, StoredPatch, COUNTIES};
+use weipian_store::{OverlayRow, PatchShape, Store, COUNTIES};
 
 use crate::{Progress, RowProblem, ServiceError};
 
@@ -49,9 +49,12 @@ fn current(row: Option<&(i64, String)>, layer_rev: i64, patch_rev: Option<&Strin
     matches!((row, patch_rev), (Some((l, p)), Some(pr)) if *l == layer_rev && p == pr)
 }
 
-/// The text of a key value, for labels and classes.
-fn key_text(v: Option<&AttrValue>) -> Option<String> {
-    v.and_then(AttrValue::as_text)
+/// The text of a key value, for labels and classes (blank is none).
+fn key_text(v: Option<&Option<String>>) -> Option<String> {
+    v.cloned()
+        .flatten()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
 }
 
 /// Run the overlay analysis of a batch.
@@ -61,11 +64,8 @@ pub fn analyze(
     progress: &dyn Progress,
 ) -> Result<AnalyzeSummary, ServiceError> {
     progress.stage("读取图斑", 0);
-    let patches = store.patches(&PatchQuery {
-        batch: req.batch.clone(),
-        kind: None,
-        region: None,
-    })?;
+    let t = std::time::Instant::now();
+    let patches = store.patch_shapes(&req.batch)?;
     progress.finish_stage();
     if patches.is_empty() {
         return Err(ServiceError::Invalid(format!(
@@ -73,13 +73,20 @@ pub fn analyze(
             req.batch
         )));
     }
-    let patch_revs = store.patch_revisions(&req.batch)?;
+    tracing::info!(
+        patches = patches.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "read patches"
+    );
+    let patch_revs: HashMap<i64, String> =
+        patches.iter().map(|p| (p.id, p.revision.clone())).collect();
     let layer_revs = store.layer_revisions()?;
-    let stored: HashMap<(i64, String), (i64, String)> = store
-        .overlay_rows(&req.batch)?
-        .into_iter()
-        .map(|r| ((r.patch_id, r.layer), (r.layer_revision, r.patch_revision)))
-        .collect();
+    // With --force nothing stored is reused, so nothing needs reading.
+    let stored = if req.force {
+        HashMap::new()
+    } else {
+        store.overlay_revisions(&req.batch)?
+    };
 
     let mut rows = Vec::new();
     let mut runs = Vec::new();
@@ -87,7 +94,7 @@ pub fn analyze(
     let mut problems = Vec::new();
 
     // Which patches need this layer (or the counties) recomputed.
-    let stale = |layer: &str, rev: i64| -> Vec<&StoredPatch> {
+    let stale = |layer: &str, rev: i64| -> Vec<&PatchShape> {
         patches
             .iter()
             .filter(|p| {
@@ -182,7 +189,13 @@ pub fn analyze(
     }
 
     progress.stage("保存分析结果", 0);
+    let t = std::time::Instant::now();
     store.save_overlay(&rows)?;
+    tracing::info!(
+        rows = rows.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "results saved"
+    );
     progress.finish_stage();
     problems.sort_by(|a, b| a.jcbh.cmp(&b.jcbh));
     Ok(AnalyzeSummary {
@@ -204,12 +217,19 @@ fn overlay_layer(
     store: &Store,
     kind: &'static LayerKind,
     rev: i64,
-    todo: &[&StoredPatch],
+    todo: &[&PatchShape],
     patch_revs: &HashMap<i64, String>,
     progress: &dyn Progress,
 ) -> Result<(LayerRun, Vec<OverlayRow>, Vec<RowProblem>), ServiceError> {
     progress.stage(&format!("读取{}图层", kind.name_zh), 0);
-    let features = store.layer_features(kind)?;
+    let t = std::time::Instant::now();
+    let features = store.layer_shapes(kind)?;
+    tracing::info!(
+        layer = kind.code,
+        features = features.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "read layer"
+    );
     progress.finish_stage();
     let col = |name: Option<&str>| name.and_then(|n| kind.keys.iter().position(|k| k.column == n));
     let (class_col, label_col) = (col(kind.class_key), col(kind.label_key));
@@ -218,8 +238,8 @@ fn overlay_layer(
     let mut classes: Vec<String> = Vec::new();
     let mut labels: Vec<Option<String>> = Vec::with_capacity(features.len());
     let mut indexed = Vec::with_capacity(features.len());
-    for f in features {
-        let class = match class_col.and_then(|c| key_text(f.keys.get(c))) {
+    for (geometry, keys) in features {
+        let class = match class_col.and_then(|c| key_text(keys.get(c))) {
             Some(text) => match classes.iter().position(|c| *c == text) {
                 Some(i) => i,
                 None => {
@@ -229,13 +249,19 @@ fn overlay_layer(
             },
             None => 0,
         };
-        labels.push(label_col.and_then(|c| key_text(f.keys.get(c))));
+        labels.push(label_col.and_then(|c| key_text(keys.get(c))));
         #[allow(clippy::cast_possible_truncation)]
-        indexed.push((f.geometry, class.min(usize::from(u16::MAX)) as u16));
+        indexed.push((geometry, class.min(usize::from(u16::MAX)) as u16));
     }
     let feature_count = indexed.len();
     progress.stage(&format!("建立{}空间索引", kind.name_zh), 0);
+    let t = std::time::Instant::now();
     let index = LayerIndex::new(indexed);
+    tracing::info!(
+        layer = kind.code,
+        secs = t.elapsed().as_secs_f64(),
+        "index built"
+    );
     progress.finish_stage();
 
     progress.stage(
@@ -248,7 +274,14 @@ fn overlay_layer(
         0,
     );
     let geoms: Vec<_> = todo.iter().map(|p| p.geometry.clone()).collect();
+    let t = std::time::Instant::now();
     let results = overlay_all(&geoms, &index);
+    tracing::info!(
+        layer = kind.code,
+        patches = geoms.len(),
+        secs = t.elapsed().as_secs_f64(),
+        "overlay done"
+    );
     progress.finish_stage();
 
     let mut rows = Vec::with_capacity(todo.len());

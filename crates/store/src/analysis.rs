@@ -8,10 +8,45 @@
 
 use std::collections::HashMap;
 
+use geo_types::MultiPolygon;
+use rayon::prelude::*;
 use rusqlite::params;
-use weipian_domain::BatchId;
+use weipian_domain::{BatchId, LayerKind, PatchKind};
 
 use crate::{Store, StoreError};
+
+/// What the overlay needs of a patch: no issued attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchShape {
+    pub id: i64,
+    pub jcbh: String,
+    pub kind: PatchKind,
+    pub geometry: MultiPolygon<f64>,
+    /// When it was last imported or changed (see the module docs).
+    pub revision: String,
+}
+
+/// Decode rows of (geometry blob, payload) in parallel: SQLite reads one row
+/// at a time, decoding 6 million vertices is the part worth spreading.
+fn decode_all<T: Send>(
+    raw: Vec<(Vec<u8>, T)>,
+    what: &(dyn Fn(usize) -> String + Sync),
+) -> Result<Vec<(MultiPolygon<f64>, T)>, StoreError> {
+    raw.into_par_iter()
+        .enumerate()
+        .map(
+            |(i, (blob, t))| match weipian_formats::gpkg::decode_geometry(&blob) {
+                Ok(Some(g)) => Ok((g, t)),
+                // The message is only built for the row that needs it.
+                Ok(None) => Err(StoreError::Corrupt(format!("{} 的图形为空", what(i)))),
+                Err(p) => Err(StoreError::Corrupt(format!(
+                    "{} 的图形无法解析：{p}",
+                    what(i)
+                ))),
+            },
+        )
+        .collect()
+}
 
 /// The pseudo-layer holding each patch's area per county (`by_class` keyed by XZQDM).
 pub const COUNTIES: &str = "xzq";
@@ -62,6 +97,89 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
 
+    /// The patches of a batch as the overlay needs them (geometry, no attributes), by JCBH.
+    pub fn patch_shapes(&self, batch: &BatchId) -> Result<Vec<PatchShape>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT fid, jcbh, kind, COALESCE(updated_at, imported_at), geom FROM patches
+              WHERE year = ?1 AND batch = ?2 ORDER BY jcbh",
+        )?;
+        let mut rows = stmt.query(params![i64::from(batch.year), batch.name])?;
+        let mut raw = Vec::new();
+        while let Some(r) = rows.next()? {
+            let kind_code: String = r.get(2)?;
+            let kind = PatchKind::parse(&kind_code)
+                .ok_or_else(|| StoreError::Corrupt(format!("图斑种类 “{kind_code}”")))?;
+            let blob: Vec<u8> = r.get(4)?;
+            raw.push((
+                blob,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    kind,
+                    r.get::<_, String>(3)?,
+                ),
+            ));
+        }
+        let decoded = decode_all(raw, &|i| format!("批次 {batch} 第 {} 个图斑", i + 1))?;
+        Ok(decoded
+            .into_iter()
+            .map(|(geometry, (id, jcbh, kind, revision))| PatchShape {
+                id,
+                jcbh,
+                kind,
+                geometry,
+                revision,
+            })
+            .collect())
+    }
+
+    /// A layer's features as the overlay needs them: geometry and the key
+    /// values as text (aligned with `kind.keys`), without the verbatim attributes.
+    pub fn layer_shapes(
+        &self,
+        kind: &LayerKind,
+    ) -> Result<Vec<(MultiPolygon<f64>, Vec<Option<String>>)>, StoreError> {
+        let table = kind.table();
+        if !weipian_formats::gpkg::table_exists(&self.conn, &table)? {
+            return Ok(Vec::new());
+        }
+        let mut select = String::from("SELECT geom");
+        for key in kind.keys {
+            select.push_str(", ");
+            select.push_str(&weipian_formats::gpkg::quote_ident(key.column));
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{select} FROM \"{table}\" ORDER BY fid"))?;
+        let mut rows = stmt.query([])?;
+        let mut raw = Vec::new();
+        while let Some(r) = rows.next()? {
+            let blob: Vec<u8> = r.get(0)?;
+            let keys = (1..=kind.keys.len())
+                .map(|i| r.get::<_, Option<String>>(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.push((blob, keys));
+        }
+        decode_all(raw, &|i| format!("{} 第 {} 个要素", kind.name_zh, i + 1))
+    }
+
+    /// The input revisions of every stored overlay row of a batch: (patch id,
+    /// layer) → (layer revision, patch revision). Cheap: no figures are read.
+    pub fn overlay_revisions(
+        &self,
+        batch: &BatchId,
+    ) -> Result<HashMap<(i64, String), (i64, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.patch_id, o.layer, o.layer_revision, o.patch_revision
+               FROM patch_overlay o JOIN patches p ON p.fid = o.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2",
+        )?;
+        let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
+            Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
     /// Every stored overlay row of a batch's patches.
     pub fn overlay_rows(&self, batch: &BatchId) -> Result<Vec<OverlayRow>, StoreError> {
         let mut stmt = self.conn.prepare(
@@ -106,7 +224,10 @@ impl Store {
                    area_m2 = excluded.area_m2, by_class = excluded.by_class, features = excluded.features,
                    analyzed_at = excluded.analyzed_at",
             )?;
-            for row in rows {
+            // In key order: the B-tree then grows at its end instead of everywhere.
+            let mut sorted: Vec<&OverlayRow> = rows.iter().collect();
+            sorted.sort_unstable_by(|a, b| (a.patch_id, &a.layer).cmp(&(b.patch_id, &b.layer)));
+            for row in sorted {
                 if !row.area_m2.is_finite() {
                     return Err(StoreError::Invalid(format!(
                         "图斑 {} 的 {} 叠加面积不是有限数值",
