@@ -32,11 +32,17 @@ fn cpu_s() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn peak_rss_mb() -> Option<f64> {
+/// A field of /proc/self/status in MB (`VmHWM` peak, `VmRSS` current).
+fn status_mb(field: &str) -> Option<f64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Resets the kernel's peak-RSS mark (`VmHWM`) to the current RSS.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// 0101 水田 → 0, 0102 水浇地 → 1, 0103 旱地 → 2; anything else 3.
@@ -135,6 +141,9 @@ fn main() {
         Vec::new()
     };
 
+    let gen_peak = status_mb("VmHWM:");
+    let reset = reset_peak_rss();
+    let rss0 = status_mb("VmRSS:");
     let total = Instant::now();
     let total_cpu = cpu_s();
     let mut layers = Vec::new();
@@ -165,8 +174,8 @@ fn main() {
         }
         let hit = ok.iter().filter(|o| !o.features.is_empty()).count();
         println!(
-            "overlay {name:<6}           {el:7.3} s  (cpu {cpu:.2} s)  candidates {:>7}  intersections {:>7}  contained {:>7}  crossing {:>7}  unions {:>4}  patches hit {:>6}  errors {errors}",
-            stats.candidates, stats.pieces, stats.contained, stats.crossing, stats.unions, hit
+            "overlay {name:<6}           {el:7.3} s  (cpu {cpu:.2} s)  candidates {:>7}  intersections {:>7}  contained {:>7}  crossing {:>7}  unions {:>4}  fallbacks {:>3}  patches hit {:>6}  errors {errors}",
+            stats.candidates, stats.pieces, stats.contained, stats.crossing, stats.unions, stats.fallbacks, hit
         );
         if *name == "gd" {
             println!(
@@ -193,12 +202,17 @@ fn main() {
             verify_layer(name, &patches, index, feats, verify);
         }
     }
-    if let Some(mb) = peak_rss_mb() {
-        println!("peak RSS (VmHWM)         {mb:7.0} MB (whole process, generator included)");
+    match (gen_peak, rss0, status_mb("VmHWM:")) {
+        (Some(g), Some(r0), Some(peak)) if reset => println!(
+            "memory: peak RSS {peak:.0} MB during indexes + overlay (RSS {r0:.0} MB at their start: patches, \
+             layer geometry and the generator's freed heap); generation peaked at {g:.0} MB"
+        ),
+        (_, _, Some(peak)) => println!("memory: peak RSS {peak:.0} MB (whole process, generator included)"),
+        _ => {}
     }
 }
 
-/// Compares `verify` patches (every k-th) with the independent oracle.
+/// Compares `verify` patches (evenly spaced) with the independent oracle.
 fn verify_layer(
     name: &str,
     patches: &[MultiPolygon<f64>],
@@ -210,17 +224,9 @@ fn verify_layer(
     let boxes: Vec<Option<geo_types::Rect<f64>>> =
         feats.iter().map(|(m, _)| m.bounding_rect()).collect();
     let mut by_x: Vec<usize> = (0..feats.len()).filter(|&i| boxes[i].is_some()).collect();
-    by_x.sort_by(|&a, &b| {
-        let (ra, rb) = (
-            boxes[a].map_or(0.0, |r| r.min().x),
-            boxes[b].map_or(0.0, |r| r.min().x),
-        );
-        ra.total_cmp(&rb)
-    });
-    let xs: Vec<f64> = by_x
-        .iter()
-        .map(|&i| boxes[i].map_or(0.0, |r| r.min().x))
-        .collect();
+    let min_x = |i: usize| boxes[i].map_or(0.0, |r| r.min().x);
+    by_x.sort_by(|&a, &b| min_x(a).total_cmp(&min_x(b)));
+    let xs: Vec<f64> = by_x.iter().map(|&i| min_x(i)).collect();
     let max_w = boxes
         .iter()
         .flatten()

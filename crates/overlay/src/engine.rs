@@ -6,7 +6,8 @@ use weipian_geo::area::ring_area;
 use geo_types::MultiPolygon;
 
 use crate::certify::{self, CertScratch};
-use crate::exact::{chain_area, Exact, Seg};
+use crate::exact::{chain_area, Exact, PairArea, Seg};
+use crate::fallback::boolean_area;
 use crate::layer::{Feat, LayerIndex};
 use crate::predicates::{locate_in_rings, planar_signed_area2, BBox, Loc, C};
 use crate::{Overlap, OverlayError, OverlayStats, AREA_EPSILON_M2};
@@ -124,6 +125,8 @@ struct Piece {
     /// Its boundary pieces: `segs[seg_lo..seg_hi]`.
     seg_lo: usize,
     seg_hi: usize,
+    /// Whether the pieces are known (not computed by the fallback).
+    exact: bool,
 }
 
 /// Reusable working memory for overlays on one thread.
@@ -142,6 +145,7 @@ pub(crate) struct Engine {
     uf: Vec<usize>,
     members: Vec<usize>,
     ids: Vec<u32>,
+    classes: Vec<u16>,
     patch: Patch,
     pub(crate) stats: OverlayStats,
 }
@@ -154,18 +158,36 @@ fn find(uf: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Relative slack for the plausibility check of a piece's area.
-const SLACK: f64 = 1e-9;
+/// Relative slack for the plausibility check of a piece's area: the
+/// official formula is not additive when edges are cut (a piece can come
+/// out ~1e-7–1e-6 larger than the patch or feature it lies in); invalid
+/// geometry errs by far more.
+const SLACK: f64 = 1e-4;
 
 impl Engine {
     /// Area of patch ∩ feature `id` and whether the feature covers the
-    /// whole patch; its boundary pieces are appended to `self.segs`.
-    fn pair(&mut self, patch: &Patch, layer: &LayerIndex, id: u32, f: &Feat) -> (f64, bool) {
+    /// whole patch, and whether it was computed exactly; its boundary
+    /// pieces are appended to `self.segs`.
+    fn pair(
+        &mut self,
+        patch: &Patch,
+        layer: &LayerIndex,
+        id: u32,
+        f: &Feat,
+    ) -> Result<(f64, bool, bool), OverlayError> {
         let r = f.bbox.intersection(&patch.bbox);
-        if let Some(a) = self.exact.pair(patch, layer, id, &r) {
-            self.stats.crossing += 1;
-            self.segs.extend_from_slice(&self.exact.kept);
-            return (a, false);
+        match self.exact.pair(patch, layer, id, &r) {
+            PairArea::Area(a) => {
+                self.stats.crossing += 1;
+                self.segs.extend_from_slice(&self.exact.kept);
+                return Ok((a, false, true));
+            }
+            PairArea::Unclosed => {
+                self.stats.crossing += 1;
+                self.stats.fallbacks += 1;
+                return Ok((boolean_area(patch, layer, &[id])?, false, false));
+            }
+            PairArea::Apart => {}
         }
         // Boundaries apart: every ring of either lies wholly inside or
         // outside the other; the intersection's rings are those inside.
@@ -205,7 +227,7 @@ impl Engine {
             }
         }
         self.stats.contained += u64::from(area != 0.0);
-        (area, whole && patch.nrings() > 0)
+        Ok((area, whole && patch.nrings() > 0, true))
     }
 
     /// Overlay of one patch with one layer.
@@ -241,7 +263,7 @@ impl Engine {
             }
             self.stats.candidates += 1;
             let seg_lo = self.segs.len();
-            let (area, whole) = self.pair(patch, layer, id, &f);
+            let (area, whole, exact) = self.pair(patch, layer, id, &f)?;
             let bound = patch.area.min(f.area);
             if !(area <= bound * (1.0 + SLACK) + AREA_EPSILON_M2 && area >= -AREA_EPSILON_M2) {
                 return Err(OverlayError::Implausible {
@@ -259,17 +281,18 @@ impl Engine {
                     r: f.bbox.intersection(&patch.bbox),
                     seg_lo,
                     seg_hi: self.segs.len(),
+                    exact,
                 });
             } else {
                 self.segs.truncate(seg_lo);
             }
         }
         self.stats.pieces += self.pieces.len() as u64;
-        Ok(self.combine(patch, layer))
+        self.combine(patch, layer)
     }
 
     /// Union-correct totals from the pieces.
-    fn combine(&mut self, patch: &Patch, layer: &LayerIndex) -> Overlap {
+    fn combine(&mut self, patch: &Patch, layer: &LayerIndex) -> Result<Overlap, OverlayError> {
         // Pairs of pieces that may overlap: boxes overlap and the features
         // are not certified interior-disjoint.
         self.pairs.clear();
@@ -297,7 +320,9 @@ impl Engine {
                 }
             }
         }
-        let mut classes: Vec<u16> = self.pieces.iter().map(|p| p.class).collect();
+        let mut classes = std::mem::take(&mut self.classes);
+        classes.clear();
+        classes.extend(self.pieces.iter().map(|p| p.class));
         classes.sort_unstable();
         classes.dedup();
         let mut out = Overlap {
@@ -306,30 +331,44 @@ impl Engine {
             features: self.pieces.iter().map(|p| p.feat as usize).collect(),
             feature_areas: self.pieces.iter().map(|p| p.area).collect(),
         };
-        out.area_m2 = self.union_area(patch, layer, None);
+        out.area_m2 = self.union_area(patch, layer, None)?;
         for &c in &classes {
-            let a = self.union_area(patch, layer, Some(c));
-            out.by_class.push((c, a));
+            match self.union_area(patch, layer, Some(c)) {
+                Ok(a) => out.by_class.push((c, a)),
+                Err(e) => {
+                    self.classes = classes;
+                    return Err(e);
+                }
+            }
         }
-        out
+        self.classes = classes;
+        Ok(out)
     }
 
     /// Official area of patch ∩ the union of the pieces' features (of class
     /// `class`, or all): the region bounded by their pieces, where pieces
     /// that may overlap (uncertified pairs, grouped by union–find) are
     /// replaced by the exact boundary of their group's union.
-    fn union_area(&mut self, patch: &Patch, layer: &LayerIndex, class: Option<u16>) -> f64 {
+    fn union_area(
+        &mut self,
+        patch: &Patch,
+        layer: &LayerIndex,
+        class: Option<u16>,
+    ) -> Result<f64, OverlayError> {
         let keep = |p: &Piece| class.is_none_or(|c| p.class == c);
         if self.pieces.iter().any(|p| p.whole && keep(p)) {
-            return patch.area;
+            return Ok(patch.area);
         }
         let n = self.pieces.len();
         let mut selected = self.pieces.iter().filter(|p| keep(p));
         let (Some(first), second) = (selected.next(), selected.next()) else {
-            return 0.0;
+            return Ok(0.0);
         };
         if second.is_none() {
-            return first.area;
+            return Ok(first.area);
+        }
+        if self.pieces.iter().any(|p| !p.exact && keep(p)) {
+            return self.fallback_union(patch, layer, class);
         }
         let mut uf = std::mem::take(&mut self.uf);
         let mut members = std::mem::take(&mut self.members);
@@ -344,6 +383,7 @@ impl Engine {
             }
         }
         self.chain.clear();
+        let mut direct = 0.0;
         for root in 0..n {
             if find(&mut uf, root) != root || !keep(&self.pieces[root]) {
                 continue;
@@ -356,18 +396,44 @@ impl Engine {
             }
             if let [one] = members.as_slice() {
                 let p = self.pieces[*one];
+                direct += p.area;
                 self.chain.extend_from_slice(&self.segs[p.seg_lo..p.seg_hi]);
             } else {
                 self.stats.unions += 1;
                 self.ids.clear();
                 self.ids
                     .extend(members.iter().map(|&i| self.pieces[i].feat));
-                self.exact.group(patch, layer, &self.ids);
+                let Some(a) = self.exact.group(patch, layer, &self.ids) else {
+                    self.uf = uf;
+                    self.members = members;
+                    return self.fallback_union(patch, layer, class);
+                };
+                direct += a;
                 self.chain.extend_from_slice(&self.exact.kept);
             }
         }
         self.uf = uf;
         self.members = members;
-        chain_area(&mut self.chain, &mut self.cbuf)
+        // Where no pieces abut across features, the chain's sum is the sum
+        // of the parts' own.
+        Ok(chain_area(&mut self.chain, &mut self.cbuf).unwrap_or(direct))
+    }
+
+    /// The union's area by the boolean-operation fallback.
+    fn fallback_union(
+        &mut self,
+        patch: &Patch,
+        layer: &LayerIndex,
+        class: Option<u16>,
+    ) -> Result<f64, OverlayError> {
+        self.stats.fallbacks += 1;
+        self.ids.clear();
+        self.ids.extend(
+            self.pieces
+                .iter()
+                .filter(|p| class.is_none_or(|c| p.class == c))
+                .map(|p| p.feat),
+        );
+        boolean_area(patch, layer, &self.ids)
     }
 }

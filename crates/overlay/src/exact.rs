@@ -97,7 +97,70 @@ pub(crate) struct Exact {
     ids: Vec<u32>,
     /// The pieces kept by the last computation.
     pub(crate) kept: Vec<Seg>,
+    ends: Vec<(C, i32)>,
 }
+
+/// What [`Exact::pair`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum PairArea {
+    /// The boundaries do not meet.
+    Apart,
+    /// The area of the intersection.
+    Area(f64),
+    /// The pieces did not close up.
+    Unclosed,
+}
+
+/// Whether the segments form closed chains: every point is an end as often
+/// as it is a start. Points closer than [`NEAR`] count as one: where
+/// boundaries run within rounding of each other, a piece a few units in the
+/// last place long may fall on either side, and the gap it leaves adds a
+/// negligible area (its length times the patch's size, ~10⁻⁷ m²). A real
+/// inconsistency leaves a long gap and is caught.
+pub(crate) fn closed(segs: &[Seg], ends: &mut Vec<(C, i32)>) -> bool {
+    ends.clear();
+    for s in segs {
+        ends.push((s.a, 1));
+        ends.push((s.b, -1));
+    }
+    ends.sort_unstable_by(|a, b| a.0.x.total_cmp(&b.0.x).then(a.0.y.total_cmp(&b.0.y)));
+    // Net count per exact point, leaving only the unbalanced ones.
+    let mut w = 0;
+    let mut i = 0;
+    while i < ends.len() {
+        let (p, mut n) = ends[i];
+        i += 1;
+        while i < ends.len() && ends[i].0 == p {
+            n += ends[i].1;
+            i += 1;
+        }
+        if n != 0 {
+            ends[w] = (p, n);
+            w += 1;
+        }
+    }
+    ends.truncate(w);
+    // Balance the rest between points within NEAR of each other (sorted by
+    // x, so only a short run needs looking at).
+    for i in 0..ends.len() {
+        let mut j = i + 1;
+        while ends[i].1 != 0 && j < ends.len() && ends[j].0.x - ends[i].0.x <= NEAR {
+            let (pi, ni) = ends[i];
+            let (pj, nj) = ends[j];
+            if (pi.y - pj.y).abs() <= NEAR && nj != 0 && (ni > 0) != (nj > 0) {
+                let m = ni.abs().min(nj.abs());
+                ends[i].1 -= m * ni.signum();
+                ends[j].1 -= m * nj.signum();
+            }
+            j += 1;
+        }
+    }
+    ends.iter().all(|e| e.1 == 0)
+}
+
+/// Segments whose ends lie within this distance (degrees, ≈ 1 µm) of each
+/// other's lines are treated as running along each other.
+pub(crate) const NEAR: f64 = 1e-11;
 
 #[inline]
 fn cross(a: C, b: C) -> f64 {
@@ -180,9 +243,17 @@ fn ring_sum(buf: &mut Vec<C>) -> f64 {
 /// several features): pieces of one patch edge that abut are joined into
 /// one edge, as they are one edge of the region; pieces of features' edges
 /// are taken as they are (an edge shared by two features appears once in
-/// each direction and cancels exactly). `buf` is working memory.
-pub(crate) fn chain_area(segs: &mut [Seg], buf: &mut Vec<C>) -> f64 {
+/// each direction and cancels exactly). `None` when no pieces abut: the
+/// area is then the sum of the pieces' own areas, which the caller has.
+/// `buf` is working memory.
+pub(crate) fn chain_area(segs: &mut [Seg], buf: &mut Vec<C>) -> Option<f64> {
     segs.sort_unstable_by(|a, b| a.pid.cmp(&b.pid).then(a.ta.total_cmp(&b.ta)));
+    let abut = segs
+        .windows(2)
+        .any(|w| w[0].pid != u32::MAX && w[1].pid == w[0].pid && w[1].a == w[0].b);
+    if !abut {
+        return None;
+    }
     buf.clear();
     let mut i = 0;
     while i < segs.len() {
@@ -196,7 +267,7 @@ pub(crate) fn chain_area(segs: &mut [Seg], buf: &mut Vec<C>) -> f64 {
         }
         push_piece(buf, s.a, s.b);
     }
-    ring_sum(buf)
+    Some(ring_sum(buf))
 }
 
 impl Exact {
@@ -243,11 +314,101 @@ impl Exact {
         }
     }
 
+    /// Records edges `iu` and `ju`, collinear or nearly so, as running
+    /// along each other: the common stretch on both (by projection), each
+    /// cut at the other's ends (the cut points being those ends themselves).
+    fn along_pair(&mut self, iu: u32, ju: u32, involves_patch: bool) {
+        let (ei, ej) = (self.edges[iu as usize], self.edges[ju as usize]);
+        let (p0, p1, q0, q1) = (ei.a, ei.b, ej.a, ej.b);
+        let (d, e) = (sub(p1, p0), sub(q1, q0));
+        let (dd, ee) = (dot(d, d), dot(e, e));
+        let (tq0, tq1) = (dot(sub(q0, p0), d) / dd, dot(sub(q1, p0), d) / dd);
+        let (lo, hi) = (tq0.min(tq1), tq0.max(tq1));
+        let (s0, s1) = (lo.max(0.0), hi.min(1.0));
+        if s0 > s1 || s0.is_nan() || s1.is_nan() {
+            return; // apart along the line
+        }
+        if involves_patch {
+            self.contact = true;
+        }
+        if s0 == s1 {
+            return; // end to end: one common point
+        }
+        let same_dir = dot(d, e) > 0.0;
+        let (qlo, qhi) = if tq0 <= tq1 { (q0, q1) } else { (q1, q0) };
+        if lo > 0.0 {
+            self.ev.push(Event {
+                edge: iu,
+                t: lo,
+                p: qlo,
+            });
+        }
+        if hi < 1.0 {
+            self.ev.push(Event {
+                edge: iu,
+                t: hi,
+                p: qhi,
+            });
+        }
+        self.along.push(Along {
+            edge: iu,
+            t0: s0,
+            t1: s1,
+            other: ej.owner,
+            same_dir,
+        });
+        let (up0, up1) = (dot(sub(p0, q0), e) / ee, dot(sub(p1, q0), e) / ee);
+        let (lo, hi) = (up0.min(up1), up0.max(up1));
+        let (plo, phi) = if up0 <= up1 { (p0, p1) } else { (p1, p0) };
+        if lo > 0.0 && lo < 1.0 {
+            self.ev.push(Event {
+                edge: ju,
+                t: lo,
+                p: plo,
+            });
+        }
+        if hi < 1.0 && hi > 0.0 {
+            self.ev.push(Event {
+                edge: ju,
+                t: hi,
+                p: phi,
+            });
+        }
+        self.along.push(Along {
+            edge: ju,
+            t0: lo.clamp(0.0, 1.0),
+            t1: hi.clamp(0.0, 1.0),
+            other: ei.owner,
+            same_dir,
+        });
+    }
+
     /// Records where edges `i` and `j` (different owners) meet.
     fn meet(&mut self, i: usize, j: usize) {
         let (ei, ej) = (self.edges[i], self.edges[j]);
         let (p0, p1, q0, q1) = (ei.a, ei.b, ej.a, ej.b);
-        if !BBox::of_segment(p0, p1).intersects(&BBox::of_segment(q0, q1)) {
+        if !BBox::of_segment(p0, p1)
+            .grow(NEAR)
+            .intersects(&BBox::of_segment(q0, q1))
+        {
+            return;
+        }
+        let involves_patch = ei.owner == 0 || ej.owner == 0;
+        #[allow(clippy::cast_possible_truncation)]
+        let (iu, ju) = (i as u32, j as u32);
+        // Nearly collinear (one segment's ends within NEAR of the other's
+        // line): treated as running along each other. Crossing points of
+        // such segments are ill-conditioned and the midpoints of their
+        // pieces lie within rounding of the other boundary, so neither can
+        // decide anything; their directions do.
+        // cross(d, x − p0)² / |d|² is x's squared distance from p's line.
+        let (d, e) = (sub(p1, p0), sub(q1, q0));
+        let (lp2, lq2) = (dot(d, d) * (NEAR * NEAR), dot(e, e) * (NEAR * NEAR));
+        let sq = |v: f64| v * v;
+        let q_on_p = sq(cross(d, sub(q0, p0))) <= lp2 && sq(cross(d, sub(q1, p0))) <= lp2;
+        let p_on_q = sq(cross(e, sub(p0, q0))) <= lq2 && sq(cross(e, sub(p1, q0))) <= lq2;
+        if q_on_p || p_on_q {
+            self.along_pair(iu, ju, involves_patch);
             return;
         }
         let o1 = orient(p0, p1, q0);
@@ -260,70 +421,11 @@ impl Exact {
         if (o3 > 0.0 && o4 > 0.0) || (o3 < 0.0 && o4 < 0.0) {
             return;
         }
-        if ei.owner == 0 || ej.owner == 0 {
+        if involves_patch {
             self.contact = true;
         }
-        #[allow(clippy::cast_possible_truncation)]
-        let (iu, ju) = (i as u32, j as u32);
         if o1 == 0.0 && o2 == 0.0 {
-            // Collinear: the common stretch, on both edges.
-            let d = sub(p1, p0);
-            let dd = dot(d, d);
-            let (tq0, tq1) = (dot(sub(q0, p0), d) / dd, dot(sub(q1, p0), d) / dd);
-            let (lo, hi) = (tq0.min(tq1), tq0.max(tq1));
-            let (s0, s1) = (lo.max(0.0), hi.min(1.0));
-            if s0 >= s1 {
-                return; // end to end: a common vertex only
-            }
-            let same_dir = dot(d, sub(q1, q0)) > 0.0;
-            let (qlo, qhi) = if tq0 <= tq1 { (q0, q1) } else { (q1, q0) };
-            if lo > 0.0 {
-                self.ev.push(Event {
-                    edge: iu,
-                    t: lo,
-                    p: qlo,
-                });
-            }
-            if hi < 1.0 {
-                self.ev.push(Event {
-                    edge: iu,
-                    t: hi,
-                    p: qhi,
-                });
-            }
-            self.along.push(Along {
-                edge: iu,
-                t0: s0,
-                t1: s1,
-                other: ej.owner,
-                same_dir,
-            });
-            let e = sub(q1, q0);
-            let ee = dot(e, e);
-            let (up0, up1) = (dot(sub(p0, q0), e) / ee, dot(sub(p1, q0), e) / ee);
-            let (lo, hi) = (up0.min(up1), up0.max(up1));
-            let (plo, phi) = if up0 <= up1 { (p0, p1) } else { (p1, p0) };
-            if lo > 0.0 {
-                self.ev.push(Event {
-                    edge: ju,
-                    t: lo,
-                    p: plo,
-                });
-            }
-            if hi < 1.0 {
-                self.ev.push(Event {
-                    edge: ju,
-                    t: hi,
-                    p: phi,
-                });
-            }
-            self.along.push(Along {
-                edge: ju,
-                t0: lo.max(0.0),
-                t1: hi.min(1.0),
-                other: ei.owner,
-                same_dir,
-            });
+            self.along_pair(iu, ju, involves_patch);
             return;
         }
         if o1 != 0.0 && o2 != 0.0 && o3 != 0.0 && o4 != 0.0 {
@@ -397,8 +499,10 @@ impl Exact {
     }
 
     /// Sums the pieces on the boundary of patch ∩ ∪members, keeping them
-    /// in `self.kept` (consecutive pieces of one edge joined).
-    fn sum(&mut self, patch: &Patch, layer: &LayerIndex, members: &[u32]) -> f64 {
+    /// in `self.kept` (consecutive pieces of one edge joined); `None` if they
+    /// do not close up (only near-degenerate input can make the point tests
+    /// disagree), in which case no sum is right.
+    fn sum(&mut self, patch: &Patch, layer: &LayerIndex, members: &[u32]) -> Option<f64> {
         self.ev
             .sort_unstable_by(|a, b| a.edge.cmp(&b.edge).then(a.t.total_cmp(&b.t)));
         self.kept.clear();
@@ -448,7 +552,7 @@ impl Exact {
         }
         let a = ring_sum(&mut buf);
         self.buf = buf;
-        a
+        closed(&self.kept, &mut self.ends).then_some(a)
     }
 
     /// Whether the piece of edge `i` (owner `owner`) around parameter `tm`,
@@ -506,27 +610,33 @@ impl Exact {
         true
     }
 
-    /// Area of patch ∩ feature `id` when their boundaries meet; `None` when
-    /// they do not meet at all (the caller settles that case ring by ring).
+    /// Area of patch ∩ feature `id`, or that their boundaries do not meet
+    /// at all (the caller settles that case ring by ring).
     pub(crate) fn pair(
         &mut self,
         patch: &Patch,
         layer: &LayerIndex,
         id: u32,
         r: &BBox,
-    ) -> Option<f64> {
+    ) -> PairArea {
         self.ids.clear();
         self.ids.push(id);
         let ids = std::mem::take(&mut self.ids);
         self.collect(patch, layer, &ids, r);
         self.meet_all();
-        let out = self.contact.then(|| self.sum(patch, layer, &ids));
+        let out = if self.contact {
+            self.sum(patch, layer, &ids)
+                .map_or(PairArea::Unclosed, PairArea::Area)
+        } else {
+            PairArea::Apart
+        };
         self.ids = ids;
         out
     }
 
-    /// Area of patch ∩ (union of features `ids`).
-    pub(crate) fn group(&mut self, patch: &Patch, layer: &LayerIndex, ids: &[u32]) -> f64 {
+    /// Area of patch ∩ (union of features `ids`); `None` if the pieces did
+    /// not close up.
+    pub(crate) fn group(&mut self, patch: &Patch, layer: &LayerIndex, ids: &[u32]) -> Option<f64> {
         let r = ids
             .iter()
             .map(|&id| layer.feats[id as usize].bbox)

@@ -103,9 +103,9 @@ impl Bands {
         for e in edge_starts() {
             let (a, b) = (me.xy[e], me.xy[e + 1]);
             let (b0, b1) = (me.band(a.y.min(b.y)), me.band(a.y.max(b.y)));
-            for k in b0..=b1 {
-                me.edges[fill[k] as usize] = u32::try_from(e).unwrap_or(u32::MAX);
-                fill[k] += 1;
+            for slot in &mut fill[b0..=b1] {
+                me.edges[*slot as usize] = u32::try_from(e).unwrap_or(u32::MAX);
+                *slot += 1;
             }
         }
         me

@@ -10,7 +10,9 @@ use geo_types::MultiPolygon;
 use weipian_demo::demo;
 use weipian_formats::Dataset;
 use weipian_geo::area::ellipsoidal_area;
-use weipian_overlay::{county_shares, overlay, overlay_all, LayerIndex};
+use weipian_overlay::{county_shares, overlay, overlay_all_with_stats, LayerIndex};
+
+type Feats = Vec<(MultiPolygon<f64>, u16)>;
 
 fn text(ds: &Dataset, row: usize, field: &str) -> String {
     ds.field_index(field)
@@ -45,7 +47,7 @@ fn features(ds: &Dataset, kind: &str) -> Vec<(MultiPolygon<f64>, u16)> {
 #[test]
 fn demo_scenarios_and_layers() {
     let d = demo(2020);
-    let layers: Vec<(&str, Vec<(MultiPolygon<f64>, u16)>)> = d
+    let layers: Vec<(&str, Feats)> = d
         .layers
         .iter()
         .map(|(k, ds)| (*k, features(ds, k)))
@@ -67,13 +69,20 @@ fn demo_scenarios_and_layers() {
         .collect();
 
     // Every patch, every layer: no errors, nothing larger than the patch.
+    let mut unions = 0;
     for (kind, layer) in &index {
         assert!(layer.skipped().is_empty(), "{kind}");
-        for (i, r) in overlay_all(&patches, layer).into_iter().enumerate() {
+        let (results, stats) = overlay_all_with_stats(&patches, layer);
+        println!("{kind}: {stats:?}");
+        unions += stats.unions;
+        for (i, r) in results.into_iter().enumerate() {
             let o = r.unwrap_or_else(|e| panic!("{kind} patch {i}: {e}"));
             assert!(o.area_m2 <= ellipsoidal_area(&patches[i]) * (1.0 + 1e-9) + 1e-6);
         }
     }
+
+    // Overlapping features met by a patch were unioned somewhere.
+    assert!(unions > 0);
 
     // The scenarios.
     let mut seen = 0;

@@ -101,15 +101,19 @@ proptest! {
         let feats = random_layer(&mut rng);
         let o = run(&p, &feats);
         let pa = ellipsoidal_area(&p);
-        prop_assert!(o.area_m2 <= pa * (1.0 + 1e-9) + 1e-6, "{} > {pa}", o.area_m2);
+        // Up to the official formula's non-additivity: a part whose edges
+        // are cut where the whole's are not can come out larger by ~1e-7
+        // relative (more on long diagonal edges).
+        let le = |a: f64, b: f64| a <= b * (1.0 + 1e-5) + 1e-6;
+        prop_assert!(le(o.area_m2, pa), "{} > {pa}", o.area_m2);
         for (c, a) in &o.by_class {
-            prop_assert!(*a <= pa * (1.0 + 1e-9) + 1e-6, "class {c}: {a} > {pa}");
-            prop_assert!(*a <= o.area_m2 * (1.0 + 1e-9) + 1e-6);
+            prop_assert!(le(*a, pa), "class {c}: {a} > {pa}");
+            prop_assert!(le(*a, o.area_m2));
         }
         for (i, a) in o.features.iter().zip(&o.feature_areas) {
             let fa = ellipsoidal_area(&feats[*i].0);
-            prop_assert!(*a <= fa * (1.0 + 1e-9) + 1e-6, "feature {i}: {a} > {fa}");
-            prop_assert!(*a <= o.area_m2 * (1.0 + 1e-9) + 1e-6);
+            prop_assert!(le(*a, fa), "feature {i}: {a} > {fa}");
+            prop_assert!(le(*a, o.area_m2));
         }
     }
 
@@ -231,6 +235,78 @@ proptest! {
     }
 }
 
+/// Moves a coordinate by `k` units in the last place.
+fn nudge(v: f64, k: i64) -> f64 {
+    let bits = v.to_bits();
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+    let moved = (bits as i64 + k) as u64;
+    f64::from_bits(moved)
+}
+
+proptest! {
+    /// Patches through a tiling's nodes moved by a few units in the last
+    /// place (near-coincident edges and vertices, the worst case for
+    /// floating point): no error, never more than the patch, and agreement
+    /// with the oracle.
+    #[test]
+    fn near_degenerate_contacts(seed in any::<u64>()) {
+        let Some((p, feats)) = near_degenerate_case(seed) else {
+            return Ok(());
+        };
+        let o = run(&p, &feats);
+        let pa = ellipsoidal_area(&p);
+        // A tiling node lying on a long patch edge is a vertex of the
+        // intersection, and the official formula is not additive when an
+        // edge is split (~2e-6 relative for a 250 m diagonal edge).
+        prop_assert!(o.area_m2 <= pa * (1.0 + 1e-5) + 1e-6);
+        let refs: Vec<(usize, &MultiPolygon<f64>, u16)> = feats.iter().enumerate().map(|(i, (m, c))| (i, m, *c)).collect();
+        let want = common::oracle::oracle(&p, &refs, weipian_overlay::AREA_EPSILON_M2);
+        prop_assert!(close_but_dropped(o.area_m2, want.area_m2, 1e-6, feats.len()), "{} vs {}", o.area_m2, want.area_m2);
+    }
+}
+
+type Feats = Vec<(MultiPolygon<f64>, u16)>;
+
+fn near_degenerate_case(seed: u64) -> Option<(MultiPolygon<f64>, Feats)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (nx, ny) = (rng.random_range(1..4), rng.random_range(1..4));
+    let tiles = tiling(&mut rng, -100.0, -100.0, 100.0, 100.0, nx, ny);
+    let mut verts: Vec<Coord<f64>> = tiles.iter().flat_map(|t| t.exterior().0.clone()).collect();
+    verts.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    verts.dedup();
+    let k = rng
+        .random_range(3..verts.len().clamp(3, 8) + 1)
+        .min(verts.len());
+    let mut pick: Vec<Coord<f64>> = verts
+        .choose_multiple(&mut rng, k)
+        .map(|c| Coord {
+            x: nudge(c.x, rng.random_range(-3..=3)),
+            y: nudge(c.y, rng.random_range(-3..=3)),
+        })
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let n = pick.len() as f64;
+    let (cx, cy) = (
+        pick.iter().map(|c| c.x).sum::<f64>() / n,
+        pick.iter().map(|c| c.y).sum::<f64>() / n,
+    );
+    pick.sort_by(|a, b| {
+        (a.y - cy)
+            .atan2(a.x - cx)
+            .total_cmp(&(b.y - cy).atan2(b.x - cx))
+    });
+    pick.push(pick[0]);
+    let p = MultiPolygon(vec![Polygon::new(LineString(pick), vec![])]);
+    {
+        use geo::Validation;
+        if !p.is_valid() {
+            return None;
+        }
+    }
+    let feats: Feats = tiles.into_iter().map(|t| (mp(t), 0)).collect();
+    Some((p, feats))
+}
+
 fn degenerate_case(seed: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (nx, ny) = (rng.random_range(1..5), rng.random_range(1..5));
@@ -283,4 +359,23 @@ fn degenerate_case(seed: u64) {
         "{parts} vs {}",
         o.area_m2
     );
+}
+
+/// The near-degenerate cases exercise every path, the fallback included.
+#[test]
+fn near_degenerate_cases_use_every_path() {
+    let mut total = weipian_overlay::OverlayStats::default();
+    for seed in 0..3000 {
+        if let Some((p, feats)) = near_degenerate_case(seed) {
+            let layer = LayerIndex::new(feats);
+            let (r, stats) = weipian_overlay::overlay_all_with_stats(&[p], &layer);
+            assert!(r[0].is_ok());
+            total += stats;
+        }
+    }
+    println!("{total:?}");
+    // Vertices a few units in the last place off other edges make some
+    // boundary pieces fail to close up; those pairs go to the boolean
+    // fallback (and agree with the oracle, see `near_degenerate_contacts`).
+    assert!(total.crossing > 0 && total.contained > 0 && total.fallbacks > 0);
 }

@@ -136,6 +136,7 @@ pub fn analyze(
         let todo = stale(COUNTIES, rev);
         if !todo.is_empty() {
             progress.stage("计算图斑在各县的面积", todo.len() as u64);
+            let t = std::time::Instant::now();
             let counties = store.region_boundaries()?;
             let codes: Vec<String> = counties.iter().map(|c| c.code.to_string()).collect();
             let index = LayerIndex::new(counties.into_iter().map(|c| (c.geometry, 0)).collect());
@@ -171,6 +172,11 @@ pub fn analyze(
                     }),
                 }
             }
+            tracing::info!(
+                patches = todo.len(),
+                secs = t.elapsed().as_secs_f64(),
+                "county shares done"
+            );
             progress.finish_stage();
             run_push(
                 &mut runs,

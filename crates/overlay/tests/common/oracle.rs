@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use geo::bool_ops::FillRule;
+use geo::bool_ops::{FillRule, OpType};
 use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, BoundingRect, MapCoords};
 use geo_types::{coord, Coord, LineString, MultiPolygon, Polygon};
@@ -62,8 +62,8 @@ pub fn oracle(
         }
     }
     // The union of the selected features (their cut rings together under
-    // the non-zero rule: outer rings wind +1, holes −1), intersected with
-    // the patch in one operation.
+    // the non-zero rule: outer rings wind +1, holes −1), then intersected
+    // with the patch.
     let union_area = |sel: &dyn Fn(u16) -> bool| {
         let polys: Vec<Polygon<f64>> = kept
             .iter()
@@ -73,12 +73,14 @@ pub fn oracle(
         if polys.is_empty() {
             return 0.0;
         }
-        let u = MultiPolygon(polys);
-        ellipsoidal_area(&to_global(
-            &p.intersection_with_fill_rule(&u, FillRule::NonZero),
-            x0,
-            y0,
-        ))
+        // Union first (so edges inside the union leave no vertices behind on
+        // the patch's edges), then the intersection.
+        let u = MultiPolygon(polys).boolean_op_with_fill_rule(
+            &MultiPolygon(vec![]),
+            OpType::Union,
+            FillRule::NonZero,
+        );
+        ellipsoidal_area(&to_global(&p.intersection(&u), x0, y0))
     };
     let area_m2 = union_area(&|_| true);
     let mut classes: Vec<u16> = kept.iter().map(|c| c.2).collect();
@@ -106,7 +108,8 @@ fn cut(mp: &MultiPolygon<f64>, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> MultiP
             .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
     {
         let mut cur: Vec<Coord<f64>> = ring.0[..ring.0.len().saturating_sub(1)].to_vec();
-        let sides: [(&dyn Fn(Coord<f64>) -> f64, bool, f64); 4] = [
+        type Side<'a> = (&'a dyn Fn(Coord<f64>) -> f64, bool, f64);
+        let sides: [Side; 4] = [
             (&|c| c.x - x0, true, x0),
             (&|c| x1 - c.x, true, x1),
             (&|c| c.y - y0, false, y0),
