@@ -167,9 +167,9 @@ pub fn run(
         );
     }
     println!(
-        "  已完成叠加分析（{} 个图斑 × {} 个图层）",
+        "  已完成叠加分析（{} 个图斑 × {} 类基础图层及县界）",
         analysis.patches,
-        analysis.layers.len()
+        analysis.layers.iter().filter(|l| l.layer != weipian_store::COUNTIES).count()
     );
     println!("  输入文件：{}", input.display());
     println!(
@@ -177,7 +177,7 @@ pub fn run(
         store.path().display()
     );
     if !no_serve {
-        println!("  （网页平台尚未上线：分析、核查与审核功能将在后续版本提供）");
+        println!("  （网页平台尚未上线：核查、审核与报表功能将在后续版本提供）");
     }
     Ok(())
 }
