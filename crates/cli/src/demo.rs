@@ -169,7 +169,11 @@ pub fn run(
     println!(
         "  已完成叠加分析（{} 个图斑 × {} 类基础图层及县界）",
         analysis.patches,
-        analysis.layers.iter().filter(|l| l.layer != weipian_store::COUNTIES).count()
+        analysis
+            .layers
+            .iter()
+            .filter(|l| l.layer != weipian_store::COUNTIES)
+            .count()
     );
     println!("  输入文件：{}", input.display());
     println!(
