@@ -1,8 +1,10 @@
 //! Read speed of a benchmark-sized GBK shapefile: 100 000 features,
 //! 3.2 million vertices, national-table-like attributes.
 //!
-//! `cargo test --release -p weipian-formats --test shp_bench -- --ignored --nocapture`
+//! `cargo run --release -p weipian-formats --example shp_read_speed`
 
+#[path = "../tests/shp_support/mod.rs"]
+#[allow(dead_code)]
 mod shp_support;
 
 use std::time::Instant;
@@ -10,9 +12,7 @@ use std::time::Instant;
 use shp_support::*;
 use weipian_formats::{shp, ReadOptions};
 
-#[test]
-#[ignore = "benchmark: run in release with --ignored --nocapture"]
-fn read_100k_features() {
+fn main() {
     let n = 100_000;
     let vertices = 32; // 31 distinct + closing point
     let mut rng = Rng(42);
