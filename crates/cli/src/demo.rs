@@ -150,10 +150,10 @@ pub fn run(
     println!("  县级行政区界线 {} 个（四川省）", regions.imported);
     for l in &layers {
         println!(
-            "  {:<8} {:>7} 个要素  {:>14} 公顷",
-            l.kind_zh,
-            l.imported,
-            units::format_hectares(l.area_m2)
+            "  {} {} 个要素  {} 公顷",
+            crate::table::left(&l.kind_zh, 24),
+            crate::table::right(&l.imported.to_string(), 7),
+            crate::table::right(&units::format_hectares(l.area_m2), 14)
         );
     }
     for b in &batches {

@@ -6,6 +6,7 @@
 
 mod demo;
 mod progress;
+mod table;
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -360,17 +361,21 @@ fn try_main(cli: Cli) -> Result<()> {
             if cli.json {
                 println!("{}", json!({ "ok": true, "layers": rows }));
             } else {
+                use table::{left, right};
                 println!(
-                    "{:<6} {:<16} {:>10} {:>16}  来源",
-                    "类型", "名称", "要素数", "面积（公顷）"
+                    "{} {} {} {}  来源",
+                    left("类型", 6),
+                    left("名称", 24),
+                    right("要素数", 10),
+                    right("面积（公顷）", 16)
                 );
                 for l in &layers {
                     println!(
-                        "{:<6} {:<16} {:>10} {:>16}  {}",
-                        l.kind.code,
-                        l.kind.name_zh,
-                        l.count,
-                        units::format_hectares(l.area_m2),
+                        "{} {} {} {}  {}",
+                        left(l.kind.code, 6),
+                        left(l.kind.name_zh, 24),
+                        right(&l.count.to_string(), 10),
+                        right(&units::format_hectares(l.area_m2), 16),
                         l.source.as_ref().map_or("—", |s| s.file.as_str())
                     );
                 }
@@ -392,18 +397,23 @@ fn try_main(cli: Cli) -> Result<()> {
                     .collect();
                 println!("{}", json!({ "ok": true, "batches": rows }));
             } else {
+                use table::{left, right};
                 println!(
-                    "{:<6} {:<10} {:<6} {:>8} {:>16}  导入时间",
-                    "年份", "批次", "种类", "图斑数", "面积（公顷）"
+                    "{} {} {} {} {}  导入时间",
+                    left("年份", 6),
+                    left("批次", 10),
+                    left("种类", 6),
+                    right("图斑数", 8),
+                    right("面积（公顷）", 16)
                 );
                 for b in &batches {
                     println!(
-                        "{:<6} {:<10} {:<6} {:>8} {:>16}  {}",
-                        b.id.year,
-                        b.id.name,
-                        b.kind.name_zh(),
-                        b.count,
-                        units::format_hectares(b.area_m2),
+                        "{} {} {} {} {}  {}",
+                        left(&b.id.year.to_string(), 6),
+                        left(&b.id.name, 10),
+                        left(b.kind.name_zh(), 6),
+                        right(&b.count.to_string(), 8),
+                        right(&units::format_hectares(b.area_m2), 16),
                         b.imported_at
                     );
                 }
