@@ -113,6 +113,22 @@ pub struct ReadOptions {
     pub layer: Option<String>,
 }
 
+impl ReadOptions {
+    /// Refuse input larger than [`ReadOptions::max_bytes`], before reading it.
+    pub fn check_size(&self, source: &Path, bytes: u64) -> Result<(), FormatError> {
+        if bytes > self.max_bytes {
+            return Err(FormatError::file(
+                source,
+                Problem::TooLarge {
+                    bytes,
+                    limit: self.max_bytes,
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> Self {
         Self {

@@ -28,15 +28,7 @@ pub const CRS_URN_4490: &str = "urn:ogc:def:crs:EPSG::4490";
 /// Read a GeoJSON file.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Dataset, FormatError> {
     let meta = std::fs::metadata(path).map_err(|e| FormatError::file(path, Problem::Io(e)))?;
-    if meta.len() > options.max_bytes {
-        return Err(FormatError::file(
-            path,
-            Problem::TooLarge {
-                bytes: meta.len(),
-                limit: options.max_bytes,
-            },
-        ));
-    }
+    options.check_size(path, meta.len())?;
     let bytes = std::fs::read(path).map_err(|e| FormatError::file(path, Problem::Io(e)))?;
     read_bytes(path, &bytes, options)
 }
@@ -112,15 +104,7 @@ pub fn read_bytes(
     bytes: &[u8],
     options: &ReadOptions,
 ) -> Result<Dataset, FormatError> {
-    if bytes.len() as u64 > options.max_bytes {
-        return Err(FormatError::file(
-            source,
-            Problem::TooLarge {
-                bytes: bytes.len() as u64,
-                limit: options.max_bytes,
-            },
-        ));
-    }
+    options.check_size(source, bytes.len() as u64)?;
     let (text, encoding) = decode(source, bytes, options.encoding)?;
     let parsed: GeoJson =
         serde_json::from_str(&text).map_err(|e| FormatError::file(source, json_problem(&e)))?;

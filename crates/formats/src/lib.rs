@@ -33,14 +33,8 @@ use std::path::Path;
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Dataset, FormatError> {
     let format = Format::detect(path)?;
     if let Ok(meta) = std::fs::metadata(path) {
-        if meta.is_file() && meta.len() > options.max_bytes {
-            return Err(FormatError::file(
-                path,
-                Problem::TooLarge {
-                    bytes: meta.len(),
-                    limit: options.max_bytes,
-                },
-            ));
+        if meta.is_file() {
+            options.check_size(path, meta.len())?;
         }
     }
     match format {

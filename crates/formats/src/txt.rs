@@ -56,15 +56,7 @@ fn field_defs() -> Vec<FieldDef> {
 /// Read a 国土 TXT file.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Dataset, FormatError> {
     let meta = std::fs::metadata(path).map_err(|e| FormatError::file(path, Problem::Io(e)))?;
-    if meta.len() > options.max_bytes {
-        return Err(FormatError::file(
-            path,
-            Problem::TooLarge {
-                bytes: meta.len(),
-                limit: options.max_bytes,
-            },
-        ));
-    }
+    options.check_size(path, meta.len())?;
     let bytes = std::fs::read(path).map_err(|e| FormatError::file(path, Problem::Io(e)))?;
     read_bytes(path, &bytes, options)
 }
@@ -250,15 +242,7 @@ pub fn read_bytes(
     bytes: &[u8],
     options: &ReadOptions,
 ) -> Result<Dataset, FormatError> {
-    if bytes.len() as u64 > options.max_bytes {
-        return Err(FormatError::file(
-            source,
-            Problem::TooLarge {
-                bytes: bytes.len() as u64,
-                limit: options.max_bytes,
-            },
-        ));
-    }
+    options.check_size(source, bytes.len() as u64)?;
     let (text, note) = decode(source, bytes, options.encoding)?;
 
     #[derive(PartialEq)]

@@ -176,15 +176,7 @@ fn read_files(shp_path: &Path, options: &ReadOptions) -> Result<Dataset, FormatE
     };
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     let total = size(shp_path) + size(&dbf_path) + shx_path.as_deref().map_or(0, size);
-    if total > options.max_bytes {
-        return Err(FormatError::file(
-            shp_path,
-            Problem::TooLarge {
-                bytes: total,
-                limit: options.max_bytes,
-            },
-        ));
-    }
+    options.check_size(shp_path, total)?;
     let read = |p: &Path| std::fs::read(p).map_err(|e| FormatError::file(p, Problem::Io(e)));
     let shp = read(shp_path)?;
     let dbf = read(&dbf_path)?;
