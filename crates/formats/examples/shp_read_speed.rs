@@ -4,7 +4,6 @@
 //! `cargo run --release -p weipian-formats --example shp_read_speed`
 
 #[path = "../tests/shp_support/mod.rs"]
-#[allow(dead_code)]
 mod shp_support;
 
 use std::time::Instant;

@@ -117,11 +117,7 @@ fn m2(v: Option<f64>) -> AttrValue {
 }
 
 fn joined(v: Option<&[String]>) -> AttrValue {
-    match v {
-        None => AttrValue::Null,
-        Some(list) if list.is_empty() => AttrValue::Text(String::new()),
-        Some(list) => AttrValue::Text(list.join("；")),
-    }
+    v.map_or(AttrValue::Null, |list| AttrValue::Text(list.join("；")))
 }
 
 /// Export a batch (optionally one kind, one region) to a file.

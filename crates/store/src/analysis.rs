@@ -15,6 +15,12 @@ use weipian_domain::{BatchId, LayerKind, PatchKind};
 
 use crate::{Store, StoreError};
 
+/// A layer feature as the overlay needs it: geometry and key values as text.
+pub type LayerShape = (MultiPolygon<f64>, Vec<Option<String>>);
+
+/// (patch id, layer) → (layer revision, patch revision) of stored overlay rows.
+pub type OverlayRevisions = HashMap<(i64, String), (i64, String)>;
+
 /// What the overlay needs of a patch: no issued attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchShape {
@@ -135,10 +141,7 @@ impl Store {
 
     /// A layer's features as the overlay needs them: geometry and the key
     /// values as text (aligned with `kind.keys`), without the verbatim attributes.
-    pub fn layer_shapes(
-        &self,
-        kind: &LayerKind,
-    ) -> Result<Vec<(MultiPolygon<f64>, Vec<Option<String>>)>, StoreError> {
+    pub fn layer_shapes(&self, kind: &LayerKind) -> Result<Vec<LayerShape>, StoreError> {
         let table = kind.table();
         if !weipian_formats::gpkg::table_exists(&self.conn, &table)? {
             return Ok(Vec::new());
@@ -165,10 +168,7 @@ impl Store {
 
     /// The input revisions of every stored overlay row of a batch: (patch id,
     /// layer) → (layer revision, patch revision). Cheap: no figures are read.
-    pub fn overlay_revisions(
-        &self,
-        batch: &BatchId,
-    ) -> Result<HashMap<(i64, String), (i64, String)>, StoreError> {
+    pub fn overlay_revisions(&self, batch: &BatchId) -> Result<OverlayRevisions, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT o.patch_id, o.layer, o.layer_revision, o.patch_revision
                FROM patch_overlay o JOIN patches p ON p.fid = o.patch_id

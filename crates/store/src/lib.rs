@@ -38,7 +38,7 @@ use weipian_domain::{AttrValue, BatchId, FieldDef, LayerKind, PatchKind, RegionC
 use weipian_formats::gpkg;
 use weipian_geo::validate::Repair;
 
-pub use analysis::{OverlayRow, PatchShape, COUNTIES};
+pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIES};
 pub use error::StoreError;
 
 /// File name of the store inside the data directory.
