@@ -343,6 +343,34 @@ fn small_sin_cos(x: f64) -> (f64, f64) {
     (s, c)
 }
 
+/// The last step of both forward paths: from the transverse sphere
+/// (ξ′, η′ and the sin/cos/hypot terms they came from) to the plane, by
+/// Krüger's series (Clenshaw on the complex argument 2ζ′). Returns
+/// (easting without false easting, northing), metres.
+#[inline(always)]
+fn transverse_to_plane<const L: usize>(
+    schi: &[f64; L],
+    p: &[f64; L],
+    t: &[f64; L],
+    rinv: &[f64; L],
+    xi1: &[f64; L],
+    eta1: &[f64; L],
+) -> ([f64; L], [f64; L]) {
+    let k = cgcs2000();
+    let sxi: [f64; L] = lanes(|i| schi[i] * rinv[i]);
+    let cxi: [f64; L] = lanes(|i| p[i] * rinv[i]);
+    let sheta: [f64; L] = lanes(|i| t[i] * rinv[i]);
+    let s2: [f64; L] = lanes(|i| 2.0 * sxi[i] * cxi[i]);
+    let c2: [f64; L] = lanes(|i| (cxi[i] - sxi[i]) * (cxi[i] + sxi[i]));
+    let sh2: [f64; L] = lanes(|i| 2.0 * sheta[i] * rinv[i]);
+    let ch2: [f64; L] = lanes(|i| rinv[i] * rinv[i] + sheta[i] * sheta[i]);
+    let (dxi, deta) = clenshaw_sin_complex(&k.alpha, &s2, &c2, &sh2, &ch2);
+    (
+        lanes(|i| k.a_rect * (eta1[i] + deta[i])),
+        lanes(|i| k.a_rect * (xi1[i] + dxi[i])),
+    )
+}
+
 /// Forward projection of `L` points, any position; `lam_deg` is longitude −
 /// central meridian, both in degrees.
 #[inline(always)]
@@ -378,18 +406,7 @@ fn forward_general<const L: usize>(lam_deg: &[f64; L], lat: &[f64; L]) -> ([f64;
         xi1[i] = schi[i].atan2(p[i]);
         eta1[i] = 0.5 * (2.0 * t[i] / (1.0 - t[i])).ln_1p(); // atanh t
     }
-    let sxi: [f64; L] = lanes(|i| schi[i] * rinv[i]);
-    let cxi: [f64; L] = lanes(|i| p[i] * rinv[i]);
-    let sheta: [f64; L] = lanes(|i| t[i] * rinv[i]);
-    let s2: [f64; L] = lanes(|i| 2.0 * sxi[i] * cxi[i]);
-    let c2: [f64; L] = lanes(|i| (cxi[i] - sxi[i]) * (cxi[i] + sxi[i]));
-    let sh2: [f64; L] = lanes(|i| 2.0 * sheta[i] * rinv[i]);
-    let ch2: [f64; L] = lanes(|i| rinv[i] * rinv[i] + sheta[i] * sheta[i]);
-    let (dxi, deta) = clenshaw_sin_complex(&k.alpha, &s2, &c2, &sh2, &ch2);
-    (
-        lanes(|i| k.a_rect * (eta1[i] + deta[i])),
-        lanes(|i| k.a_rect * (xi1[i] + dxi[i])),
-    )
+    transverse_to_plane(&schi, &p, &t, &rinv, &xi1, &eta1)
 }
 
 /// Inverse projection of `L` points (x without false easting), any
@@ -572,18 +589,7 @@ fn forward_near<const L: usize>(lam_deg: &[f64; L], lat: &[f64; L]) -> ([f64; L]
         lanes(|i| -schi[i] * cchi[i] * clam_m1[i] / (1.0 + cchi[i] * cchi[i] * clam_m1[i]));
     let xi1: [f64; L] = lanes(|i| phi[i] + delta[i] + odd_poly(u[i], &ATAN_C[..5]));
     let eta1: [f64; L] = lanes(|i| odd_poly(t[i], &ATANH_C));
-    let sxi: [f64; L] = lanes(|i| schi[i] * rinv[i]);
-    let cxi: [f64; L] = lanes(|i| p[i] * rinv[i]);
-    let sheta: [f64; L] = lanes(|i| t[i] * rinv[i]);
-    let s2: [f64; L] = lanes(|i| 2.0 * sxi[i] * cxi[i]);
-    let c2: [f64; L] = lanes(|i| (cxi[i] - sxi[i]) * (cxi[i] + sxi[i]));
-    let sh2: [f64; L] = lanes(|i| 2.0 * sheta[i] * rinv[i]);
-    let ch2: [f64; L] = lanes(|i| rinv[i] * rinv[i] + sheta[i] * sheta[i]);
-    let (dxi, deta) = clenshaw_sin_complex(&k.alpha, &s2, &c2, &sh2, &ch2);
-    (
-        lanes(|i| k.a_rect * (eta1[i] + deta[i])),
-        lanes(|i| k.a_rect * (xi1[i] + dxi[i])),
-    )
+    transverse_to_plane(&schi, &p, &t, &rinv, &xi1, &eta1)
 }
 
 /// Inverse projection for points within [`NEAR`] of the central meridian
