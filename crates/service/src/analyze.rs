@@ -4,7 +4,9 @@
 //! its area per county. Results are stored per (patch, layer) with the
 //! revisions of both inputs; without `force` only stale pairs are recomputed.
 
+use geo_types::MultiPolygon;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use weipian_domain::{BatchId, LayerKind, LAYER_KINDS};
 use weipian_overlay::{county_shares, overlay_all, LayerIndex};
@@ -78,8 +80,12 @@ pub fn analyze(
         secs = t.elapsed().as_secs_f64(),
         "read patches"
     );
-    let patch_revs: HashMap<i64, String> =
-        patches.iter().map(|p| (p.id, p.revision.clone())).collect();
+    // Geometries apart, so a layer that needs every patch borrows them instead of copying.
+    let mut patches = patches;
+    let geometries: Vec<MultiPolygon<f64>> = patches
+        .iter_mut()
+        .map(|p| std::mem::replace(&mut p.geometry, MultiPolygon(Vec::new())))
+        .collect();
     let layer_revs = store.layer_revisions()?;
     // With --force nothing stored is reused, so nothing needs reading.
     let stored = if req.force {
@@ -94,15 +100,16 @@ pub fn analyze(
     let mut problems = Vec::new();
 
     // Which patches need this layer (or the counties) recomputed.
-    let stale = |layer: &str, rev: i64| -> Vec<&PatchShape> {
-        patches
-            .iter()
-            .filter(|p| {
+    // Which patches (indices, in order) need this layer (or the counties) recomputed.
+    let stale = |layer: &str, rev: i64| -> Vec<usize> {
+        (0..patches.len())
+            .filter(|&i| {
+                let p = &patches[i];
                 req.force
                     || !current(
                         stored.get(&(p.id, layer.to_string())),
                         rev,
-                        patch_revs.get(&p.id),
+                        Some(&p.revision),
                     )
             })
             .collect()
@@ -125,7 +132,7 @@ pub fn analyze(
             continue;
         }
         let (run, mut new_rows, mut errs) =
-            overlay_layer(store, kind, rev, &todo, &patch_revs, progress)?;
+            overlay_layer(store, kind, rev, &patches, &geometries, &todo, progress)?;
         run_push(&mut runs, run, patches.len());
         rows.append(&mut new_rows);
         problems.append(&mut errs);
@@ -144,13 +151,13 @@ pub fn analyze(
                 use rayon::prelude::*;
                 todo.par_iter()
                     .map(|p| {
-                        let r = county_shares(&p.geometry, &index);
+                        let r = county_shares(&geometries[*p], &index);
                         progress.advance(1);
                         r
                     })
                     .collect()
             };
-            for (p, share) in todo.iter().zip(shares) {
+            for (p, share) in todo.iter().map(|&i| &patches[i]).zip(shares) {
                 match share {
                     Ok(list) => {
                         let by_class: Vec<(String, f64)> =
@@ -159,7 +166,7 @@ pub fn analyze(
                             patch_id: p.id,
                             layer: COUNTIES.into(),
                             layer_revision: rev,
-                            patch_revision: patch_revs.get(&p.id).cloned().unwrap_or_default(),
+                            patch_revision: p.revision.clone(),
                             area_m2: by_class.iter().map(|(_, a)| a).sum(),
                             features: by_class.iter().map(|(c, _)| c.clone()).collect(),
                             by_class,
@@ -223,8 +230,9 @@ fn overlay_layer(
     store: &Store,
     kind: &'static LayerKind,
     rev: i64,
-    todo: &[&PatchShape],
-    patch_revs: &HashMap<i64, String>,
+    patches: &[PatchShape],
+    geometries: &[MultiPolygon<f64>],
+    todo: &[usize],
     progress: &dyn Progress,
 ) -> Result<(LayerRun, Vec<OverlayRow>, Vec<RowProblem>), ServiceError> {
     progress.stage(&format!("读取{}图层", kind.name_zh), 0);
@@ -279,7 +287,11 @@ fn overlay_layer(
         ),
         0,
     );
-    let geoms: Vec<_> = todo.iter().map(|p| p.geometry.clone()).collect();
+    let geoms: Cow<'_, [MultiPolygon<f64>]> = if todo.len() == geometries.len() {
+        Cow::Borrowed(geometries) // every patch, in order
+    } else {
+        Cow::Owned(todo.iter().map(|&i| geometries[i].clone()).collect())
+    };
     let t = std::time::Instant::now();
     let results = overlay_all(&geoms, &index);
     tracing::info!(
@@ -292,7 +304,7 @@ fn overlay_layer(
 
     let mut rows = Vec::with_capacity(todo.len());
     let mut problems = Vec::new();
-    for (p, r) in todo.iter().zip(results) {
+    for (p, r) in todo.iter().map(|&i| &patches[i]).zip(results) {
         match r {
             Ok(ov) => {
                 let by_class = if class_col.is_some() {
@@ -317,7 +329,7 @@ fn overlay_layer(
                     patch_id: p.id,
                     layer: kind.code.into(),
                     layer_revision: rev,
-                    patch_revision: patch_revs.get(&p.id).cloned().unwrap_or_default(),
+                    patch_revision: p.revision.clone(),
                     area_m2: ov.area_m2,
                     by_class,
                     features: features.into_iter().collect(),
