@@ -208,6 +208,68 @@ pub fn decode_geometry_reporting(
     Ok((Some(MultiPolygon(polygons)), repairs))
 }
 
+/// Visit the rings of a GeoPackage Polygon/MultiPolygon blob without
+/// building a geometry: `visit(ring, outer)` gets each ring's points as
+/// stored (open or closed), `outer` for a polygon's exterior, else a hole of
+/// the last exterior. `scratch` is reused between rings (and calls).
+///
+/// Returns whether the geometry has any coordinate (`false` for an empty
+/// one). The same checks as [`decode_geometry`]; never panics.
+///
+/// ```
+/// use weipian_formats::gpkg::{encode_geometry, visit_rings};
+/// use geo_types::{polygon, MultiPolygon};
+/// let sq = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)];
+/// let blob = encode_geometry(&MultiPolygon(vec![sq]), 4490);
+/// let mut rings = Vec::new();
+/// let any = visit_rings(&blob, &mut Vec::new(), |r, outer| rings.push((r.len(), outer))).unwrap();
+/// assert!(any);
+/// assert_eq!(rings, vec![(5, true)]);
+/// ```
+pub fn visit_rings(
+    blob: &[u8],
+    scratch: &mut Vec<Coord<f64>>,
+    mut visit: impl FnMut(&[Coord<f64>], bool),
+) -> Result<bool, Problem> {
+    let header = Header::parse(blob)?;
+    if header.empty {
+        return Ok(false);
+    }
+    let mut w = WkbReader {
+        buf: blob,
+        pos: header.wkb_offset,
+    };
+    let mut any = false;
+    let mut polygon = |w: &mut WkbReader<'_>, le: bool, dims: usize| -> Result<(), Problem> {
+        let n = w.count(le, 4)?;
+        for r in 0..n {
+            w.ring_into(le, dims, scratch)?;
+            any |= r == 0 && !scratch.is_empty();
+            visit(scratch, r == 0);
+        }
+        Ok(())
+    };
+    let (le, ty, dims) = w.geometry_header()?;
+    match ty {
+        WKB_POLYGON => polygon(&mut w, le, dims)?,
+        WKB_MULTIPOLYGON => {
+            let n = w.count(le, 9)?;
+            for _ in 0..n {
+                let (le2, ty2, dims2) = w.geometry_header()?;
+                if ty2 != WKB_POLYGON {
+                    return Err(Problem::NotPolygon(format!(
+                        "多面中的 {}",
+                        wkb_type_name(ty2)
+                    )));
+                }
+                polygon(&mut w, le2, dims2)?;
+            }
+        }
+        other => return Err(Problem::NotPolygon(wkb_type_name(other).to_string())),
+    }
+    Ok(any)
+}
+
 fn wkb_type_name(ty: u32) -> &'static str {
     match ty {
         1 => "点（Point）",
@@ -362,18 +424,31 @@ impl WkbReader<'_> {
     }
 
     fn ring(&mut self, le: bool, dims: usize) -> Result<Vec<Coord<f64>>, Problem> {
+        let mut coords = Vec::new();
+        self.ring_into(le, dims, &mut coords)?;
+        Ok(coords)
+    }
+
+    /// Reads a ring's points into `coords` (cleared first).
+    fn ring_into(
+        &mut self,
+        le: bool,
+        dims: usize,
+        coords: &mut Vec<Coord<f64>>,
+    ) -> Result<(), Problem> {
         let n = self.count(le, 8 * dims)?;
-        let mut coords = Vec::with_capacity(n + 1);
-        for _ in 0..n {
-            let x = self.f64(le)?;
-            let y = self.f64(le)?;
-            self.take(8 * (dims - 2))?;
+        coords.clear();
+        coords.reserve(n + 1);
+        let bytes = self.take(n * 8 * dims)?;
+        for point in bytes.chunks_exact(8 * dims) {
+            let x = read_f64(&point[..8], le);
+            let y = read_f64(&point[8..16], le);
             if !x.is_finite() || !y.is_finite() {
                 return Err(Problem::NonFiniteCoordinate);
             }
             coords.push(Coord { x, y });
         }
-        Ok(coords)
+        Ok(())
     }
 
     fn polygon(
@@ -1597,6 +1672,42 @@ mod tests {
             b.extend_from_slice(&9.0f64.to_be_bytes());
         }
         b
+    }
+
+    /// `visit_rings` sees exactly the rings `decode_geometry` builds, and
+    /// fails where it fails (every truncation of the blobs).
+    #[test]
+    fn visit_rings_matches_decode() {
+        let blobs = [encode_geometry(&sample(), 4490), big_endian_polygon_z()];
+        for blob in &blobs {
+            for cut in (0..=blob.len()).rev() {
+                let b = &blob[..cut];
+                let mut seen: Vec<(Vec<Coord<f64>>, bool)> = Vec::new();
+                let visited = visit_rings(b, &mut Vec::new(), |r, outer| {
+                    seen.push((r.to_vec(), outer))
+                });
+                match decode_geometry(b) {
+                    Ok(Some(mp)) => {
+                        assert!(matches!(visited, Ok(true)), "cut {cut}");
+                        let want: Vec<(Vec<Coord<f64>>, bool)> =
+                            mp.0.iter()
+                                .flat_map(|p| {
+                                    std::iter::once((p.exterior().0.clone(), true))
+                                        .chain(p.interiors().iter().map(|h| (h.0.clone(), false)))
+                                })
+                                .collect();
+                        // decode_geometry closes open rings; the visitor passes them as stored.
+                        assert_eq!(seen.len(), want.len());
+                        for ((got, o1), (want, o2)) in seen.iter().zip(&want) {
+                            assert_eq!(o1, o2);
+                            assert_eq!(got[..], want[..got.len()]);
+                        }
+                    }
+                    Ok(None) => assert!(matches!(visited, Ok(false)), "cut {cut}"),
+                    Err(_) => assert!(visited.is_err(), "cut {cut}"),
+                }
+            }
+        }
     }
 
     #[test]

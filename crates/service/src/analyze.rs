@@ -203,7 +203,10 @@ pub fn analyze(
 
     progress.stage("保存分析结果", 0);
     let t = std::time::Instant::now();
-    store.save_overlay(&rows)?;
+    // With --force every patch was recomputed: its stored results are
+    // replaced as a whole (a layer that failed keeps no stale figure).
+    let ids: Vec<i64> = patches.iter().map(|p| p.id).collect();
+    store.save_overlay(&rows, req.force.then_some(ids.as_slice()))?;
     tracing::info!(
         rows = rows.len(),
         secs = t.elapsed().as_secs_f64(),

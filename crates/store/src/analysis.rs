@@ -1,5 +1,6 @@
-//! Stored overlay results: one row per (patch, layer) with the revisions of
-//! both inputs, so `analyze` recomputes only what changed.
+//! Stored overlay results: one `patch_analysis` row per patch holding, per
+//! layer, the result with the revisions of both inputs, so `analyze`
+//! recomputes only what changed.
 //!
 //! Revisions: a layer's is the id of its latest import in `import_log`
 //! (`layer:<code>`; county boundaries are the pseudo-layer [`COUNTIES`],
@@ -9,10 +10,10 @@
 use std::collections::HashMap;
 
 use geo_types::MultiPolygon;
-use rayon::prelude::*;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use weipian_domain::{BatchId, LayerKind, PatchKind};
 
+use crate::scan::Scan;
 use crate::{Store, StoreError};
 
 /// A layer feature as the overlay needs it: geometry and key values as text.
@@ -32,26 +33,9 @@ pub struct PatchShape {
     pub revision: String,
 }
 
-/// Decode rows of (geometry blob, payload) in parallel: SQLite reads one row
-/// at a time, decoding 6 million vertices is the part worth spreading.
-fn decode_all<T: Send>(
-    raw: Vec<(Vec<u8>, T)>,
-    what: &(dyn Fn(usize) -> String + Sync),
-) -> Result<Vec<(MultiPolygon<f64>, T)>, StoreError> {
-    raw.into_par_iter()
-        .enumerate()
-        .map(
-            |(i, (blob, t))| match weipian_formats::gpkg::decode_geometry(&blob) {
-                Ok(Some(g)) => Ok((g, t)),
-                // The message is only built for the row that needs it.
-                Ok(None) => Err(StoreError::Corrupt(format!("{} 的图形为空", what(i)))),
-                Err(p) => Err(StoreError::Corrupt(format!(
-                    "{} 的图形无法解析：{p}",
-                    what(i)
-                ))),
-            },
-        )
-        .collect()
+/// Reader threads for big tables: one per core.
+fn read_parts() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// The pseudo-layer holding each patch's area per county (`by_class` keyed by XZQDM).
@@ -103,155 +87,289 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
 
-    /// The patches of a batch as the overlay needs them (geometry, no attributes), by JCBH.
+    /// The patches of a batch as the overlay needs them (geometry, no
+    /// attributes), in store order. Read and decoded on all cores.
     pub fn patch_shapes(&self, batch: &BatchId) -> Result<Vec<PatchShape>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT fid, jcbh, kind, COALESCE(updated_at, imported_at), geom FROM patches
-              WHERE year = ?1 AND batch = ?2 ORDER BY jcbh",
-        )?;
-        let mut rows = stmt.query(params![i64::from(batch.year), batch.name])?;
-        let mut raw = Vec::new();
-        while let Some(r) = rows.next()? {
-            let kind_code: String = r.get(2)?;
-            let kind = PatchKind::parse(&kind_code)
-                .ok_or_else(|| StoreError::Corrupt(format!("图斑种类 “{kind_code}”")))?;
-            let blob: Vec<u8> = r.get(4)?;
-            raw.push((
-                blob,
-                (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
+        let year = i64::from(batch.year);
+        let scan = Scan {
+            table: "patches",
+            select: "fid, jcbh, kind, COALESCE(updated_at, imported_at), geom",
+            filter: "year = ?1 AND batch = ?2",
+            params: &[&year, &batch.name],
+        };
+        let parts = self.scan_parallel(
+            &scan,
+            read_parts(),
+            Vec::new,
+            |out: &mut Vec<PatchShape>, r| {
+                let id: i64 = r.get(0)?;
+                let jcbh: String = r.get(1)?;
+                let kind_code: String = r.get(2)?;
+                let kind = PatchKind::parse(&kind_code).ok_or_else(|| {
+                    StoreError::Corrupt(format!("图斑 {jcbh} 的种类 “{kind_code}”"))
+                })?;
+                let geometry = crate::stored_geometry(
+                    r.get_ref(4)?.as_blob_or_null()?,
+                    &format!("批次 {batch} 图斑 {jcbh}"),
+                )?;
+                out.push(PatchShape {
+                    id,
+                    jcbh,
                     kind,
-                    r.get::<_, String>(3)?,
-                ),
-            ));
+                    geometry,
+                    revision: r.get(3)?,
+                });
+                Ok(())
+            },
+        )?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// Read a layer's features on all cores without building geometries:
+    /// `visit(acc, fid, blob, keys)` gets each feature's GeoPackage
+    /// geometry blob (decode it with [`weipian_formats::gpkg::visit_rings`]
+    /// or `decode_geometry`) and its key values as text (aligned with
+    /// `kind.keys`), on the reader thread of its part, with that part's
+    /// accumulator made by `init`. The accumulators come back in fid order
+    /// (import order); an absent layer gives none.
+    pub fn scan_layer<T, I, V>(
+        &self,
+        kind: &LayerKind,
+        init: I,
+        visit: V,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: Send,
+        I: Fn() -> T + Sync,
+        V: Fn(&mut T, i64, &[u8], &[Option<&str>]) -> Result<(), StoreError> + Sync,
+    {
+        let table = kind.table();
+        if !weipian_formats::gpkg::table_exists(&self.conn, &table)? {
+            return Ok(Vec::new());
         }
-        let decoded = decode_all(raw, &|i| format!("批次 {batch} 第 {} 个图斑", i + 1))?;
-        Ok(decoded
-            .into_iter()
-            .map(|(geometry, (id, jcbh, kind, revision))| PatchShape {
-                id,
-                jcbh,
-                kind,
-                geometry,
-                revision,
-            })
-            .collect())
+        let mut select = String::from("fid, geom");
+        for key in kind.keys {
+            select.push_str(", ");
+            select.push_str(&weipian_formats::gpkg::quote_ident(key.column));
+        }
+        let quoted = weipian_formats::gpkg::quote_ident(&table);
+        let scan = Scan {
+            table: &quoted,
+            select: &select,
+            filter: "1",
+            params: &[],
+        };
+        let nkeys = kind.keys.len();
+        self.scan_parallel(&scan, read_parts(), init, |acc, r| {
+            let fid: i64 = r.get(0)?;
+            let blob = r.get_ref(1)?.as_blob_or_null()?.ok_or_else(|| {
+                StoreError::Corrupt(format!("{} fid {fid} 没有图形", kind.name_zh))
+            })?;
+            let mut keys: Vec<Option<&str>> = Vec::with_capacity(nkeys);
+            for i in 0..nkeys {
+                keys.push(r.get_ref(2 + i)?.as_str_or_null()?);
+            }
+            visit(acc, fid, blob, &keys)
+        })
     }
 
     /// A layer's features as the overlay needs them: geometry and the key
     /// values as text (aligned with `kind.keys`), without the verbatim attributes.
     pub fn layer_shapes(&self, kind: &LayerKind) -> Result<Vec<LayerShape>, StoreError> {
-        let table = kind.table();
-        if !weipian_formats::gpkg::table_exists(&self.conn, &table)? {
-            return Ok(Vec::new());
-        }
-        let mut select = String::from("SELECT geom");
-        for key in kind.keys {
-            select.push_str(", ");
-            select.push_str(&weipian_formats::gpkg::quote_ident(key.column));
-        }
-        let mut stmt = self
-            .conn
-            .prepare(&format!("{select} FROM \"{table}\" ORDER BY fid"))?;
-        let mut rows = stmt.query([])?;
-        let mut raw = Vec::new();
-        while let Some(r) = rows.next()? {
-            let blob: Vec<u8> = r.get(0)?;
-            let keys = (1..=kind.keys.len())
-                .map(|i| r.get::<_, Option<String>>(i))
-                .collect::<Result<Vec<_>, _>>()?;
-            raw.push((blob, keys));
-        }
-        decode_all(raw, &|i| format!("{} 第 {} 个要素", kind.name_zh, i + 1))
+        let parts = self.scan_layer(
+            kind,
+            Vec::new,
+            |out: &mut Vec<LayerShape>, fid, blob, keys| {
+                let geometry =
+                    crate::stored_geometry(Some(blob), &format!("{} fid {fid}", kind.name_zh))?;
+                out.push((
+                    geometry,
+                    keys.iter().map(|k| k.map(str::to_string)).collect(),
+                ));
+                Ok(())
+            },
+        )?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
-    /// The input revisions of every stored overlay row of a batch: (patch id,
-    /// layer) → (layer revision, patch revision). Cheap: no figures are read.
+    /// The input revisions of every stored overlay result of a batch:
+    /// (patch id, layer) → (layer revision, patch revision).
     pub fn overlay_revisions(&self, batch: &BatchId) -> Result<OverlayRevisions, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT o.patch_id, o.layer, o.layer_revision, o.patch_revision
-               FROM patch_overlay o JOIN patches p ON p.fid = o.patch_id
-              WHERE p.year = ?1 AND p.batch = ?2",
-        )?;
-        let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
-            Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+        let mut out = HashMap::new();
+        self.each_result(batch, |patch_id, results| {
+            for (layer, e) in results {
+                out.insert((patch_id, layer), (e.0, e.1));
+            }
         })?;
-        rows.collect::<Result<_, _>>().map_err(StoreError::from)
-    }
-
-    /// Every stored overlay row of a batch's patches.
-    pub fn overlay_rows(&self, batch: &BatchId) -> Result<Vec<OverlayRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT o.patch_id, o.layer, o.layer_revision, o.patch_revision, o.area_m2, o.by_class, o.features
-               FROM patch_overlay o JOIN patches p ON p.fid = o.patch_id
-              WHERE p.year = ?1 AND p.batch = ?2
-              ORDER BY o.patch_id, o.layer",
-        )?;
-        let mut rows = stmt.query(params![i64::from(batch.year), batch.name])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let by_class: String = r.get(5)?;
-            let features: String = r.get(6)?;
-            let bad = |what: &str, e: serde_json::Error| {
-                StoreError::Corrupt(format!("patch_overlay.{what}：{e}"))
-            };
-            out.push(OverlayRow {
-                patch_id: r.get(0)?,
-                layer: r.get(1)?,
-                layer_revision: r.get(2)?,
-                patch_revision: r.get(3)?,
-                area_m2: r.get(4)?,
-                by_class: serde_json::from_str(&by_class).map_err(|e| bad("by_class", e))?,
-                features: serde_json::from_str(&features).map_err(|e| bad("features", e))?,
-            });
-        }
         Ok(out)
     }
 
-    /// Store overlay rows (replacing earlier rows of the same patch and layer), in one transaction.
-    pub fn save_overlay(&mut self, rows: &[OverlayRow]) -> Result<usize, StoreError> {
+    /// Every stored overlay result of a batch's patches, by patch id and layer.
+    pub fn overlay_rows(&self, batch: &BatchId) -> Result<Vec<OverlayRow>, StoreError> {
+        let mut out = Vec::new();
+        self.each_result(batch, |patch_id, results| {
+            for (layer, (layer_revision, patch_revision, area_m2, by_class, features)) in results {
+                out.push(OverlayRow {
+                    patch_id,
+                    layer,
+                    layer_revision,
+                    patch_revision,
+                    area_m2,
+                    by_class,
+                    features,
+                });
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f(patch id, results)` for every analysed patch of a batch, by patch id.
+    fn each_result(
+        &self,
+        batch: &BatchId,
+        mut f: impl FnMut(i64, Results),
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.patch_id, a.results FROM patch_analysis a JOIN patches p ON p.fid = a.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2 ORDER BY a.patch_id",
+        )?;
+        let mut rows = stmt.query(params![i64::from(batch.year), batch.name])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            f(id, parse_results(id, r.get_ref(1)?.as_str()?)?);
+        }
+        Ok(())
+    }
+
+    /// Store overlay results, in one transaction. Each row replaces the
+    /// stored result of its (patch, layer); other layers' results of the
+    /// patch stay — unless `complete` lists the patch: then `rows` are all
+    /// its results and every other stored result of it goes (a patch listed
+    /// without rows keeps none).
+    pub fn save_overlay(
+        &mut self,
+        rows: &[OverlayRow],
+        complete: Option<&[i64]>,
+    ) -> Result<usize, StoreError> {
         let now = self.now()?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        {
-            let mut stmt = tx.prepare(
-                "INSERT INTO patch_overlay (patch_id, layer, layer_revision, patch_revision, area_m2, by_class, features, analyzed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                 ON CONFLICT (patch_id, layer) DO UPDATE SET
-                   layer_revision = excluded.layer_revision, patch_revision = excluded.patch_revision,
-                   area_m2 = excluded.area_m2, by_class = excluded.by_class, features = excluded.features,
-                   analyzed_at = excluded.analyzed_at",
-            )?;
-            // In key order: the B-tree then grows at its end instead of everywhere.
-            let mut sorted: Vec<&OverlayRow> = rows.iter().collect();
-            sorted.sort_unstable_by(|a, b| (a.patch_id, &a.layer).cmp(&(b.patch_id, &b.layer)));
-            for row in sorted {
-                if !row.area_m2.is_finite() {
-                    return Err(StoreError::Invalid(format!(
-                        "图斑 {} 的 {} 叠加面积不是有限数值",
-                        row.patch_id, row.layer
-                    )));
-                }
-                let by_class = serde_json::to_string(&row.by_class)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                let features = serde_json::to_string(&row.features)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                stmt.execute(params![
-                    row.patch_id,
-                    row.layer,
-                    row.layer_revision,
-                    row.patch_revision,
-                    row.area_m2,
-                    by_class,
-                    features,
-                    now
-                ])?;
-            }
-        }
+        write_results_merging(&tx, rows, complete, &now)?;
         tx.commit()?;
         self.written();
         Ok(rows.len())
     }
+}
+
+/// A patch's stored results, `patch_analysis.results`: a JSON object from
+/// layer code (or [`COUNTIES`]) to
+/// `[layer revision, patch revision, area m², [[class, m²]…], [feature…]]`.
+/// Numbers are written shortest-round-trip (serde_json), so they read back
+/// bit-exact.
+type Results = std::collections::BTreeMap<String, Entry>;
+type Entry = (i64, String, f64, Vec<(String, f64)>, Vec<String>);
+
+fn parse_results(patch_id: i64, text: &str) -> Result<Results, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("patch_analysis 图斑 {patch_id} 的分析结果：{e}")))
+}
+
+fn entry(row: &OverlayRow) -> Result<Entry, StoreError> {
+    let finite = row.area_m2.is_finite() && row.by_class.iter().all(|(_, a)| a.is_finite());
+    if !finite {
+        return Err(StoreError::Invalid(format!(
+            "图斑 {} 的 {} 叠加面积不是有限数值",
+            row.patch_id, row.layer
+        )));
+    }
+    Ok((
+        row.layer_revision,
+        row.patch_revision.clone(),
+        row.area_m2,
+        row.by_class.clone(),
+        row.features.clone(),
+    ))
+}
+
+/// Rows grouped by patch, patches in id order.
+fn by_patch(rows: &[OverlayRow]) -> Vec<&[OverlayRow]> {
+    let sorted = rows.windows(2).all(|w| w[0].patch_id <= w[1].patch_id);
+    debug_assert!(sorted || rows.is_empty(), "callers sort");
+    rows.chunk_by(|a, b| a.patch_id == b.patch_id).collect()
+}
+
+fn insert_stmt<'t>(
+    tx: &'t rusqlite::Transaction<'_>,
+) -> Result<rusqlite::Statement<'t>, StoreError> {
+    Ok(tx.prepare(
+        "INSERT INTO patch_analysis (patch_id, results, analyzed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (patch_id) DO UPDATE SET results = excluded.results, analyzed_at = excluded.analyzed_at",
+    )?)
+}
+
+/// Write `rows` as whole results per patch (nothing stored is kept); for
+/// the migration, which knows each patch's time of analysis.
+pub(crate) fn write_results(
+    tx: &rusqlite::Transaction<'_>,
+    rows: &[OverlayRow],
+    analyzed_at: impl Fn(i64) -> String,
+) -> Result<(), StoreError> {
+    let mut stmt = insert_stmt(tx)?;
+    let mut sorted = rows.to_vec();
+    sorted.sort_by_key(|r| r.patch_id);
+    for group in by_patch(&sorted) {
+        let id = group[0].patch_id;
+        let mut results = Results::new();
+        for r in group {
+            results.insert(r.layer.clone(), entry(r)?);
+        }
+        let text =
+            serde_json::to_string(&results).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        stmt.execute(params![id, text, analyzed_at(id)])?;
+    }
+    Ok(())
+}
+
+fn write_results_merging(
+    tx: &rusqlite::Transaction<'_>,
+    rows: &[OverlayRow],
+    complete: Option<&[i64]>,
+    now: &str,
+) -> Result<(), StoreError> {
+    let mut complete: Vec<i64> = complete.map(<[i64]>::to_vec).unwrap_or_default();
+    complete.sort_unstable();
+    let is_complete = |id: i64| complete.binary_search(&id).is_ok();
+    // In key order: the B-tree then grows at its end instead of everywhere.
+    let mut sorted: Vec<&OverlayRow> = rows.iter().collect();
+    sorted.sort_by_key(|r| r.patch_id);
+    let mut stmt = insert_stmt(tx)?;
+    let mut old = tx.prepare("SELECT results FROM patch_analysis WHERE patch_id = ?1")?;
+    let mut written = Vec::with_capacity(sorted.len() / 4 + 1);
+    for group in sorted.chunk_by(|a, b| a.patch_id == b.patch_id) {
+        let id = group[0].patch_id;
+        let mut results = if is_complete(id) {
+            Results::new()
+        } else {
+            match old.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                Some(text) => parse_results(id, &text)?,
+                None => Results::new(),
+            }
+        };
+        for r in group {
+            results.insert(r.layer.clone(), entry(r)?);
+        }
+        let text =
+            serde_json::to_string(&results).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        stmt.execute(params![id, text, now])?;
+        written.push(id);
+    }
+    // Listed patches without any row keep no results.
+    let mut delete = tx.prepare("DELETE FROM patch_analysis WHERE patch_id = ?1")?;
+    for id in complete {
+        if written.binary_search(&id).is_err() {
+            delete.execute([id])?;
+        }
+    }
+    Ok(())
 }

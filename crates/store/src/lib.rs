@@ -11,6 +11,7 @@
 //! | `region_boundaries` | features | county boundaries |
 //! | `regions` | attributes | the national region table |
 //! | `import_log` | — | every successful import |
+//! | `patch_analysis` | — | overlay results per patch: each layer's figures with the revisions they were computed from |
 //! | `weipian_meta` | — | `schema_version` |
 //!
 //! Invariants: every geometry is EPSG:4490 longitude/latitude; every import
@@ -26,6 +27,7 @@ mod json;
 mod layers;
 mod patches;
 mod regions;
+mod scan;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -32,6 +32,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "叠加分析结果",
         apply: migration_3,
     },
+    Migration {
+        name: "叠加分析结果按图斑存储",
+        apply: migration_4,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -295,5 +299,55 @@ CREATE TABLE patch_overlay (
 ) WITHOUT ROWID;
 ",
     )?;
+    Ok(())
+}
+
+/// Overlay results: one row per patch instead of one per (patch, layer)
+/// (a quarter of the rows to write; see `analysis.rs` for the JSON). Rows of
+/// migration 3 are carried over exactly (numbers re-encoded by Rust, not by
+/// SQLite's JSON functions, which print 15 digits).
+fn migration_4(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE patch_analysis (
+  patch_id INTEGER PRIMARY KEY NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  results TEXT NOT NULL,
+  analyzed_at TEXT NOT NULL
+);
+",
+    )?;
+    let mut rows = Vec::new();
+    let mut analyzed = std::collections::HashMap::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT patch_id, layer, layer_revision, patch_revision, area_m2, by_class, features, analyzed_at
+               FROM patch_overlay ORDER BY patch_id, layer",
+        )?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let bad = |e: serde_json::Error| StoreError::Corrupt(format!("patch_overlay：{e}"));
+            let by_class: String = r.get(5)?;
+            let features: String = r.get(6)?;
+            let patch_id: i64 = r.get(0)?;
+            let at: String = r.get(7)?;
+            let e = analyzed.entry(patch_id).or_insert_with(String::new);
+            if at > *e {
+                *e = at;
+            }
+            rows.push(crate::OverlayRow {
+                patch_id,
+                layer: r.get(1)?,
+                layer_revision: r.get(2)?,
+                patch_revision: r.get(3)?,
+                area_m2: r.get(4)?,
+                by_class: serde_json::from_str(&by_class).map_err(bad)?,
+                features: serde_json::from_str(&features).map_err(bad)?,
+            });
+        }
+    }
+    crate::analysis::write_results(tx, &rows, |id| {
+        analyzed.get(&id).cloned().unwrap_or_default()
+    })?;
+    tx.execute_batch("DROP TABLE patch_overlay;")?;
     Ok(())
 }

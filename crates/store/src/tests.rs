@@ -318,3 +318,192 @@ fn the_store_can_move_between_threads() {
     fn assert_send<T: Send>() {}
     assert_send::<Store>();
 }
+
+fn overlay_row(patch_id: i64, layer: &str, area: f64) -> OverlayRow {
+    OverlayRow {
+        patch_id,
+        layer: layer.into(),
+        layer_revision: 7,
+        patch_revision: "2026-01-01T00:00:00.000Z".into(),
+        area_m2: area,
+        by_class: vec![
+            ("0101".into(), area / 3.0),
+            ("0103".into(), area - area / 3.0),
+        ],
+        features: vec!["川府土〔2019〕12号".into()],
+    }
+}
+
+#[test]
+fn overlay_results_of_schema_3_are_carried_over_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let tricky = [0.1 + 0.2, 1e-300, 123_456.789_012_345_67, 5e-324, 1.0 / 3.0];
+    let ids: Vec<i64>;
+    {
+        let mut old = Store::open_at_version(dir.path(), 3).unwrap();
+        old.import_batch(&meta(), &fields(), &(0..5).map(patch).collect::<Vec<_>>())
+            .unwrap();
+        ids = {
+            let mut s = old
+                .conn
+                .prepare("SELECT fid FROM patches ORDER BY fid")
+                .unwrap();
+            s.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        for (id, a) in ids.iter().zip(tricky) {
+            for layer in ["gd", "jbnt"] {
+                let r = overlay_row(*id, layer, a);
+                old.conn
+                    .execute(
+                        "INSERT INTO patch_overlay VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'T')",
+                        rusqlite::params![
+                            r.patch_id,
+                            r.layer,
+                            r.layer_revision,
+                            r.patch_revision,
+                            r.area_m2,
+                            serde_json::to_string(&r.by_class).unwrap(),
+                            serde_json::to_string(&r.features).unwrap()
+                        ],
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert!(!gpkg::table_exists(&store.conn, "patch_overlay").unwrap());
+    let rows = store.overlay_rows(&meta().id).unwrap();
+    assert_eq!(rows.len(), 10);
+    for (k, r) in rows.iter().enumerate() {
+        let want = overlay_row(
+            ids[k / 2],
+            if k % 2 == 0 { "gd" } else { "jbnt" },
+            tricky[k / 2],
+        );
+        assert_eq!(r.area_m2.to_bits(), want.area_m2.to_bits());
+        assert_eq!(r, &want);
+    }
+}
+
+#[test]
+fn saving_overlay_results_merges_per_layer_or_replaces_whole_patches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store
+        .import_batch(&meta(), &fields(), &(0..3).map(patch).collect::<Vec<_>>())
+        .unwrap();
+    let ids: Vec<i64> = store
+        .patch_shapes(&meta().id)
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let layers = |store: &Store| -> Vec<(i64, String, f64)> {
+        store
+            .overlay_rows(&meta().id)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.patch_id, r.layer, r.area_m2))
+            .collect()
+    };
+    store
+        .save_overlay(
+            &[
+                overlay_row(ids[0], "gd", 1.0),
+                overlay_row(ids[0], "jbnt", 2.0),
+                overlay_row(ids[1], "gd", 3.0),
+            ],
+            None,
+        )
+        .unwrap();
+    // Merge: jbnt of patch 0 replaced, gd kept.
+    store
+        .save_overlay(&[overlay_row(ids[0], "jbnt", 4.0)], None)
+        .unwrap();
+    assert_eq!(
+        layers(&store),
+        vec![
+            (ids[0], "gd".into(), 1.0),
+            (ids[0], "jbnt".into(), 4.0),
+            (ids[1], "gd".into(), 3.0)
+        ]
+    );
+    // Complete: patch 0 keeps only what is given; patch 1, listed without rows, keeps nothing.
+    store
+        .save_overlay(&[overlay_row(ids[0], "xzq", 5.0)], Some(&[ids[0], ids[1]]))
+        .unwrap();
+    assert_eq!(layers(&store), vec![(ids[0], "xzq".into(), 5.0)]);
+    assert_eq!(store.overlay_revisions(&meta().id).unwrap().len(), 1);
+    // Non-finite figures are refused and nothing is written.
+    let err = store.save_overlay(&[overlay_row(ids[2], "gd", f64::NAN)], None);
+    assert!(err.is_err());
+    assert_eq!(layers(&store), vec![(ids[0], "xzq".into(), 5.0)]);
+}
+
+#[test]
+fn parallel_scans_read_every_row_once_in_fid_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let n = 45_000; // three parts of at least 20,000 rows → two threads
+    let patches: Vec<NewPatch> = (0..n)
+        .map(|i| {
+            let mut p = patch(i % 9999);
+            p.jcbh = format!("510104SJBG{i:08}");
+            p
+        })
+        .collect();
+    store.import_batch(&meta(), &fields(), &patches).unwrap();
+    let serial: Vec<String> = {
+        let mut s = store
+            .conn
+            .prepare("SELECT jcbh FROM patches ORDER BY fid")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    for parts in [1, 2, 3, 8] {
+        let scan = scan::Scan {
+            table: "patches",
+            select: "jcbh",
+            filter: "year = ?1",
+            params: &[&2020],
+        };
+        let got = store
+            .scan_parallel(&scan, parts, Vec::new, |v: &mut Vec<String>, r| {
+                v.push(r.get(0)?);
+                Ok(())
+            })
+            .unwrap();
+        assert!(got.len() <= parts.max(1));
+        assert_eq!(got.concat(), serial, "parts {parts}");
+    }
+    // A visitor's error ends the scan with that error.
+    let scan = scan::Scan {
+        table: "patches",
+        select: "jcbh",
+        filter: "1",
+        params: &[],
+    };
+    let err = store
+        .scan_parallel(
+            &scan,
+            2,
+            || 0,
+            |_, r| {
+                let j: String = r.get(0)?;
+                if j.ends_with("00030000") {
+                    return Err(StoreError::Corrupt(j));
+                }
+                Ok(())
+            },
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("00030000"), "{err}");
+    // The write lock is released: the store can be written again.
+    store.save_overlay(&[], None).unwrap();
+}
