@@ -1,6 +1,6 @@
 //! The overlay benchmark of issue 3, weipian's side:
 //!
-//! `cargo run -p weipian-overlay --release --example overlay_bench [-- --scale 0.1] [-- --seed N]`
+//! `cargo run -p weipian-overlay --release --example overlay_bench [-- --scale 0.1] [-- --seed N] [-- --builder]`
 //!
 //! Generates (seeded) 100,000 patches, 1,000,000 cultivated parcels with
 //! DLBM classes, the basic-farmland blocks and 50 nature reserves
@@ -8,6 +8,12 @@
 //! building the three layer indexes and overlaying every patch with each
 //! layer (`overlay_all_with_stats`, all cores), and prints per-phase
 //! timings, pair counts, area totals and the peak resident memory.
+//!
+//! With `--builder`, first times building the 耕地 index the way a loader
+//! would, from borrowed geometry: one `LayerBuilder` per chunk of features
+//! on the rayon pool, appended in order (the input is only borrowed, so
+//! unlike `LayerIndex::new` this does not free it). Its overlay results
+//! are checked equal to the main run's; it is dropped before that run.
 
 use std::time::Instant;
 
@@ -15,9 +21,10 @@ use std::time::Instant;
 mod oracle;
 
 use geo_types::MultiPolygon;
+use rayon::prelude::*;
 use weipian_demo::{bench_overlay, BenchConfig};
 use weipian_formats::Dataset;
-use weipian_overlay::{overlay_all_with_stats, LayerIndex, Overlap, OverlayStats};
+use weipian_overlay::{overlay_all_with_stats, LayerBuilder, LayerIndex, Overlap, OverlayStats};
 
 /// CPU time (user + system) of the whole process so far, seconds.
 fn cpu_s() -> f64 {
@@ -53,6 +60,30 @@ fn dlbm_class(code: Option<String>) -> u16 {
         Some("0103") => 2,
         _ => 3,
     }
+}
+
+/// A layer index from borrowed features: one builder per chunk, filled in
+/// parallel, appended in order.
+fn index_with_builders(feats: &[(MultiPolygon<f64>, u16)]) -> LayerIndex {
+    let chunk = feats
+        .len()
+        .div_ceil(rayon::current_num_threads() * 8)
+        .max(1);
+    let parts: Vec<LayerBuilder> = feats
+        .par_chunks(chunk)
+        .map(|c| {
+            let mut b = LayerBuilder::new();
+            for (mp, class) in c {
+                b.push(mp, *class);
+            }
+            b
+        })
+        .collect();
+    let mut all = LayerBuilder::new();
+    for p in parts {
+        all.append(p);
+    }
+    all.finish()
 }
 
 fn take_layer(ds: &mut Dataset, class_field: Option<&str>) -> Vec<(MultiPolygon<f64>, u16)> {
@@ -141,6 +172,19 @@ fn main() {
         Vec::new()
     };
 
+    let by_builder = if args.iter().any(|a| a == "--builder") {
+        let (t, c) = (Instant::now(), cpu_s());
+        let index = index_with_builders(&gd);
+        println!(
+            "index gd by builders     {:7.3} s  (cpu {:.2} s; borrowed input, not freed)",
+            t.elapsed().as_secs_f64(),
+            cpu_s() - c
+        );
+        Some(overlay_all_with_stats(&patches, &index).0)
+    } else {
+        None
+    };
+
     let gen_peak = status_mb("VmHWM:");
     let reset = reset_peak_rss();
     let rss0 = status_mb("VmRSS:");
@@ -151,9 +195,10 @@ fn main() {
         let (t, c) = (Instant::now(), cpu_s());
         let index = LayerIndex::new(feats);
         println!(
-            "index {name:<6}             {:7.3} s  (cpu {:.2} s)",
+            "index {name:<6}             {:7.3} s  (cpu {:.2} s)  RSS after {:.0} MB",
             t.elapsed().as_secs_f64(),
-            cpu_s() - c
+            cpu_s() - c,
+            status_mb("VmRSS:").unwrap_or(0.0)
         );
         layers.push((name, index));
     }
@@ -163,6 +208,9 @@ fn main() {
         let (results, stats) = overlay_all_with_stats(&patches, index);
         let el = t.elapsed().as_secs_f64();
         let cpu = cpu_s() - c;
+        if let (true, Some(other)) = (*name == "gd", &by_builder) {
+            assert!(*other == results, "builder-made index differs");
+        }
         let ok: Vec<&Overlap> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
         let errors = results.len() - ok.len();
         let area: f64 = ok.iter().map(|o| o.area_m2).sum();

@@ -2,10 +2,11 @@
 //! — 耕地 by class, 永久基本农田, 生态保护红线, 自然保护地, approved land,
 //! counties — exactly, union-correctly, and fast.
 //!
-//! * [`LayerIndex`] prepares a layer once: geometry normalised in place
-//!   (rings closed and oriented), official areas per feature and ring, a
-//!   packed Hilbert R-tree over the feature boxes, and latitude-band edge
-//!   indexes for big features.
+//! * [`LayerIndex`] prepares a layer once: geometry normalised into flat
+//!   coordinate arrays (rings closed and oriented), official areas per
+//!   feature and ring, a packed Hilbert R-tree over the feature boxes, and
+//!   latitude-band edge indexes for big features. [`LayerBuilder`] fills
+//!   one from borrowed rings, in pieces on several threads if need be.
 //! * [`overlay`] / [`overlay_all`] (parallel, rayon) give, per patch, an
 //!   [`Overlap`]: the area inside the layer (the union of its features —
 //!   features that overlap each other count once), the area per class, and
@@ -100,7 +101,7 @@ mod rtree;
 use geo_types::MultiPolygon;
 use rayon::prelude::*;
 
-pub use layer::LayerIndex;
+pub use layer::{LayerBuilder, LayerIndex};
 
 /// Pieces of an intersection of this area or less (m²) are dropped: a
 /// feature whose intersection with the patch is no larger is not listed and

@@ -79,12 +79,20 @@ fn hilbert(x: u32, y: u32) -> u32 {
 }
 
 impl PackedRTree {
-    /// Builds the tree over `items` (id, finite box).
-    pub(crate) fn build(items: Vec<(u32, BBox)>) -> Self {
-        if items.is_empty() {
+    /// Builds the tree over those of `items` for which `item` gives an id
+    /// and a finite box (at most the first 2³² items can be indexed).
+    pub(crate) fn build<T: Sync>(
+        items: &[T],
+        item: impl Fn(&T) -> Option<(u32, BBox)> + Sync,
+    ) -> Self {
+        let ext = items
+            .par_iter()
+            .filter_map(&item)
+            .map(|(_, b)| b)
+            .reduce(|| BBox::EMPTY, |a, b| a.union(&b));
+        if !ext.is_finite() {
             return Self::default();
         }
-        let ext = items.iter().fold(BBox::EMPTY, |e, (_, b)| e.union(b));
         let (w, h) = (ext.x1 - ext.x0, ext.y1 - ext.y0);
         let sx = if w > 0.0 { 65535.0 / w } else { 0.0 };
         let sy = if h > 0.0 { 65535.0 / h } else { 0.0 };
@@ -93,17 +101,19 @@ impl PackedRTree {
         let mut keys: Vec<u64> = items
             .par_iter()
             .enumerate()
-            .map(|(k, (_, b))| {
+            .filter_map(|(k, t)| {
+                let (_, b) = item(t)?;
+                let k = u32::try_from(k).ok()?;
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let hx = (((b.x0 + b.x1) / 2.0 - ext.x0) * sx).clamp(0.0, 65535.0) as u32;
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let hy = (((b.y0 + b.y1) / 2.0 - ext.y0) * sy).clamp(0.0, 65535.0) as u32;
-                (u64::from(hilbert(hx, hy)) << 32) | k as u64
+                Some((u64::from(hilbert(hx, hy)) << 32) | u64::from(k))
             })
             .collect();
         keys.par_sort_unstable();
 
-        let n = items.len();
+        let n = keys.len();
         let mut total = n;
         let mut m = n;
         while m > 1 {
@@ -114,10 +124,13 @@ impl PackedRTree {
         let mut index = Vec::with_capacity(total);
         for key in keys {
             #[allow(clippy::cast_possible_truncation)]
-            let (id, b) = items[(key & 0xFFFF_FFFF) as usize];
-            boxes.push(b);
-            index.push(id);
+            let k = (key & 0xFFFF_FFFF) as usize;
+            if let Some((id, b)) = items.get(k).and_then(&item) {
+                boxes.push(b);
+                index.push(id);
+            }
         }
+        let n = boxes.len();
         let mut level_end = vec![n];
         let mut start = 0;
         while boxes.len() - start > 1 {
@@ -200,7 +213,7 @@ mod tests {
                 )
             })
             .collect();
-        let tree = PackedRTree::build(items.clone());
+        let tree = PackedRTree::build(&items, |&(i, b)| Some((i, b)));
         let mut stack = Vec::new();
         for _ in 0..200 {
             let (x, y): (f64, f64) = (rng.random_range(-5.0..100.0), rng.random_range(-5.0..50.0));
@@ -220,11 +233,11 @@ mod tests {
                 .collect();
             assert_eq!(got, want);
         }
-        let empty = PackedRTree::build(Vec::new());
+        let empty = PackedRTree::build(&[] as &[(u32, BBox)], |&(i, b)| Some((i, b)));
         let mut got = 0;
         empty.query(&items[0].1, &mut stack, |_| got += 1);
         assert_eq!(got, 0);
-        let one = PackedRTree::build(vec![items[0]]);
+        let one = PackedRTree::build(&items[..1], |&(i, b)| Some((i, b)));
         one.query(&items[0].1, &mut stack, |_| got += 1);
         assert_eq!(got, 1);
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use weipian_domain::{BatchId, LayerKind, LAYER_KINDS};
-use weipian_overlay::{county_shares, overlay_all, LayerIndex};
+use weipian_overlay::{county_shares, overlay_all, LayerBuilder, LayerIndex};
 use weipian_store::{OverlayRow, PatchShape, Store, COUNTIES};
 
 use crate::{Progress, RowProblem, ServiceError};
@@ -49,14 +49,6 @@ pub struct AnalyzeSummary {
 /// Is the stored row for (patch, layer) current?
 fn current(row: Option<&(i64, String)>, layer_rev: i64, patch_rev: Option<&String>) -> bool {
     matches!((row, patch_rev), (Some((l, p)), Some(pr)) if *l == layer_rev && p == pr)
-}
-
-/// The text of a key value, for labels and classes (blank is none).
-fn key_text(v: Option<&Option<String>>) -> Option<String> {
-    v.cloned()
-        .flatten()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
 }
 
 /// Run the overlay analysis of a batch.
@@ -238,47 +230,123 @@ fn overlay_layer(
     todo: &[usize],
     progress: &dyn Progress,
 ) -> Result<(LayerRun, Vec<OverlayRow>, Vec<RowProblem>), ServiceError> {
-    progress.stage(&format!("读取{}图层", kind.name_zh), 0);
+    progress.stage(&format!("读取{}图层并建立空间索引", kind.name_zh), 0);
     let t = std::time::Instant::now();
-    let features = store.layer_shapes(kind)?;
-    tracing::info!(
-        layer = kind.code,
-        features = features.len(),
-        secs = t.elapsed().as_secs_f64(),
-        "read layer"
-    );
-    progress.finish_stage();
     let col = |name: Option<&str>| name.and_then(|n| kind.keys.iter().position(|k| k.column == n));
     let (class_col, label_col) = (col(kind.class_key), col(kind.label_key));
-
-    // Classes are numbered in order of first appearance; labels kept per feature.
-    let mut classes: Vec<String> = Vec::new();
-    let mut labels: Vec<Option<String>> = Vec::with_capacity(features.len());
-    let mut indexed = Vec::with_capacity(features.len());
-    for (geometry, keys) in features {
-        let class = match class_col.and_then(|c| key_text(keys.get(c))) {
-            Some(text) => match classes.iter().position(|c| *c == text) {
-                Some(i) => i,
-                None => {
-                    classes.push(text);
-                    classes.len() - 1
-                }
-            },
-            None => 0,
+    // Class texts are numbered in a table shared by the reader threads (a
+    // handful of DLBM codes: each thread asks it only for a text it has not
+    // seen yet); a blank class is a class of its own (“”), so it is counted
+    // in the layer's total but in no named class.
+    let classes = std::sync::Mutex::new(Vec::<String>::new());
+    let class_of = |seen: &mut HashMap<String, u16>, text: &str| -> u16 {
+        if let Some(&c) = seen.get(text) {
+            return c;
+        }
+        let mut table = classes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let c = match table.iter().position(|t| t == text) {
+            Some(i) => i,
+            None => {
+                table.push(text.to_string());
+                table.len() - 1
+            }
         };
-        labels.push(label_col.and_then(|c| key_text(keys.get(c))));
-        #[allow(clippy::cast_possible_truncation)]
-        indexed.push((geometry, class.min(usize::from(u16::MAX)) as u16));
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        seen.insert(text.to_string(), c);
+        c
+    };
+    struct Part {
+        builder: LayerBuilder,
+        /// Rows the part is expected to hold.
+        expected: usize,
+        labels: Vec<Option<String>>,
+        seen: HashMap<String, u16>,
+        scratch: Vec<geo_types::Coord<f64>>,
     }
-    let feature_count = indexed.len();
-    progress.stage(&format!("建立{}空间索引", kind.name_zh), 0);
-    let t = std::time::Instant::now();
-    let index = LayerIndex::new(indexed);
-    tracing::info!(
+    let parts = store.scan_layer(
+        kind,
+        |rows| Part {
+            builder: LayerBuilder::with_capacity(rows, 0),
+            expected: rows,
+            labels: Vec::new(),
+            seen: HashMap::new(),
+            scratch: Vec::new(),
+        },
+        |part, fid, blob, keys| {
+            let text = |c: Option<usize>| {
+                c.and_then(|c| keys.get(c).copied().flatten())
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+            };
+            let class = match class_col {
+                Some(_) => class_of(&mut part.seen, text(class_col).unwrap_or("")),
+                None => 0,
+            };
+            part.labels.push(text(label_col).map(str::to_string));
+            part.builder.begin_feature(class);
+            let Part {
+                builder,
+                scratch,
+                expected,
+                ..
+            } = part;
+            let any = weipian_formats::gpkg::visit_rings(blob, scratch, |ring, outer| {
+                builder.push_ring(ring, outer);
+            })
+            .map_err(|p| {
+                weipian_store::StoreError::Corrupt(format!(
+                    "{} fid {fid} 的图形无法解析：{p}",
+                    kind.name_zh
+                ))
+            })?;
+            builder.end_feature();
+            // Reserve the part's coordinates once, from its first features:
+            // growing by doubling copies and re-faults hundreds of MB.
+            if builder.len() == 1024 {
+                let per_feature = builder.coords_len() / 1024 + 1;
+                let rest = expected.saturating_sub(1024);
+                builder.reserve(rest, per_feature * rest * 9 / 8);
+            }
+            if !any {
+                return Err(weipian_store::StoreError::Corrupt(format!(
+                    "{} fid {fid} 的图形为空",
+                    kind.name_zh
+                )));
+            }
+            Ok(())
+        },
+    )?;
+    let mut builder = LayerBuilder::new();
+    let mut labels: Vec<Option<String>> = Vec::new();
+    for part in parts {
+        builder.append(part.builder);
+        labels.extend(part.labels);
+    }
+    let classes = classes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let feature_count = builder.len();
+    tracing::debug!(
         layer = kind.code,
         secs = t.elapsed().as_secs_f64(),
-        "index built"
+        "layer read"
     );
+    let index = builder.finish();
+    tracing::info!(
+        layer = kind.code,
+        features = feature_count,
+        secs = t.elapsed().as_secs_f64(),
+        "layer read and indexed"
+    );
+    if !index.skipped().is_empty() {
+        tracing::warn!(
+            layer = kind.code,
+            skipped = index.skipped().len(),
+            "features without a usable ring take no part"
+        );
+    }
     progress.finish_stage();
 
     progress.stage(
@@ -311,7 +379,8 @@ fn overlay_layer(
         match r {
             Ok(ov) => {
                 let by_class = if class_col.is_some() {
-                    ov.by_class
+                    let mut named: Vec<(String, f64)> = ov
+                        .by_class
                         .iter()
                         .map(|(c, a)| {
                             (
@@ -319,7 +388,10 @@ fn overlay_layer(
                                 *a,
                             )
                         })
-                        .collect()
+                        .collect();
+                    // Class numbers depend on reading order: sort by text.
+                    named.sort_by(|a, b| a.0.cmp(&b.0));
+                    named
                 } else {
                     Vec::new()
                 };

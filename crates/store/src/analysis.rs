@@ -100,7 +100,7 @@ impl Store {
         let parts = self.scan_parallel(
             &scan,
             read_parts(),
-            Vec::new,
+            Vec::with_capacity,
             |out: &mut Vec<PatchShape>, r| {
                 let id: i64 = r.get(0)?;
                 let jcbh: String = r.get(1)?;
@@ -130,7 +130,8 @@ impl Store {
     /// geometry blob (decode it with [`weipian_formats::gpkg::visit_rings`]
     /// or `decode_geometry`) and its key values as text (aligned with
     /// `kind.keys`), on the reader thread of its part, with that part's
-    /// accumulator made by `init`. The accumulators come back in fid order
+    /// accumulator made by `init(rows)` (`rows`: about how many rows the part
+    /// holds, to reserve capacity). The accumulators come back in fid order
     /// (import order); an absent layer gives none.
     pub fn scan_layer<T, I, V>(
         &self,
@@ -140,7 +141,7 @@ impl Store {
     ) -> Result<Vec<T>, StoreError>
     where
         T: Send,
-        I: Fn() -> T + Sync,
+        I: Fn(usize) -> T + Sync,
         V: Fn(&mut T, i64, &[u8], &[Option<&str>]) -> Result<(), StoreError> + Sync,
     {
         let table = kind.table();
@@ -178,7 +179,7 @@ impl Store {
     pub fn layer_shapes(&self, kind: &LayerKind) -> Result<Vec<LayerShape>, StoreError> {
         let parts = self.scan_layer(
             kind,
-            Vec::new,
+            Vec::with_capacity,
             |out: &mut Vec<LayerShape>, fid, blob, keys| {
                 let geometry =
                     crate::stored_geometry(Some(blob), &format!("{} fid {fid}", kind.name_zh))?;

@@ -64,7 +64,8 @@ fn reader(path: &std::path::Path) -> Result<Connection, StoreError> {
 impl Store {
     /// Read the rows of `scan` in `parts` fid ranges in parallel (fewer for
     /// small tables), calling `visit(acc, row)` with one accumulator per part
-    /// made by `init`. Returns the accumulators in fid order: concatenated,
+    /// made by `init(rows)`, `rows` an estimate of the part's rows (its fid
+    /// span) for reserving capacity. Returns the accumulators in fid order: concatenated,
     /// they hold the rows in `ORDER BY fid` order.
     pub(crate) fn scan_parallel<T, I, V>(
         &self,
@@ -75,7 +76,7 @@ impl Store {
     ) -> Result<Vec<T>, StoreError>
     where
         T: Send,
-        I: Fn() -> T + Sync,
+        I: Fn(usize) -> T + Sync,
         V: Fn(&mut T, &Row<'_>) -> Result<(), StoreError> + Sync,
     {
         let Scan {
@@ -96,7 +97,7 @@ impl Store {
             all.push(&lo);
             all.push(&hi);
             let mut rows = stmt.query(all.as_slice())?;
-            let mut acc = init();
+            let mut acc = init(usize::try_from(hi - lo).unwrap_or(0));
             while let Some(row) = rows.next()? {
                 visit(&mut acc, row)?;
             }

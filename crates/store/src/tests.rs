@@ -474,10 +474,15 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
             params: &[&2020],
         };
         let got = store
-            .scan_parallel(&scan, parts, Vec::new, |v: &mut Vec<String>, r| {
-                v.push(r.get(0)?);
-                Ok(())
-            })
+            .scan_parallel(
+                &scan,
+                parts,
+                Vec::with_capacity,
+                |v: &mut Vec<String>, r| {
+                    v.push(r.get(0)?);
+                    Ok(())
+                },
+            )
             .unwrap();
         assert!(got.len() <= parts.max(1));
         assert_eq!(got.concat(), serial, "parts {parts}");
@@ -493,7 +498,7 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
         .scan_parallel(
             &scan,
             2,
-            || 0,
+            |_| 0,
             |_, r| {
                 let j: String = r.get(0)?;
                 if j.ends_with("00030000") {
