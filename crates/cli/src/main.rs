@@ -72,6 +72,36 @@ enum Command {
     Layers,
     /// 列出已导入的图斑批次及图斑数
     Batches,
+    /// 用户与访问令牌（本机命令行以全国管理员身份操作）
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// 创建用户；不给密码时生成随机密码并显示一次
+    Add {
+        /// 用户名（2–32 个字符）
+        name: String,
+        /// 所属行政区代码（县、市、省；全国为 000000）
+        #[arg(long)]
+        region: String,
+        /// 角色：county（县级填报）、city（市级审核）、province（省级审核）、ministry（部级）、desk（技术支撑单位审核）、military（军用地登记）、admin（管理员）
+        #[arg(long)]
+        role: String,
+        /// 从标准输入读取密码（一行）
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 为用户签发访问令牌（API 与脚本用；只显示这一次）
+    Token {
+        name: String,
+        /// 令牌用途说明
+        #[arg(long, default_value = "命令行签发")]
+        label: String,
+    },
+    /// 列出用户
+    List,
 }
 
 #[derive(Args, Debug)]
@@ -200,6 +230,90 @@ fn report<T: serde::Serialize>(json: bool, line: &str, value: &T) -> Result<()> 
         println!("{line}");
     }
     Ok(())
+}
+
+fn user_command(data: &Path, json: bool, cmd: UserCommand) -> Result<()> {
+    use weipian_domain::access::{Actor, Role, Scope};
+    use weipian_service::users;
+    let mut store = open_store(data)?;
+    let admin = Actor::local_admin();
+    match cmd {
+        UserCommand::Add {
+            name,
+            region,
+            role,
+            password_stdin,
+        } => {
+            let scope = Scope::parse(&region).map_err(|e| anyhow!("{e}"))?;
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!("未知角色 “{role}”：可用 county、city、province、ministry、desk、military、admin")
+            })?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("无法从标准输入读取密码")?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (users::random_password(), true)
+            };
+            let u = users::add_user(&mut store, &admin, &name, scope, role, &password)?;
+            if json {
+                let mut doc = serde_json::to_value(&u)?;
+                if let Some(o) = doc.as_object_mut() {
+                    o.insert("ok".into(), true.into());
+                    if generated {
+                        o.insert("password".into(), password.clone().into());
+                    }
+                }
+                println!("{doc}");
+            } else {
+                println!(
+                    "已创建用户 {}（{}，{} {}）",
+                    u.name, u.role_name, u.region, u.region_name
+                );
+                if generated {
+                    println!("初始密码（只显示这一次）：{password}");
+                }
+            }
+            Ok(())
+        }
+        UserCommand::Token { name, label } => {
+            let token = users::issue_token(&mut store, &admin, &name, &label)?;
+            if json {
+                println!("{}", json!({ "ok": true, "user": name, "token": token }));
+            } else {
+                println!("{token}");
+                eprintln!("这是用户 {name} 的访问令牌，只显示这一次；请求时放在 Authorization: Bearer 之后");
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            let list = users::list_users(&store, &admin)?;
+            if json {
+                println!("{}", json!({ "ok": true, "users": list }));
+            } else {
+                use table::left;
+                println!(
+                    "{} {} {} 创建时间",
+                    left("用户名", 16),
+                    left("角色", 18),
+                    left("行政区", 24)
+                );
+                for u in &list {
+                    println!(
+                        "{} {} {} {}{}",
+                        left(&u.name, 16),
+                        left(&u.role_name, 18),
+                        left(&format!("{} {}", u.region, u.region_name), 24),
+                        u.created_at,
+                        if u.disabled { "（已停用）" } else { "" }
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 fn open_store(data: &Path) -> Result<Store> {
@@ -332,7 +446,12 @@ fn try_main(cli: Cli) -> Result<()> {
                 format,
                 out,
             };
-            let s = export::export_patches(&store, &req, &bars)?;
+            let s = export::export_patches(
+                &store,
+                &weipian_domain::access::Actor::local_admin(),
+                &req,
+                &bars,
+            )?;
             let line = format!(
                 "已导出 {} 个图斑到 {}（{}），面积 {} 公顷（{} 亩）",
                 s.patches,
@@ -389,6 +508,7 @@ fn try_main(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::User(cmd) => user_command(&cli.data, cli.json, cmd),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

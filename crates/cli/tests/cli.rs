@@ -358,3 +358,97 @@ fn a_two_gigabyte_file_is_refused_by_size() {
     );
     assert_eq!(batch_count(&data), 0);
 }
+
+#[test]
+fn users_are_created_with_fitting_roles_and_get_tokens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("d");
+    // A generated password is shown once.
+    let v = ok(&weipian(
+        &d,
+        &[
+            "--json", "user", "add", "sc-admin", "--region", "510000", "--role", "admin",
+        ],
+    ));
+    assert_eq!(v["region_name"], "四川省");
+    assert_eq!(v["password"].as_str().unwrap().len(), 16);
+    // A password from stdin.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weipian"))
+        .args([
+            "--data",
+            d.to_str().unwrap(),
+            "--json",
+            "user",
+            "add",
+            "锦江填报",
+        ])
+        .args([
+            "--region",
+            "510104",
+            "--role",
+            "县级填报",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"a-long-enough-password\n").unwrap();
+    }
+    let v = ok(&child.wait_with_output().unwrap());
+    assert_eq!(v["role"], "county");
+    assert!(v.get("password").is_none());
+    // A role that does not fit the level, an unknown role, a taken name: exit 1, Chinese message.
+    for (args, msg) in [
+        (
+            vec![
+                "user", "add", "x1", "--region", "510100", "--role", "county",
+            ],
+            "不能属于市级行政区",
+        ),
+        (
+            vec!["user", "add", "x2", "--region", "510104", "--role", "mayor"],
+            "未知角色",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "锦江填报",
+                "--region",
+                "510104",
+                "--role",
+                "county",
+            ],
+            "已存在",
+        ),
+        (vec!["user", "token", "nobody"], "未找到"),
+    ] {
+        let out = weipian(&d, &args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+    let t = ok(&weipian(&d, &["--json", "user", "token", "锦江填报"]));
+    let token = t["token"].as_str().unwrap();
+    assert!(token.starts_with("wp_") && token.len() == 67);
+    let list = ok(&weipian(&d, &["--json", "user", "list"]));
+    let names: Vec<&str> = list["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["sc-admin", "锦江填报"]);
+    // Neither the password nor the token is stored in the clear.
+    let mut bytes = std::fs::read(d.join("weipian.gpkg")).unwrap();
+    bytes.extend(std::fs::read(d.join("weipian.gpkg-wal")).unwrap_or_default());
+    let hay = String::from_utf8_lossy(&bytes);
+    assert!(!hay.contains("a-long-enough-password"));
+    assert!(!hay.contains(&token[3..]));
+    assert!(hay.contains("$argon2id$"));
+}

@@ -1,5 +1,6 @@
 //! The pure domain model of weipian (卫片执法): no I/O, no geometry engine.
 //!
+//! * [`access`] — roles, scopes and who may do what where.
 //! * [`region`] — administrative division codes (GB/T 2260) and the region tree.
 //! * [`batch`] — a delivery of patches: year, batch name, land or mineral.
 //! * [`attr`] — attribute values and field definitions carried verbatim from files.
@@ -7,6 +8,7 @@
 //! * [`fields`] — the national field codes (JCBH, XZQDM, …) and their Chinese headers.
 //! * [`units`] — m² ↔ 公顷 / 亩 and display rounding.
 
+pub mod access;
 pub mod attr;
 pub mod batch;
 pub mod fields;

@@ -72,6 +72,16 @@ pub enum ServiceError {
     Store(#[from] weipian_store::StoreError),
     #[error("{0}")]
     Invalid(String),
+    /// Something that does not exist — or that lies outside the caller's
+    /// scope: both get this same answer, so a scope cannot be probed.
+    #[error("未找到：{0}")]
+    NotFound(String),
+    /// The caller's role may not do this (inside its scope).
+    #[error("无权操作：{0}")]
+    Denied(String),
+    /// No valid credentials.
+    #[error("身份验证失败：用户名、密码或令牌无效")]
+    Unauthorized,
 }
 
 impl ServiceError {

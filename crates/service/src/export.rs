@@ -20,6 +20,7 @@
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use weipian_domain::access::Actor;
 use weipian_domain::{units, AttrValue, BatchId, FieldDef, FieldType, PatchKind, RegionCode};
 use weipian_formats::{Dataset, Feature, Format};
 use weipian_geo::crs::CrsHint;
@@ -123,16 +124,20 @@ fn joined(v: Option<&[String]>) -> AttrValue {
 /// Export a batch (optionally one kind, one region) to a file.
 pub fn export_patches(
     store: &Store,
+    actor: &Actor,
     req: &ExportRequest,
     progress: &dyn Progress,
 ) -> Result<ExportSummary, ServiceError> {
     progress.stage("读取图斑", 0);
-    let query = PatchQuery {
-        batch: req.batch.clone(),
-        kind: req.kind,
-        region: req.region,
+    // Only what the actor may see; outside its scope is the same as empty.
+    let patches = match crate::scope::region_filter(actor, req.region)? {
+        Some(region) => store.patches(&PatchQuery {
+            batch: req.batch.clone(),
+            kind: req.kind,
+            region,
+        })?,
+        None => Vec::new(),
     };
-    let patches = store.patches(&query)?;
     let overlay = store.overlay_rows(&req.batch)?;
     let patch_revs = store.patch_revisions(&req.batch)?;
     let layer_revs = store.layer_revisions()?;

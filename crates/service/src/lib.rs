@@ -20,6 +20,8 @@ pub mod figures;
 pub mod import;
 mod prepare;
 pub mod progress;
+pub mod scope;
+pub mod users;
 
 pub use error::{RowProblem, ServiceError};
 pub use progress::{NoProgress, Progress};

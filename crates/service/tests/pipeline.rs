@@ -3,6 +3,7 @@
 
 use geo_types::{coord, LineString, MultiPolygon, Polygon};
 use std::path::{Path, PathBuf};
+use weipian_domain::access::Actor;
 use weipian_domain::{AttrValue, BatchId, FieldDef, FieldType, PatchKind, RegionTable};
 use weipian_formats::{Dataset, Feature, Format, TextEncoding};
 use weipian_geo::crs::{Crs, CrsHint};
@@ -431,7 +432,7 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
             format,
             out: out.clone(),
         };
-        let s = export_patches(&e.store, &req, &NoProgress).unwrap();
+        let s = export_patches(&e.store, &Actor::local_admin(), &req, &NoProgress).unwrap();
         assert_eq!(s.patches, 30);
         let again = BatchId::new(2021, &format!("RT{i}")).unwrap();
         let summary = import_patches(
@@ -484,7 +485,9 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
         out: out.clone(),
     };
     assert_eq!(
-        export_patches(&e.store, &req, &NoProgress).unwrap().patches,
+        export_patches(&e.store, &Actor::local_admin(), &req, &NoProgress)
+            .unwrap()
+            .patches,
         30
     );
     assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
@@ -515,7 +518,9 @@ fn export_by_region_keeps_only_that_region() {
         out,
     };
     assert_eq!(
-        export_patches(&e.store, &req, &NoProgress).unwrap().patches,
+        export_patches(&e.store, &Actor::local_admin(), &req, &NoProgress)
+            .unwrap()
+            .patches,
         3
     );
     let none = ExportRequest {
@@ -525,7 +530,7 @@ fn export_by_region_keeps_only_that_region() {
         format: Format::GeoJson,
         out: e.dir.join("m.geojson"),
     };
-    let err = export_patches(&e.store, &none, &NoProgress).unwrap_err();
+    let err = export_patches(&e.store, &Actor::local_admin(), &none, &NoProgress).unwrap_err();
     assert!(err.to_string().contains("没有可导出的图斑"), "{err}");
 }
 
@@ -762,7 +767,7 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
         format: Format::GeoJson,
         out: out.clone(),
     };
-    let summary = export_patches(&e.store, &ex, &NoProgress).unwrap();
+    let summary = export_patches(&e.store, &Actor::local_admin(), &ex, &NoProgress).unwrap();
     // jbnt/sthx/zrbhd were never imported: their columns stay empty, which is not "out of date".
     assert_eq!(summary.not_analyzed, 0);
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -876,5 +881,78 @@ fn an_issued_area_far_from_the_geometry_is_reported() {
         s.warnings[0].message.contains("JCMJ"),
         "{}",
         s.warnings[0].message
+    );
+}
+
+/// Export × every role × in-scope / out-of-scope region: an actor sees its
+/// subtree only, and a request outside it is answered like an empty one.
+#[test]
+fn exports_are_scoped_to_the_actors_region_for_every_role() {
+    use weipian_domain::access::{Role, Scope, ROLES};
+    use weipian_domain::RegionCode;
+    let mut e = env();
+    let mut ds = patches(4);
+    ds.features[0].geometry = Some(patch(104.0, 30.65));
+    ds.features[0].attrs[1] = text("510105");
+    let path = e.dir.join("two.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    let rc = |s: &str| RegionCode::parse(s).unwrap();
+    let export = |actor: &Actor, region: Option<&str>| -> Result<usize, ServiceError> {
+        let req = ExportRequest {
+            batch: batch(),
+            kind: None,
+            region: region.map(rc),
+            format: Format::GeoJson,
+            out: e.dir.join("scoped.geojson"),
+        };
+        export_patches(&e.store, actor, &req, &NoProgress).map(|s| s.patches)
+    };
+    let empty = |r: Result<usize, ServiceError>| match r {
+        Err(err) => err.to_string().contains("没有可导出的图斑"),
+        Ok(_) => false,
+    };
+    // 3 patches in 510104 锦江区, 1 in 510105 青羊区 (both in 成都 510100, 四川 510000).
+    for role in ROLES {
+        for (scope, mine, other) in [
+            (Scope::Region(rc("510104")), 3, "510105"),
+            (Scope::Region(rc("510105")), 1, "510104"),
+            (Scope::Region(rc("510100")), 4, "510300"),
+            (Scope::Region(rc("510000")), 4, "330000"),
+            (Scope::National, 4, ""),
+        ] {
+            let Ok(actor) = Actor::new("u", scope, role) else {
+                continue; // the role does not exist at this level
+            };
+            assert_eq!(export(&actor, None).unwrap(), mine, "{role:?} {scope}");
+            // Asking for the whole province narrows to the actor's own region.
+            assert_eq!(
+                export(&actor, Some("510000")).unwrap(),
+                mine,
+                "{role:?} {scope}"
+            );
+            if !other.is_empty() {
+                assert!(
+                    empty(export(&actor, Some(other))),
+                    "{role:?} {scope} asks {other}"
+                );
+            }
+        }
+    }
+    // The same answer for a region outside the scope and a region without patches.
+    let clerk = Actor::new("u", Scope::Region(rc("510104")), Role::CountyFiller).unwrap();
+    let outside = export(&clerk, Some("510105")).unwrap_err().to_string();
+    let nothing = export(&Actor::local_admin(), Some("510106"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        outside.replace("510105", "X"),
+        nothing.replace("510106", "X")
     );
 }

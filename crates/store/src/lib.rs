@@ -12,6 +12,7 @@
 //! | `regions` | attributes | the national region table |
 //! | `import_log` | — | every successful import |
 //! | `patch_analysis` | — | overlay results per patch: each layer's figures with the revisions they were computed from |
+//! | `users`, `api_tokens` | — | users (region, role, argon2 hash) and the SHA-256 of their API tokens |
 //! | `weipian_meta` | — | `schema_version` |
 //!
 //! Invariants: every geometry is EPSG:4490 longitude/latitude; every import
@@ -29,6 +30,7 @@ mod patches;
 mod regions;
 mod scan;
 mod schema;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,6 +44,7 @@ use weipian_geo::validate::Repair;
 
 pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIES};
 pub use error::StoreError;
+pub use users::{NewUser, UserRecord};
 
 /// File name of the store inside the data directory.
 pub const FILE_NAME: &str = "weipian.gpkg";

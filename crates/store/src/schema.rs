@@ -36,6 +36,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "叠加分析结果按图斑存储",
         apply: migration_4,
     },
+    Migration {
+        name: "用户与访问令牌",
+        apply: migration_5,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -349,5 +353,33 @@ CREATE TABLE patch_analysis (
         analyzed.get(&id).cloned().unwrap_or_default()
     })?;
     tx.execute_batch("DROP TABLE patch_overlay;")?;
+    Ok(())
+}
+
+/// Users (argon2 password hashes) and API tokens (SHA-256 of the token).
+fn migration_5(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  name TEXT NOT NULL UNIQUE,
+  region TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  disabled_at TEXT
+);
+CREATE TABLE api_tokens (
+  token_sha256 TEXT PRIMARY KEY NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  label TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+",
+    )?;
     Ok(())
 }
