@@ -75,6 +75,73 @@ enum Command {
     /// 用户与访问令牌（本机命令行以全国管理员身份操作）
     #[command(subcommand)]
     User(UserCommand),
+    /// 图斑填报（判定结果及举证），以指定用户身份
+    #[command(subcommand)]
+    Answer(AnswerCommand),
+    /// 审计日志：校验散列链、查看图斑的变更历史
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AnswerCommand {
+    /// 查看图斑的填报及校验结果
+    Show {
+        jcbh: String,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        /// 以此用户身份（默认本机管理员）
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// 保存填报（JSON 文件，字段用国家代码：PDLX、JTQX、PDYJSM、WFMJ…，面积单位平方米）
+    Set {
+        jcbh: String,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        /// 填报内容 JSON 文件
+        #[arg(long)]
+        file: PathBuf,
+        /// 以此用户身份（须为该县的县级填报用户）
+        #[arg(long = "as")]
+        as_user: String,
+        /// 所依据的版本号（首次填报不填）
+        #[arg(long)]
+        based_on: Option<i64>,
+        /// 修改原因（记入审计日志）
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// 上传举证材料（JPEG、PNG 照片或 PDF）
+    Attach {
+        jcbh: String,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        file: PathBuf,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// 校验审计日志的散列链，报告第一条被改动、删除或调换的记录
+    Verify,
+    /// 列出审计记录（可按批次与监测编号筛选）
+    Log {
+        #[arg(long)]
+        batch: Option<String>,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long)]
+        jcbh: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -316,6 +383,197 @@ fn user_command(data: &Path, json: bool, cmd: UserCommand) -> Result<()> {
     }
 }
 
+/// The actor a CLI command runs as: a stored user (`--as`), or the local administrator.
+fn acting(store: &Store, name: Option<&str>) -> Result<weipian_domain::access::Actor> {
+    let Some(name) = name else {
+        return Ok(weipian_domain::access::Actor::local_admin());
+    };
+    let rec = store
+        .user(name)?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(|| anyhow!("用户 {name} 不存在或已停用（用 weipian user list 查看）"))?;
+    let scope = weipian_domain::access::Scope::parse(&rec.region).map_err(|e| anyhow!("{e}"))?;
+    let role = weipian_domain::access::Role::parse(&rec.role)
+        .ok_or_else(|| anyhow!("用户 {name} 的角色 {} 无效", rec.role))?;
+    weipian_domain::access::Actor::new(&rec.name, scope, role).map_err(|e| anyhow!("{e}"))
+}
+
+fn print_answer(json: bool, v: &weipian_service::answers::AnswerView) -> Result<()> {
+    if json {
+        let mut doc = serde_json::to_value(v)?;
+        if let Some(o) = doc.as_object_mut() {
+            o.insert("ok".into(), true.into());
+        }
+        println!("{doc}");
+        return Ok(());
+    }
+    if v.version == 0 {
+        println!("图斑 {} 尚未填报", v.jcbh);
+        return Ok(());
+    }
+    println!(
+        "图斑 {}：版本 {}，{}",
+        v.jcbh,
+        v.version,
+        if v.complete {
+            "填报完整"
+        } else {
+            "填报未完成"
+        }
+    );
+    for e in &v.errors {
+        println!("  {}：{}", e.field, e.message);
+    }
+    Ok(())
+}
+
+fn answer_command(data: &Path, json: bool, cmd: AnswerCommand) -> Result<()> {
+    use weipian_service::{answers, evidence};
+    let mut store = open_store(data)?;
+    match cmd {
+        AnswerCommand::Show {
+            jcbh,
+            batch,
+            year,
+            as_user,
+        } => {
+            let who = acting(&store, as_user.as_deref())?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            print_answer(json, &answers::get_answer(&store, &who, &batch, &jcbh)?)
+        }
+        AnswerCommand::Set {
+            jcbh,
+            batch,
+            year,
+            file,
+            as_user,
+            based_on,
+            reason,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let answer: weipian_domain::determination::Answer = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("{}：不是有效的填报 JSON（{e}）", file.display()))?;
+            let req = answers::SaveAnswer {
+                batch,
+                jcbh,
+                answer,
+                based_on,
+                reason,
+            };
+            print_answer(json, &answers::save_answer(&mut store, &who, &req)?)
+        }
+        AnswerCommand::Attach {
+            jcbh,
+            batch,
+            year,
+            file,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let meta =
+                std::fs::metadata(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            if meta.len() > evidence::MAX_ATTACHMENT_BYTES as u64 {
+                bail!(
+                    "{}：文件超过 {} MB 的上限",
+                    file.display(),
+                    evidence::MAX_ATTACHMENT_BYTES / 1_048_576
+                );
+            }
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let a = evidence::attach(&mut store, &who, &batch, &jcbh, &name, &bytes)?;
+            let line = format!(
+                "已上传 {}（{}，{} 字节）{}",
+                a.file_name,
+                a.media_type,
+                a.size,
+                a.flags
+                    .iter()
+                    .map(|f| format!("\n  注意：{f}"))
+                    .collect::<String>()
+            );
+            report(json, &line, &a)
+        }
+    }
+}
+
+fn audit_command(data: &Path, json: bool, cmd: AuditCommand) -> Result<()> {
+    let store = open_store(data)?;
+    match cmd {
+        AuditCommand::Verify => {
+            let check = store.verify_audit()?;
+            match &check.first_bad {
+                None => {
+                    if json {
+                        println!("{}", json!({ "ok": true, "records": check.records }));
+                    } else {
+                        println!("审计日志完整：{} 条记录，散列链校验通过", check.records);
+                    }
+                    Ok(())
+                }
+                Some((seq, why)) => {
+                    if json {
+                        println!(
+                            "{}",
+                            json!({ "ok": false, "records": check.records, "first_bad": seq, "reason": why })
+                        );
+                    }
+                    bail!("审计日志第 {seq} 条记录异常：{why}")
+                }
+            }
+        }
+        AuditCommand::Log { batch, year, jcbh } => {
+            let prefix = match (&batch, &jcbh) {
+                (Some(b), j) => {
+                    let id = resolve_batch(&store, year, b)?;
+                    Some(match j {
+                        Some(j) => format!("{}/{}/{j}", id.year, id.name),
+                        None => format!("{}/{}/", id.year, id.name),
+                    })
+                }
+                (None, Some(_)) => bail!("按监测编号查看时须同时给出 --batch"),
+                (None, None) => None,
+            };
+            let records = store.audit_records(prefix.as_deref())?;
+            if json {
+                let rows: Vec<_> = records
+                    .iter()
+                    .map(|r| json!({ "seq": r.seq, "at": r.at, "actor": r.entry.actor, "region": r.entry.region,
+                        "action": r.entry.action, "target": r.entry.target, "before": r.entry.before,
+                        "after": r.entry.after, "reason": r.entry.reason, "hash": r.hash }))
+                    .collect();
+                println!("{}", json!({ "ok": true, "records": rows }));
+            } else {
+                for r in &records {
+                    println!(
+                        "{:>6}  {}  {}（{}）  {}  {}{}",
+                        r.seq,
+                        r.at,
+                        r.entry.actor,
+                        r.entry.region,
+                        r.entry.action,
+                        r.entry.target,
+                        r.entry
+                            .reason
+                            .as_deref()
+                            .map(|x| format!("  原因：{x}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 fn open_store(data: &Path) -> Result<Store> {
     Store::open(data).with_context(|| format!("无法打开数据目录 {}", data.display()))
 }
@@ -509,6 +767,8 @@ fn try_main(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(cmd) => user_command(&cli.data, cli.json, cmd),
+        Command::Answer(cmd) => answer_command(&cli.data, cli.json, cmd),
+        Command::Audit(cmd) => audit_command(&cli.data, cli.json, cmd),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

@@ -2,6 +2,7 @@
 //!
 //! * [`access`] — roles, scopes and who may do what where.
 //! * [`region`] — administrative division codes (GB/T 2260) and the region tree.
+//! * [`determination`] — the year's 判定 code table (`data/determination/`) and answer validation.
 //! * [`batch`] — a delivery of patches: year, batch name, land or mineral.
 //! * [`attr`] — attribute values and field definitions carried verbatim from files.
 //! * [`layer`] — the table of reference-layer kinds (耕地, 永久基本农田, …).
@@ -11,6 +12,7 @@
 pub mod access;
 pub mod attr;
 pub mod batch;
+pub mod determination;
 pub mod fields;
 pub mod layer;
 pub mod region;

@@ -79,6 +79,13 @@ pub enum ServiceError {
     /// The caller's role may not do this (inside its scope).
     #[error("无权操作：{0}")]
     Denied(String),
+    /// A write based on a stale version: nothing was written.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        current_version: i64,
+        changed_fields: Vec<String>,
+    },
     /// No valid credentials.
     #[error("身份验证失败：用户名、密码或令牌无效")]
     Unauthorized,

@@ -14,7 +14,9 @@
 //! [`ServiceError::Rejected`] listing every problem with its row and JCBH.
 
 pub mod analyze;
+pub mod answers;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod figures;
 pub mod import;

@@ -80,6 +80,14 @@ pub enum StoreError {
         detail: String,
     },
 
+    /// A write based on a version that is no longer current.
+    #[error("记录已被 {by} 于 {at} 修改（当前版本 {version}），请在最新版本上重新修改")]
+    Conflict {
+        version: i64,
+        by: String,
+        at: String,
+    },
+
     /// Test-only fault injection (a write failing midway through an import).
     #[cfg(test)]
     #[error("测试注入的写入失败")]

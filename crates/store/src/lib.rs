@@ -13,7 +13,10 @@
 //! | `import_log` | — | every successful import |
 //! | `patch_analysis` | — | overlay results per patch: each layer's figures with the revisions they were computed from |
 //! | `users`, `api_tokens` | — | users (region, role, argon2 hash) and the SHA-256 of their API tokens |
-//! | `weipian_meta` | — | `schema_version` |
+//! | `answers`, `answer_history` | — | the locality's answer per patch (JSON, national codes), versioned; every version kept |
+//! | `attachments` | — | evidence files per patch (bytes content-addressed in `evidence/` beside the store) |
+//! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
+//! | `weipian_meta` | — | `schema_version`, `audit_head` |
 //!
 //! Invariants: every geometry is EPSG:4490 longitude/latitude; every import
 //! is one transaction (a failure leaves the store as it was); issued
@@ -22,8 +25,10 @@
 //! mode, so readers see the state before or after an import, never a part.
 
 mod analysis;
+mod answers;
 mod checkpoint;
 mod error;
+mod evidence;
 mod json;
 mod layers;
 mod patches;
@@ -43,7 +48,9 @@ use weipian_formats::gpkg;
 use weipian_geo::validate::Repair;
 
 pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIES};
+pub use answers::{AuditCheck, AuditRecord, NewAudit, StoredAnswer};
 pub use error::StoreError;
+pub use evidence::Attachment;
 pub use users::{NewUser, UserRecord};
 
 /// File name of the store inside the data directory.

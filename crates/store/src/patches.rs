@@ -382,6 +382,24 @@ impl Store {
 
     /// Patches of a batch (optionally one kind, optionally within a region), by JCBH.
     pub fn patches(&self, query: &PatchQuery) -> Result<Vec<StoredPatch>, StoreError> {
+        self.patches_where(query, None)
+    }
+
+    /// One patch of a batch by JCBH.
+    pub fn patch(&self, batch: &BatchId, jcbh: &str) -> Result<Option<StoredPatch>, StoreError> {
+        let query = PatchQuery {
+            batch: batch.clone(),
+            kind: None,
+            region: None,
+        };
+        Ok(self.patches_where(&query, Some(jcbh))?.pop())
+    }
+
+    fn patches_where(
+        &self,
+        query: &PatchQuery,
+        jcbh: Option<&str>,
+    ) -> Result<Vec<StoredPatch>, StoreError> {
         let batch = &query.batch;
         let year = i64::from(batch.year);
         let tx = self.conn.unchecked_transaction()?; // one snapshot for schema and rows
@@ -408,6 +426,10 @@ impl Store {
         if let Some(kind) = query.kind {
             args.push(Box::new(kind.code()));
             sql.push_str(&format!(" AND kind = ?{}", args.len()));
+        }
+        if let Some(j) = jcbh {
+            args.push(Box::new(j.to_string()));
+            sql.push_str(&format!(" AND jcbh = ?{}", args.len()));
         }
         if let Some(region) = query.region {
             let code = region.to_string();

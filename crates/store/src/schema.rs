@@ -40,6 +40,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "用户与访问令牌",
         apply: migration_5,
     },
+    Migration {
+        name: "填报记录（带版本）与审计日志（散列链）",
+        apply: migration_6,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -379,6 +383,59 @@ CREATE TABLE api_tokens (
   revoked_at TEXT
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
+",
+    )?;
+    Ok(())
+}
+
+/// Answers with versions and history; the hash-chained audit log;
+/// attachments (their bytes live content-addressed under `evidence/`).
+fn migration_6(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE answers (
+  patch_id INTEGER PRIMARY KEY NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  answer TEXT NOT NULL,
+  complete INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE answer_history (
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  answer TEXT NOT NULL,
+  complete INTEGER NOT NULL,
+  saved_at TEXT NOT NULL,
+  saved_by TEXT NOT NULL,
+  PRIMARY KEY (patch_id, version)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  region TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  before TEXT,
+  after TEXT,
+  reason TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_target ON audit_log (target);
+CREATE TABLE attachments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  sha256 TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  added_at TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  UNIQUE (patch_id, sha256)
+);
+CREATE INDEX attachments_sha256 ON attachments (sha256);
 ",
     )?;
     Ok(())

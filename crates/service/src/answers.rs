@@ -1,0 +1,234 @@
+//! The county's answer for a patch (判定 and its evidence fields): scoped,
+//! validated against the year's code table, versioned, audited.
+//!
+//! An answer is saved even when it does not validate yet — nothing a user
+//! typed is lost — and comes back with every problem listed and
+//! `complete = false`; only complete answers can be submitted upward (the
+//! review chain builds on this).
+
+use serde::Serialize;
+use weipian_domain::access::{Actor, Op};
+use weipian_domain::determination::{
+    parse_date, validate, Answer, CodeTable, FieldError, PatchFacts,
+};
+use weipian_domain::{AttrValue, BatchId, RegionCode};
+use weipian_store::{NewAudit, Store, StoredPatch};
+
+use crate::ServiceError;
+
+/// A save request.
+#[derive(Debug, Clone)]
+pub struct SaveAnswer {
+    pub batch: BatchId,
+    pub jcbh: String,
+    pub answer: Answer,
+    /// The version the caller edited (`None` for the first answer).
+    pub based_on: Option<i64>,
+    /// Why (kept in the audit trail).
+    pub reason: Option<String>,
+}
+
+/// An answer as stored, with its validation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerView {
+    pub jcbh: String,
+    pub answer: Option<Answer>,
+    /// 0 when there is no answer yet.
+    pub version: i64,
+    pub complete: bool,
+    pub errors: Vec<FieldError>,
+    pub updated_at: Option<String>,
+    pub updated_by: Option<String>,
+}
+
+/// A patch the actor may see, or NotFound (also when outside its scope).
+fn visible_patch(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+) -> Result<StoredPatch, ServiceError> {
+    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
+    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
+    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
+    if !actor.may(Op::ReadPatches, region) {
+        return Err(missing());
+    }
+    Ok(patch)
+}
+
+/// 后时相 from the issued attributes (`HSX`: `YYYY-MM-DD`, `YYYYMMDD` or `YYYY/MM/DD`).
+fn after_image(patch: &StoredPatch) -> Option<time::Date> {
+    let i = patch
+        .fields
+        .iter()
+        .position(|f| f.name.eq_ignore_ascii_case("HSX"))?;
+    let text = match patch.attrs.get(i)? {
+        AttrValue::Integer(n) => n.to_string(),
+        v => v.as_text()?,
+    };
+    let t = text.trim().replace('/', "-");
+    parse_date(&t).or_else(|| {
+        (t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| parse_date(&format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..])))
+            .flatten()
+    })
+}
+
+fn facts(patch: &StoredPatch, attachments: usize) -> PatchFacts {
+    PatchFacts {
+        kind: patch.kind,
+        monitored_area_m2: patch.area_m2,
+        after_image: after_image(patch),
+        attachments,
+    }
+}
+
+fn table(batch: &BatchId) -> Result<&'static CodeTable, ServiceError> {
+    CodeTable::embedded(batch.year).ok_or_else(|| {
+        ServiceError::Invalid(format!(
+            "没有 {} 年的判定类型代码表（data/determination/{}.toml）",
+            batch.year, batch.year
+        ))
+    })
+}
+
+fn parse_answer(text: &str, jcbh: &str) -> Result<Answer, ServiceError> {
+    serde_json::from_str(text).map_err(|e| {
+        ServiceError::Store(weipian_store::StoreError::Corrupt(format!(
+            "图斑 {jcbh} 的填报记录：{e}"
+        )))
+    })
+}
+
+/// The current answer of a patch, validated as it stands now.
+pub fn get_answer(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+) -> Result<AnswerView, ServiceError> {
+    let patch = visible_patch(store, actor, batch, jcbh)?;
+    let stored = store.answer(patch.id)?;
+    let Some(s) = stored else {
+        return Ok(AnswerView {
+            jcbh: jcbh.into(),
+            answer: None,
+            version: 0,
+            complete: false,
+            errors: Vec::new(),
+            updated_at: None,
+            updated_by: None,
+        });
+    };
+    let answer = parse_answer(&s.answer, jcbh)?;
+    let errors = validate(
+        &answer,
+        &facts(&patch, store.attachment_count(patch.id)?),
+        table(batch)?,
+    );
+    Ok(AnswerView {
+        jcbh: jcbh.into(),
+        complete: errors.is_empty(),
+        errors,
+        answer: Some(answer),
+        version: s.version,
+        updated_at: Some(s.updated_at),
+        updated_by: Some(s.updated_by),
+    })
+}
+
+/// The national codes whose values differ between two answers.
+fn changed_fields(a: &Answer, b: &Answer) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return Vec::new();
+    };
+    x.keys()
+        .chain(y.keys())
+        .filter(|k| x.get(*k) != y.get(*k))
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Save a patch's answer (a county filler, in its county). The answer is
+/// kept whatever its validation says; the result lists every problem.
+pub fn save_answer(
+    store: &mut Store,
+    actor: &Actor,
+    req: &SaveAnswer,
+) -> Result<AnswerView, ServiceError> {
+    let patch = visible_patch(store, actor, &req.batch, &req.jcbh)?;
+    let region = RegionCode::parse(&patch.xzqdm)
+        .map_err(|_| ServiceError::NotFound(format!("图斑 {}", req.jcbh)))?;
+    if !actor.may(Op::Determine, region) {
+        return Err(ServiceError::Denied(format!(
+            "{}不能填报判定结果（由县级填报）",
+            actor.role
+        )));
+    }
+    let table = table(&req.batch)?;
+    let errors = validate(
+        &req.answer,
+        &facts(&patch, store.attachment_count(patch.id)?),
+        table,
+    );
+    let complete = errors.is_empty();
+    let text =
+        serde_json::to_string(&req.answer).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let before = store.answer(patch.id)?.map(|s| s.answer);
+    let audit = NewAudit {
+        actor: actor.user.clone(),
+        region: actor.scope.code(),
+        action: "answer.save".into(),
+        target: format!("{}/{}/{}", req.batch.year, req.batch.name, req.jcbh),
+        before,
+        after: Some(text.clone()),
+        reason: req.reason.clone(),
+    };
+    let version = match store.save_answer(patch.id, &text, complete, req.based_on, &audit) {
+        Ok(v) => v,
+        Err(weipian_store::StoreError::Conflict { version, by, at }) => {
+            // Show what changed since the version the caller edited.
+            let theirs = store
+                .answer(patch.id)?
+                .map(|s| parse_answer(&s.answer, &req.jcbh))
+                .transpose()?;
+            let base = match req.based_on {
+                Some(v) => store
+                    .answer_version(patch.id, v)?
+                    .map(|s| parse_answer(&s.answer, &req.jcbh))
+                    .transpose()?,
+                None => None,
+            };
+            let fields = match (base, theirs) {
+                (Some(b), Some(t)) => changed_fields(&b, &t),
+                (None, Some(t)) => changed_fields(&Answer::default(), &t),
+                _ => Vec::new(),
+            };
+            return Err(ServiceError::Conflict {
+                message: format!(
+                    "图斑 {} 的填报已被 {by} 于 {at} 修改（当前版本 {version}，您基于版本 {}）；对方改动的字段：{}。请刷新后在最新版本上修改",
+                    req.jcbh,
+                    req.based_on.unwrap_or(0),
+                    if fields.is_empty() { "（无）".to_string() } else { fields.join("、") }
+                ),
+                current_version: version,
+                changed_fields: fields,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(AnswerView {
+        jcbh: req.jcbh.clone(),
+        answer: Some(req.answer.clone()),
+        version,
+        complete,
+        errors,
+        updated_at: None,
+        updated_by: Some(actor.user.clone()),
+    })
+}

@@ -1,0 +1,429 @@
+//! The county's work over a real store: answers (validated, versioned,
+//! scoped), evidence files, the audit trail and its verification.
+
+use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::determination::Answer;
+use weipian_domain::RegionCode;
+use weipian_service::answers::{get_answer, save_answer, SaveAnswer};
+use weipian_service::evidence::{attach, attachments};
+use weipian_service::import::import_patches;
+use weipian_service::{NoProgress, ServiceError};
+use weipian_store::Store;
+
+mod common;
+use common::*;
+
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1];
+
+fn rc(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+fn actor(role: Role, region: &str) -> Actor {
+    let scope = if region == "000000" {
+        Scope::National
+    } else {
+        Scope::Region(rc(region))
+    };
+    Actor::new(&format!("{}-{region}", role.code()), scope, role).unwrap()
+}
+
+/// Three patches in 锦江区 (510104TD200001…3) and one in 青羊区 (510105TD200001).
+fn setup() -> Env {
+    let mut e = env();
+    let mut ds = patches(4);
+    ds.features[3].geometry = Some(patch(104.0, 30.65));
+    ds.features[3].attrs[0] = text("510105TD200001");
+    ds.features[3].attrs[1] = text("510105");
+    let path = e.dir.join("p.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    e
+}
+
+fn illegal(area: f64) -> Answer {
+    Answer {
+        category: "WF".into(),
+        sub: Some("WF01".into()),
+        basis: "现场核实：2020 年 2 月未经批准建设厂房".into(),
+        actual_use: Some("厂房".into()),
+        illegal_area_m2: Some(area),
+        illegal_cultivated_m2: Some(area / 2.0),
+        illegal_basic_farmland_m2: Some(0.0),
+        new_construction_m2: Some(area),
+        new_construction_cultivated_m2: Some(area / 2.0),
+        ..Answer::default()
+    }
+}
+
+fn save(
+    store: &mut Store,
+    who: &Actor,
+    jcbh: &str,
+    answer: Answer,
+    based_on: Option<i64>,
+) -> Result<weipian_service::answers::AnswerView, ServiceError> {
+    save_answer(
+        store,
+        who,
+        &SaveAnswer {
+            batch: batch(),
+            jcbh: jcbh.into(),
+            answer,
+            based_on,
+            reason: None,
+        },
+    )
+}
+
+#[test]
+fn an_answer_is_kept_while_incomplete_and_completes_with_its_evidence() {
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let j = "510104TD200001";
+    // Missing fields: saved as a draft with every problem listed.
+    let draft = Answer {
+        category: "WF".into(),
+        sub: Some("WF01".into()),
+        ..Answer::default()
+    };
+    let v1 = save(&mut e.store, &clerk, j, draft.clone(), None).unwrap();
+    assert_eq!(v1.version, 1);
+    assert!(!v1.complete);
+    let fields: Vec<&str> = v1.errors.iter().map(|x| x.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        vec![
+            "PDYJSM",
+            "FJ",
+            "WFMJ",
+            "WFGDMJ",
+            "WFJBNTMJ",
+            "XZJSYDMJ",
+            "XZJSZYGDMJ",
+            "SJYT"
+        ]
+    );
+    assert_eq!(
+        get_answer(&e.store, &clerk, &batch(), j).unwrap().answer,
+        Some(draft)
+    );
+    // 违法面积 larger than the patch is a contradiction.
+    let too_big = save(&mut e.store, &clerk, j, illegal(1e9), Some(1)).unwrap();
+    assert!(too_big
+        .errors
+        .iter()
+        .any(|x| x.field == "WFMJ" && x.message.contains("大于监测面积")));
+    // With a photo and sane areas it is complete.
+    let photo = attach(&mut e.store, &clerk, &batch(), j, "现场/IMG_0001.jpg", JPEG).unwrap();
+    assert_eq!(photo.media_type, "image/jpeg");
+    assert_eq!(photo.file_name, "IMG_0001.jpg");
+    let v3 = save(&mut e.store, &clerk, j, illegal(100.0), Some(2)).unwrap();
+    assert_eq!((v3.version, v3.complete), (3, true), "{:?}", v3.errors);
+    let now = get_answer(&e.store, &clerk, &batch(), j).unwrap();
+    assert!(now.complete && now.version == 3);
+}
+
+#[test]
+fn a_stale_save_is_refused_with_what_changed_and_nothing_is_lost() {
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let j = "510104TD200002";
+    save(&mut e.store, &clerk, j, illegal(100.0), None).unwrap();
+    // Two clerks open version 1; the first saves a new area…
+    let mut a = illegal(100.0);
+    a.illegal_area_m2 = Some(90.0);
+    save(&mut e.store, &clerk, j, a.clone(), Some(1)).unwrap();
+    // …the second, still on version 1, is refused and told which fields moved.
+    let mut b = illegal(100.0);
+    b.actual_use = Some("仓库".into());
+    let err = save(&mut e.store, &clerk, j, b, Some(1)).unwrap_err();
+    match &err {
+        ServiceError::Conflict {
+            current_version,
+            changed_fields,
+            message,
+        } => {
+            assert_eq!(*current_version, 2);
+            assert_eq!(changed_fields, &vec!["WFMJ".to_string()]);
+            assert!(message.contains("版本"), "{message}");
+        }
+        other => panic!("expected a conflict, got {other}"),
+    }
+    // The first clerk's save stands.
+    assert_eq!(
+        get_answer(&e.store, &clerk, &batch(), j).unwrap().answer,
+        Some(a)
+    );
+    // A first save on a patch that already has an answer is stale too.
+    assert!(matches!(
+        save(&mut e.store, &clerk, j, illegal(1.0), None),
+        Err(ServiceError::Conflict { .. })
+    ));
+}
+
+#[test]
+fn parallel_writers_on_one_version_one_wins_the_rest_conflict() {
+    let e = setup();
+    let dir = e.store.path().parent().unwrap().to_path_buf();
+    let j = "510104TD200003";
+    {
+        let mut s = Store::open(&dir).unwrap();
+        save(
+            &mut s,
+            &actor(Role::CountyFiller, "510104"),
+            j,
+            illegal(10.0),
+            None,
+        )
+        .unwrap();
+    }
+    let results: Vec<Result<i64, String>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..6)
+            .map(|k| {
+                let dir = dir.clone();
+                sc.spawn(move || {
+                    let mut s = Store::open(&dir).unwrap();
+                    let who = actor(Role::CountyFiller, "510104");
+                    save(&mut s, &who, j, illegal(10.0 + f64::from(k)), Some(1))
+                        .map(|v| v.version)
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let won: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| r.as_ref().unwrap_err().contains("已被")),
+        "{results:?}"
+    );
+    let s = Store::open(&dir).unwrap();
+    assert!(s.verify_audit().unwrap().first_bad.is_none());
+}
+
+/// Every answer and evidence operation × every role × in-scope / out-of-scope.
+#[test]
+fn answers_and_evidence_are_scoped_for_every_role() {
+    let mut e = setup();
+    let j = "510104TD200001"; // in 锦江区 510104 (成都 510100, 四川 510000)
+    let cases: Vec<(Role, &str, bool)> = vec![
+        // (role, region, in scope of the patch)
+        (Role::CountyFiller, "510104", true),
+        (Role::CountyFiller, "510105", false),
+        (Role::CityReviewer, "510100", true),
+        (Role::CityReviewer, "510300", false),
+        (Role::ProvinceReviewer, "510000", true),
+        (Role::ProvinceReviewer, "330000", false),
+        (Role::DeskReviewer, "510000", true),
+        (Role::DeskReviewer, "330000", false),
+        (Role::Ministry, "000000", true),
+        (Role::MilitaryOfficer, "510104", true),
+        (Role::MilitaryOfficer, "510105", false),
+        (Role::Admin, "510000", true),
+        (Role::Admin, "330000", false),
+    ];
+    for (role, region, in_scope) in cases {
+        let who = actor(role, region);
+        let what = format!("{role:?} {region}");
+        let read = get_answer(&e.store, &who, &batch(), j);
+        let list = attachments(&e.store, &who, &batch(), j);
+        let put = attach(&mut e.store, &who, &batch(), j, "a.jpg", JPEG);
+        let write = save(&mut e.store, &who, j, illegal(10.0), None);
+        if !in_scope {
+            // Outside: exactly like a patch that does not exist.
+            for r in [
+                read.map(|_| ()),
+                list.map(|_| ()),
+                put.map(|_| ()),
+                write.map(|_| ()),
+            ] {
+                assert!(matches!(r, Err(ServiceError::NotFound(_))), "{what}");
+            }
+            let ghost = get_answer(&e.store, &who, &batch(), "510104TD209999").unwrap_err();
+            assert_eq!(
+                ghost.to_string().replace("510104TD209999", j),
+                read_err_text(&e.store, &who, j),
+                "{what}"
+            );
+            continue;
+        }
+        assert!(read.is_ok() && list.is_ok(), "{what}");
+        if role == Role::CountyFiller {
+            assert!(put.is_ok(), "{what}");
+            assert!(
+                write.is_ok() || matches!(write, Err(ServiceError::Conflict { .. })),
+                "{what}"
+            );
+        } else {
+            assert!(matches!(put, Err(ServiceError::Denied(_))), "{what}");
+            assert!(matches!(write, Err(ServiceError::Denied(_))), "{what}");
+        }
+    }
+}
+
+fn read_err_text(store: &Store, who: &Actor, jcbh: &str) -> String {
+    get_answer(store, who, &batch(), jcbh)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn evidence_is_typed_by_content_size_limited_and_reuse_is_flagged() {
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let exe = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "photo.jpg",
+        b"MZ\x90\x00rest",
+    )
+    .unwrap_err();
+    assert!(
+        exe.to_string().contains("不是 JPEG、PNG 照片或 PDF"),
+        "{exe}"
+    );
+    let big = vec![0xFFu8; weipian_service::evidence::MAX_ATTACHMENT_BYTES + 1];
+    let err = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "big.jpg",
+        &big,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("超过"), "{err}");
+    let first = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "a.jpg",
+        JPEG,
+    )
+    .unwrap();
+    assert!(first.flags.is_empty());
+    // The same photo on another patch: accepted, flagged, naming the other patch.
+    let again = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200002",
+        "b.jpg",
+        JPEG,
+    )
+    .unwrap();
+    assert_eq!(again.sha256, first.sha256);
+    assert_eq!(again.flags.len(), 1);
+    assert!(
+        again.flags[0].contains("510104TD200001"),
+        "{:?}",
+        again.flags
+    );
+    // Stored once, content-addressed; read back bit-exact.
+    assert_eq!(e.store.attachment_bytes(&first.sha256).unwrap(), JPEG);
+    // The same file twice on one patch is one attachment.
+    attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "a-copy.jpg",
+        JPEG,
+    )
+    .unwrap();
+    assert_eq!(
+        attachments(&e.store, &clerk, &batch(), "510104TD200001")
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn the_audit_trail_names_the_first_altered_or_removed_record() {
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    for (k, j) in ["510104TD200001", "510104TD200002", "510104TD200003"]
+        .iter()
+        .enumerate()
+    {
+        save(
+            &mut e.store,
+            &clerk,
+            j,
+            illegal(10.0 * (k + 1) as f64),
+            None,
+        )
+        .unwrap();
+    }
+    attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "a.jpg",
+        JPEG,
+    )
+    .unwrap();
+    let check = e.store.verify_audit().unwrap();
+    assert_eq!((check.records, check.first_bad.clone()), (4, None));
+    let history = e
+        .store
+        .audit_records(Some("2020/2020Q1/510104TD200001"))
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|r| r.entry.action.as_str())
+            .collect::<Vec<_>>(),
+        vec!["answer.save", "attachment.add"]
+    );
+    assert_eq!(history[0].entry.actor, clerk.user);
+    let path = e.store.path().to_path_buf();
+    drop(e.store);
+    let tamper = |sql: &str| {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(sql).unwrap();
+    };
+    let verify = || {
+        Store::open(path.parent().unwrap())
+            .unwrap()
+            .verify_audit()
+            .unwrap()
+            .first_bad
+    };
+    // Altered content.
+    tamper("UPDATE audit_log SET after = replace(after, '厂房', '住宅') WHERE seq = 2");
+    assert_eq!(verify().map(|b| b.0), Some(2));
+    tamper("UPDATE audit_log SET after = replace(after, '住宅', '厂房') WHERE seq = 2");
+    assert_eq!(verify(), None);
+    // A record removed from the middle.
+    tamper("CREATE TABLE keep AS SELECT * FROM audit_log; DELETE FROM audit_log WHERE seq = 3");
+    assert_eq!(verify().map(|b| b.0), Some(3));
+    tamper("INSERT INTO audit_log SELECT * FROM keep WHERE seq = 3");
+    assert_eq!(verify(), None);
+    // Two records swapped (renumbered to hide the gap).
+    tamper("UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = -1");
+    assert_eq!(verify().map(|b| b.0), Some(2));
+    tamper("UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = -1");
+    assert_eq!(verify(), None);
+    // The last record cut off.
+    tamper("DELETE FROM audit_log WHERE seq = 4");
+    let bad = verify().unwrap();
+    assert_eq!(bad.0, 4);
+    assert!(bad.1.contains("末尾"), "{}", bad.1);
+}

@@ -1,0 +1,298 @@
+//! The locality's answers per patch, versioned, and the hash-chained audit
+//! log every change is appended to (in the same transaction).
+//!
+//! Versions: an answer starts at version 1 and each save adds one; a save
+//! names the version it was based on and is refused when another save came
+//! first ([`StoreError::Conflict`]), so no update is ever lost. Every version
+//! is kept in `answer_history`.
+//!
+//! The audit log: record *n* stores the SHA-256 of (its fields, record
+//! *n − 1*'s hash); `weipian_meta.audit_head` holds the last sequence number
+//! and hash. [`Store::verify_audit`] recomputes the chain and names the first
+//! record altered, removed or reordered — including records cut off the end.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+
+use crate::{Store, StoreError};
+
+/// The current answer of a patch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub patch_id: i64,
+    /// The answer as JSON (national field codes).
+    pub answer: String,
+    /// Whether it validated when saved.
+    pub complete: bool,
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// What an audit record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudit {
+    pub actor: String,
+    /// The actor's region code (`000000` for the whole country).
+    pub region: String,
+    /// What was done, e.g. `answer.save`.
+    pub action: String,
+    /// What it was done to, e.g. `2020/2020Q1/510104SJBG26210183`.
+    pub target: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A stored audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: String,
+    pub entry: NewAudit,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The result of [`Store::verify_audit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub records: usize,
+    /// The first record found altered, removed or out of order, and why.
+    pub first_bad: Option<(i64, String)>,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn record_hash(seq: i64, at: &str, e: &NewAudit, prev: &str) -> String {
+    let canonical = serde_json::json!([
+        seq, at, e.actor, e.region, e.action, e.target, e.before, e.after, e.reason, prev
+    ])
+    .to_string();
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn head(tx: &Transaction<'_>) -> Result<(i64, String), StoreError> {
+    let v: Option<String> = tx
+        .query_row(
+            "SELECT value FROM weipian_meta WHERE key = 'audit_head'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match v {
+        None => Ok((0, GENESIS.into())),
+        Some(s) => {
+            let (seq, hash) = s
+                .split_once(':')
+                .ok_or_else(|| StoreError::Corrupt(format!("audit_head “{s}”")))?;
+            let seq = seq
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("audit_head “{s}”")))?;
+            Ok((seq, hash.to_string()))
+        }
+    }
+}
+
+/// Append one record to the chain inside `tx`.
+pub(crate) fn append_audit(
+    tx: &Transaction<'_>,
+    at: &str,
+    e: &NewAudit,
+) -> Result<i64, StoreError> {
+    let (last, prev) = head(tx)?;
+    let seq = last + 1;
+    let hash = record_hash(seq, at, e, &prev);
+    tx.execute(
+        "INSERT INTO audit_log (seq, at, actor, region, action, target, before, after, reason, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![seq, at, e.actor, e.region, e.action, e.target, e.before, e.after, e.reason, prev, hash],
+    )?;
+    tx.execute(
+        "INSERT INTO weipian_meta (key, value) VALUES ('audit_head', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [format!("{seq}:{hash}")],
+    )?;
+    Ok(seq)
+}
+
+fn answer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredAnswer> {
+    Ok(StoredAnswer {
+        patch_id: r.get(0)?,
+        answer: r.get(1)?,
+        complete: r.get(2)?,
+        version: r.get(3)?,
+        updated_at: r.get(4)?,
+        updated_by: r.get(5)?,
+    })
+}
+
+impl Store {
+    /// The current answer of a patch.
+    pub fn answer(&self, patch_id: i64) -> Result<Option<StoredAnswer>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT patch_id, answer, complete, version, updated_at, updated_by FROM answers WHERE patch_id = ?1",
+                [patch_id],
+                answer_row,
+            )
+            .optional()?)
+    }
+
+    /// One earlier version of a patch's answer.
+    pub fn answer_version(
+        &self,
+        patch_id: i64,
+        version: i64,
+    ) -> Result<Option<StoredAnswer>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT patch_id, answer, complete, version, saved_at, saved_by FROM answer_history
+                  WHERE patch_id = ?1 AND version = ?2",
+                [patch_id, version],
+                answer_row,
+            )
+            .optional()?)
+    }
+
+    /// Save a patch's answer based on version `based_on` (`None`: there was
+    /// none yet), with its audit record, in one transaction. Returns the new
+    /// version; refused with [`StoreError::Conflict`] when the stored version
+    /// is not `based_on`.
+    pub fn save_answer(
+        &mut self,
+        patch_id: i64,
+        answer: &str,
+        complete: bool,
+        based_on: Option<i64>,
+        audit: &NewAudit,
+    ) -> Result<i64, StoreError> {
+        let now = self.now()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: Option<StoredAnswer> = tx
+            .query_row(
+                "SELECT patch_id, answer, complete, version, updated_at, updated_by FROM answers WHERE patch_id = ?1",
+                [patch_id],
+                answer_row,
+            )
+            .optional()?;
+        if current.as_ref().map(|c| c.version) != based_on {
+            return Err(match current {
+                Some(c) => StoreError::Conflict {
+                    version: c.version,
+                    by: c.updated_by,
+                    at: c.updated_at,
+                },
+                None => StoreError::Invalid(format!(
+                    "填报记录不存在，不能基于版本 {} 修改",
+                    based_on.unwrap_or_default()
+                )),
+            });
+        }
+        let version = based_on.unwrap_or(0) + 1;
+        tx.execute(
+            "INSERT INTO answers (patch_id, answer, complete, version, updated_at, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (patch_id) DO UPDATE SET answer = excluded.answer, complete = excluded.complete,
+               version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            params![patch_id, answer, complete, version, now, audit.actor],
+        )?;
+        tx.execute(
+            "INSERT INTO answer_history (patch_id, version, answer, complete, saved_at, saved_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![patch_id, version, answer, complete, now, audit.actor],
+        )?;
+        append_audit(&tx, &now, audit)?;
+        tx.commit()?;
+        self.written();
+        Ok(version)
+    }
+
+    /// Audit records, oldest first; only those whose target starts with `target_prefix` if given.
+    pub fn audit_records(
+        &self,
+        target_prefix: Option<&str>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, at, actor, region, action, target, before, after, reason, prev_hash, hash
+               FROM audit_log WHERE ?1 IS NULL OR substr(target, 1, length(?1)) = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([target_prefix], |r| {
+            Ok(AuditRecord {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                entry: NewAudit {
+                    actor: r.get(2)?,
+                    region: r.get(3)?,
+                    action: r.get(4)?,
+                    target: r.get(5)?,
+                    before: r.get(6)?,
+                    after: r.get(7)?,
+                    reason: r.get(8)?,
+                },
+                prev_hash: r.get(9)?,
+                hash: r.get(10)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    /// Recompute the audit chain.
+    pub fn verify_audit(&self) -> Result<AuditCheck, StoreError> {
+        let records = self.audit_records(None)?;
+        let tx = self.conn.unchecked_transaction()?;
+        let (head_seq, head_hash) = head(&tx)?;
+        drop(tx);
+        let mut prev = GENESIS.to_string();
+        let mut expect = 1;
+        for r in &records {
+            let bad = |why: &str| {
+                Ok(AuditCheck {
+                    records: records.len(),
+                    first_bad: Some((r.seq, why.to_string())),
+                })
+            };
+            if r.seq != expect {
+                return Ok(AuditCheck {
+                    records: records.len(),
+                    first_bad: Some((
+                        expect,
+                        format!(
+                            "第 {expect} 条记录缺失或顺序被改动（下一条为第 {} 条）",
+                            r.seq
+                        ),
+                    )),
+                });
+            }
+            if r.prev_hash != prev {
+                return bad("与上一条记录的链接不符：之前的记录被删除、插入或调换");
+            }
+            if record_hash(r.seq, &r.at, &r.entry, &r.prev_hash) != r.hash {
+                return bad("内容被改动（散列值不符）");
+            }
+            prev.clone_from(&r.hash);
+            expect += 1;
+        }
+        let last = expect - 1;
+        if head_seq != last || (last > 0 && head_hash != prev) {
+            return Ok(AuditCheck {
+                records: records.len(),
+                first_bad: Some((
+                    last + 1,
+                    format!("记录链末尾应为第 {head_seq} 条，实际只到第 {last} 条：末尾记录被删除或改动"),
+                )),
+            });
+        }
+        Ok(AuditCheck {
+            records: records.len(),
+            first_bad: None,
+        })
+    }
+}
