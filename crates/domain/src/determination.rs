@@ -127,11 +127,19 @@ pub struct Policy {
     pub handling_needs_note: Vec<Handling>,
 }
 
+/// The year's rules for evidence files.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct EvidencePolicy {
+    /// A photo taken farther than this from its patch is flagged, m.
+    pub photo_max_distance_m: f64,
+}
+
 /// One year's code table.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct CodeTable {
     pub year: u16,
     pub policy: Policy,
+    pub evidence: EvidencePolicy,
     pub land: Vec<Category>,
     pub mineral: Vec<Category>,
 }
@@ -171,7 +179,9 @@ impl CodeTable {
         let p = &t.policy;
         let sane = (0.0..0.5).contains(&p.area_tolerance)
             && p.rural_road_max_width_m.is_finite()
-            && p.rural_road_max_width_m > 0.0;
+            && p.rural_road_max_width_m > 0.0
+            && t.evidence.photo_max_distance_m.is_finite()
+            && t.evidence.photo_max_distance_m > 0.0;
         if !sane {
             return Err(CodeTableError::Invalid("policy 阈值超出合理范围".into()));
         }

@@ -58,7 +58,7 @@ fn visible_patch(
 }
 
 /// 后时相 from the issued attributes (`HSX`: `YYYY-MM-DD`, `YYYYMMDD` or `YYYY/MM/DD`).
-fn after_image(patch: &StoredPatch) -> Option<time::Date> {
+pub(crate) fn after_image(patch: &StoredPatch) -> Option<time::Date> {
     let i = patch
         .fields
         .iter()

@@ -2,10 +2,13 @@
 //! (never by their name), stored content-addressed; suspicious ones are
 //! accepted but flagged (the review chain builds on the flags).
 
+use geo::{Contains, Distance, Euclidean, MapCoords};
+use geo_types::{Coord, MultiPolygon, Point};
 use serde::Serialize;
 use weipian_domain::access::{Actor, Op};
+use weipian_domain::determination::CodeTable;
 use weipian_domain::{BatchId, RegionCode};
-use weipian_store::{NewAudit, Store};
+use weipian_store::{NewAudit, PhotoMeta, Store, StoredPatch};
 
 use crate::ServiceError;
 
@@ -37,8 +40,104 @@ fn clean_name(name: &str) -> String {
     }
 }
 
+/// A photo's capture time, GPS position and direction from its EXIF data;
+/// empty when there is none or it is unreadable (never an error: the photo
+/// is accepted and flagged).
+#[must_use]
+pub fn photo_meta(bytes: &[u8]) -> PhotoMeta {
+    use exif::{In, Tag, Value};
+    let Ok(data) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)) else {
+        return PhotoMeta::default();
+    };
+    let ascii = |tag| match data.get_field(tag, In::PRIMARY).map(|f| &f.value) {
+        Some(Value::Ascii(v)) => v
+            .first()
+            .map(|b| String::from_utf8_lossy(b).trim().to_string()),
+        _ => None,
+    };
+    let rationals = |tag| match data.get_field(tag, In::PRIMARY).map(|f| &f.value) {
+        Some(Value::Rational(v)) => {
+            Some(v.iter().map(exif::Rational::to_f64).collect::<Vec<f64>>())
+        }
+        _ => None,
+    };
+    let dms = |tag, r#ref, neg: &str, max: f64| -> Option<f64> {
+        let v = rationals(tag)?;
+        let deg = v.first()? + v.get(1).unwrap_or(&0.0) / 60.0 + v.get(2).unwrap_or(&0.0) / 3600.0;
+        let sign = if ascii(r#ref).is_some_and(|r| r.eq_ignore_ascii_case(neg)) {
+            -1.0
+        } else {
+            1.0
+        };
+        let d = sign * deg;
+        (d.is_finite() && d.abs() <= max).then_some(d)
+    };
+    // “YYYY:MM:DD HH:MM:SS” → “YYYY-MM-DD HH:MM:SS”, if it is a real date.
+    let taken_at = ascii(Tag::DateTimeOriginal)
+        .or_else(|| ascii(Tag::DateTime))
+        .and_then(|t| {
+            let (d, rest) = t.split_at_checked(10)?;
+            let date = d.replace(':', "-");
+            weipian_domain::determination::parse_date(&date)?;
+            Some(format!("{date}{rest}"))
+        });
+    PhotoMeta {
+        taken_at,
+        lat: dms(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S", 90.0),
+        lon: dms(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W", 180.0),
+        direction: rationals(Tag::GPSImgDirection)
+            .and_then(|v| v.first().copied())
+            .filter(|d| d.is_finite() && (0.0..=360.0).contains(d)),
+    }
+}
+
+/// Distance in metres from a point to a patch (0 inside), on a local
+/// equirectangular plane — ample for a flag of about 100 m.
+fn distance_to_patch_m(lon: f64, lat: f64, patch: &MultiPolygon<f64>) -> f64 {
+    if patch.contains(&Point::new(lon, lat)) {
+        return 0.0;
+    }
+    let k = lat.to_radians().cos();
+    let local = patch.map_coords(|c| Coord {
+        x: (c.x - lon) * k * 111_320.0,
+        y: (c.y - lat) * 110_574.0,
+    });
+    Euclidean.distance(&Point::new(0.0, 0.0), &local)
+}
+
+/// Why a reviewer should look at a photo.
+fn photo_flags(p: &PhotoMeta, patch: &StoredPatch, table: Option<&CodeTable>) -> Vec<String> {
+    let mut flags = Vec::new();
+    match (p.lon, p.lat) {
+        (Some(lon), Some(lat)) => {
+            if let Some(t) = table {
+                let d = distance_to_patch_m(lon, lat, &patch.geometry);
+                let max = t.evidence.photo_max_distance_m;
+                if d > max {
+                    flags.push(format!("拍摄位置距图斑 {d:.0} 米，超过 {max:.0} 米"));
+                }
+            }
+        }
+        _ => flags.push("照片没有 GPS 位置信息".into()),
+    }
+    match p.taken_at.as_deref() {
+        None => flags.push("照片没有拍摄时间".into()),
+        Some(t) => {
+            let day = t
+                .get(..10)
+                .and_then(weipian_domain::determination::parse_date);
+            if let (Some(day), Some(after)) = (day, crate::answers::after_image(patch)) {
+                if day < after {
+                    flags.push(format!("拍摄时间 {t} 早于后时相 {after}"));
+                }
+            }
+        }
+    }
+    flags
+}
+
 /// A stored attachment with its flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttachmentView {
     pub sha256: String,
     pub file_name: String,
@@ -46,6 +145,12 @@ pub struct AttachmentView {
     pub size: u64,
     pub added_at: String,
     pub added_by: String,
+    /// EXIF capture time (`YYYY-MM-DD HH:MM:SS`, camera local time).
+    pub taken_at: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// Degrees clockwise from north.
+    pub direction: Option<f64>,
     /// Why a reviewer should look at it (Chinese), empty when nothing stands out.
     pub flags: Vec<String>,
 }
@@ -99,12 +204,25 @@ pub fn attach(
         ),
         reason: None,
     };
-    let a = store.add_attachment(patch.id, bytes, &name, media_type, &audit)?;
-    view(store, a)
+    let photo = if media_type.starts_with("image/") {
+        photo_meta(bytes)
+    } else {
+        PhotoMeta::default()
+    };
+    let a = store.add_attachment(patch.id, bytes, &name, media_type, &photo, &audit)?;
+    view(store, &patch, a)
 }
 
-fn view(store: &Store, a: weipian_store::Attachment) -> Result<AttachmentView, ServiceError> {
-    let mut flags = Vec::new();
+fn view(
+    store: &Store,
+    patch: &StoredPatch,
+    a: weipian_store::Attachment,
+) -> Result<AttachmentView, ServiceError> {
+    let mut flags = if a.media_type.starts_with("image/") {
+        photo_flags(&a.photo, patch, CodeTable::embedded(patch.batch.year))
+    } else {
+        Vec::new()
+    };
     let others = store.attachment_reuse(&a.sha256, a.patch_id)?;
     if !others.is_empty() {
         let names: Vec<String> = others
@@ -120,6 +238,10 @@ fn view(store: &Store, a: weipian_store::Attachment) -> Result<AttachmentView, S
         size: a.size,
         added_at: a.added_at,
         added_by: a.added_by,
+        taken_at: a.photo.taken_at,
+        lon: a.photo.lon,
+        lat: a.photo.lat,
+        direction: a.photo.direction,
         flags,
     })
 }
@@ -140,7 +262,7 @@ pub fn attachments(
     store
         .attachments(patch.id)?
         .into_iter()
-        .map(|a| view(store, a))
+        .map(|a| view(store, &patch, a))
         .collect()
 }
 

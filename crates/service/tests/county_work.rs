@@ -15,6 +15,72 @@ use common::*;
 
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1];
 
+/// A JPEG whose EXIF says where and when it was taken (and which way).
+fn photo(lon: f64, lat: f64, taken: &str, direction: u32) -> Vec<u8> {
+    use exif::experimental::Writer;
+    use exif::{Field, In, Rational, Tag, Value};
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let dms = |v: f64| {
+        let d = v.abs().floor();
+        let m = ((v.abs() - d) * 60.0).floor();
+        let s = ((v.abs() - d) * 60.0 - m) * 60.0;
+        Value::Rational(vec![
+            Rational {
+                num: d as u32,
+                denom: 1,
+            },
+            Rational {
+                num: m as u32,
+                denom: 1,
+            },
+            Rational {
+                num: (s * 1_000_000.0).round() as u32,
+                denom: 1_000_000,
+            },
+        ])
+    };
+    let f = |tag, value| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value,
+    };
+    let fields = [
+        f(
+            Tag::DateTimeOriginal,
+            Value::Ascii(vec![taken.as_bytes().to_vec()]),
+        ),
+        f(Tag::GPSLatitudeRef, Value::Ascii(vec![b"N".to_vec()])),
+        f(Tag::GPSLatitude, dms(lat)),
+        f(Tag::GPSLongitudeRef, Value::Ascii(vec![b"E".to_vec()])),
+        f(Tag::GPSLongitude, dms(lon)),
+        f(
+            Tag::GPSImgDirection,
+            Value::Rational(vec![Rational {
+                num: direction,
+                denom: 1,
+            }]),
+        ),
+    ];
+    let mut w = Writer::new();
+    for x in &fields {
+        w.push_field(x);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    w.write(&mut tiff, false).unwrap();
+    let tiff = tiff.into_inner();
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend_from_slice(&u16::try_from(tiff.len() + 8).unwrap().to_be_bytes());
+    jpeg.extend_from_slice(b"Exif\0\0");
+    jpeg.extend_from_slice(&tiff);
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    jpeg
+}
+
+/// Taken inside 510104TD200001 (around 104.06, 30.61) after its 后时相 2020-03-01.
+fn good_photo() -> Vec<u8> {
+    photo(104.0601, 30.6101, "2020:04:02 10:31:07", 135)
+}
+
 fn rc(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
@@ -279,78 +345,84 @@ fn read_err_text(store: &Store, who: &Actor, jcbh: &str) -> String {
 }
 
 #[test]
-fn evidence_is_typed_by_content_size_limited_and_reuse_is_flagged() {
+fn evidence_is_typed_by_content_size_limited_and_exif_reuse_distance_and_time_are_flagged() {
     let mut e = setup();
     let clerk = actor(Role::CountyFiller, "510104");
-    let exe = attach(
-        &mut e.store,
-        &clerk,
-        &batch(),
-        "510104TD200001",
-        "photo.jpg",
-        b"MZ\x90\x00rest",
-    )
-    .unwrap_err();
+    let mut put = |jcbh: &str, name: &str, bytes: &[u8]| {
+        attach(&mut e.store, &clerk, &batch(), jcbh, name, bytes)
+    };
+    let exe = put("510104TD200001", "photo.jpg", b"MZ\x90\x00rest").unwrap_err();
     assert!(
         exe.to_string().contains("不是 JPEG、PNG 照片或 PDF"),
         "{exe}"
     );
     let big = vec![0xFFu8; weipian_service::evidence::MAX_ATTACHMENT_BYTES + 1];
-    let err = attach(
-        &mut e.store,
-        &clerk,
-        &batch(),
-        "510104TD200001",
-        "big.jpg",
-        &big,
-    )
-    .unwrap_err();
+    let err = put("510104TD200001", "big.jpg", &big).unwrap_err();
     assert!(err.to_string().contains("超过"), "{err}");
-    let first = attach(
-        &mut e.store,
-        &clerk,
-        &batch(),
-        "510104TD200001",
-        "a.jpg",
-        JPEG,
-    )
-    .unwrap();
-    assert!(first.flags.is_empty());
-    // The same photo on another patch: accepted, flagged, naming the other patch.
-    let again = attach(
-        &mut e.store,
-        &clerk,
-        &batch(),
-        "510104TD200002",
-        "b.jpg",
-        JPEG,
-    )
-    .unwrap();
-    assert_eq!(again.sha256, first.sha256);
-    assert_eq!(again.flags.len(), 1);
+    let good = good_photo();
+    let first = put("510104TD200001", "a.jpg", &good).unwrap();
+    assert!(first.flags.is_empty(), "{:?}", first.flags);
+    assert_eq!(first.taken_at.as_deref(), Some("2020-04-02 10:31:07"));
     assert!(
-        again.flags[0].contains("510104TD200001"),
+        (first.lon.unwrap() - 104.0601).abs() < 1e-6 && (first.lat.unwrap() - 30.6101).abs() < 1e-6
+    );
+    assert_eq!(first.direction, Some(135.0));
+    // The same photo on another patch: accepted, flagged, naming the other
+    // patch (and far from this one: 510104TD200002 is 400 m east).
+    let again = put("510104TD200002", "b.jpg", &good).unwrap();
+    assert_eq!(again.sha256, first.sha256);
+    assert!(
+        again.flags.iter().any(|f| f.contains("510104TD200001")),
         "{:?}",
         again.flags
     );
-    // Stored once, content-addressed; read back bit-exact.
-    assert_eq!(e.store.attachment_bytes(&first.sha256).unwrap(), JPEG);
-    // The same file twice on one patch is one attachment.
-    attach(
-        &mut e.store,
-        &clerk,
-        &batch(),
-        "510104TD200001",
-        "a-copy.jpg",
-        JPEG,
+    assert!(
+        again.flags.iter().any(|f| f.contains("超过 100 米")),
+        "{:?}",
+        again.flags
+    );
+    // Without EXIF, before the after image, far away: accepted, each flagged.
+    let bare = put("510104TD200003", "c.jpg", JPEG).unwrap();
+    assert_eq!(
+        bare.flags,
+        vec!["照片没有 GPS 位置信息", "照片没有拍摄时间"]
+    );
+    let early = put(
+        "510104TD200003",
+        "d.jpg",
+        &photo(104.0681, 30.6101, "2020:01:15 09:00:00", 0),
     )
     .unwrap();
+    assert_eq!(
+        early.flags,
+        vec!["拍摄时间 2020-01-15 09:00:00 早于后时相 2020-03-01"]
+    );
+    let far = put(
+        "510104TD200003",
+        "e.jpg",
+        &photo(104.0801, 30.6101, "2020:04:01 09:00:00", 0),
+    )
+    .unwrap();
+    assert_eq!(far.flags.len(), 1, "{:?}", far.flags);
+    assert!(
+        far.flags[0].starts_with("拍摄位置距图斑") && far.flags[0].contains("超过 100 米"),
+        "{:?}",
+        far.flags
+    );
+    // The same file twice on one patch is one attachment.
+    put("510104TD200001", "a-copy.jpg", &good).unwrap();
     assert_eq!(
         attachments(&e.store, &clerk, &batch(), "510104TD200001")
             .unwrap()
             .len(),
         1
     );
+    // Flags stay visible when the attachments are listed later.
+    let listed = attachments(&e.store, &clerk, &batch(), "510104TD200003").unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[1].flags, early.flags);
+    // Stored once, content-addressed; read back bit-exact.
+    assert_eq!(e.store.attachment_bytes(&first.sha256).unwrap(), good);
 }
 
 #[test]

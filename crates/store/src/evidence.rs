@@ -15,7 +15,7 @@ use crate::answers::{append_audit, NewAudit};
 use crate::{Store, StoreError};
 
 /// An attachment of a patch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
     pub id: i64,
     pub patch_id: i64,
@@ -25,6 +25,19 @@ pub struct Attachment {
     pub size: u64,
     pub added_at: String,
     pub added_by: String,
+    pub photo: PhotoMeta,
+}
+
+/// What a photo's EXIF says (all absent for documents).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PhotoMeta {
+    /// Capture time as the camera wrote it, `YYYY-MM-DD HH:MM:SS` (local time).
+    pub taken_at: Option<String>,
+    /// GPS position, degrees (WGS 84 ≈ CGCS2000 at photo accuracy).
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// Direction the camera faced, degrees clockwise from north.
+    pub direction: Option<f64>,
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
@@ -37,10 +50,17 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
         size: r.get::<_, i64>(5)?.try_into().unwrap_or(0),
         added_at: r.get(6)?,
         added_by: r.get(7)?,
+        photo: PhotoMeta {
+            taken_at: r.get(8)?,
+            lon: r.get(9)?,
+            lat: r.get(10)?,
+            direction: r.get(11)?,
+        },
     })
 }
 
-const COLS: &str = "id, patch_id, sha256, file_name, media_type, size, added_at, added_by";
+const COLS: &str =
+    "id, patch_id, sha256, file_name, media_type, size, added_at, added_by, taken_at, lon, lat, direction";
 
 impl Store {
     fn evidence_path(&self, sha256: &str) -> PathBuf {
@@ -56,6 +76,7 @@ impl Store {
         bytes: &[u8],
         file_name: &str,
         media_type: &str,
+        photo: &PhotoMeta,
         audit: &NewAudit,
     ) -> Result<Attachment, StoreError> {
         let sha: String = Sha256::digest(bytes)
@@ -92,9 +113,22 @@ impl Store {
             return Ok(a);
         }
         tx.execute(
-            "INSERT INTO attachments (patch_id, sha256, file_name, media_type, size, added_at, added_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![patch_id, sha, file_name, media_type, i64::try_from(bytes.len()).unwrap_or(i64::MAX), now, audit.actor],
+            "INSERT INTO attachments (patch_id, sha256, file_name, media_type, size, added_at, added_by,
+                                      taken_at, lon, lat, direction)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                patch_id,
+                sha,
+                file_name,
+                media_type,
+                i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                now,
+                audit.actor,
+                photo.taken_at,
+                photo.lon,
+                photo.lat,
+                photo.direction
+            ],
         )?;
         let id = tx.last_insert_rowid();
         append_audit(&tx, &now, audit)?;

@@ -50,8 +50,11 @@ use weipian_geo::validate::Repair;
 pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIES};
 pub use answers::{AuditCheck, AuditRecord, NewAudit, StoredAnswer};
 pub use error::StoreError;
-pub use evidence::Attachment;
+pub use evidence::{Attachment, PhotoMeta};
 pub use users::{NewUser, UserRecord};
+
+/// The schema version this build creates and reads (the number of migrations).
+pub const SCHEMA_VERSION: u32 = schema::LATEST;
 
 /// File name of the store inside the data directory.
 pub const FILE_NAME: &str = "weipian.gpkg";

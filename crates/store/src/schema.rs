@@ -44,6 +44,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "填报记录（带版本）与审计日志（散列链）",
         apply: migration_6,
     },
+    Migration {
+        name: "照片拍摄时间与位置（EXIF）",
+        apply: migration_7,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -436,6 +440,19 @@ CREATE TABLE attachments (
   UNIQUE (patch_id, sha256)
 );
 CREATE INDEX attachments_sha256 ON attachments (sha256);
+",
+    )?;
+    Ok(())
+}
+
+/// What a photo's EXIF says: capture time, GPS position and direction.
+fn migration_7(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+ALTER TABLE attachments ADD COLUMN taken_at TEXT;
+ALTER TABLE attachments ADD COLUMN lon REAL;
+ALTER TABLE attachments ADD COLUMN lat REAL;
+ALTER TABLE attachments ADD COLUMN direction REAL;
 ",
     )?;
     Ok(())

@@ -121,7 +121,7 @@ fn open_creates_a_geopackage_in_wal_mode() {
     let store = Store::open(&dir).unwrap();
     assert_eq!(store.path(), dir.join("weipian.gpkg"));
     assert!(store.path().is_file());
-    assert_eq!(store.schema_version().unwrap(), 6);
+    assert_eq!(store.schema_version().unwrap(), weipian_store::SCHEMA_VERSION);
     drop(store);
     let c = rusqlite::Connection::open(dir.join("weipian.gpkg")).unwrap();
     let app: i64 = c
@@ -141,7 +141,7 @@ fn open_creates_a_geopackage_in_wal_mode() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(v, "6");
+    assert_eq!(v, weipian_store::SCHEMA_VERSION.to_string());
     let contents: Vec<(String, String)> = c
         .prepare("SELECT table_name, data_type FROM gpkg_contents ORDER BY table_name")
         .unwrap()
