@@ -116,6 +116,15 @@ enum AnswerCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// 列出已移交、尚未收到接收单位反馈的图斑
+    Transfers {
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
     /// 上传举证材料（JPEG、PNG 照片或 PDF）
     Attach {
         jcbh: String,
@@ -464,6 +473,27 @@ fn answer_command(data: &Path, json: bool, cmd: AnswerCommand) -> Result<()> {
                 reason,
             };
             print_answer(json, &answers::save_answer(&mut store, &who, &req)?)
+        }
+        AnswerCommand::Transfers {
+            batch,
+            year,
+            as_user,
+        } => {
+            let who = acting(&store, as_user.as_deref())?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let list = answers::transfers_awaiting_feedback(&store, &who, &batch)?;
+            if json {
+                println!("{}", json!({ "ok": true, "transfers": list }));
+            } else {
+                println!("待反馈的移交图斑 {} 个", list.len());
+                for t in &list {
+                    println!(
+                        "  {}  {}  {}  移交给 {}（{}）",
+                        t.jcbh, t.xzqdm, t.date, t.receiver, t.document
+                    );
+                }
+            }
+            Ok(())
         }
         AnswerCommand::Attach {
             jcbh,

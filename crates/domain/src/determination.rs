@@ -134,12 +134,23 @@ pub struct EvidencePolicy {
     pub photo_max_distance_m: f64,
 }
 
+/// A deduction category an illegal answer may claim (feeds accountability).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct DeductionKind {
+    pub code: String,
+    pub name: String,
+    /// The claim must cite a document (文号).
+    pub needs_document: bool,
+}
+
 /// One year's code table.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct CodeTable {
     pub year: u16,
     pub policy: Policy,
     pub evidence: EvidencePolicy,
+    #[serde(default)]
+    pub deduction: Vec<DeductionKind>,
     pub land: Vec<Category>,
     pub mineral: Vec<Category>,
 }
@@ -174,6 +185,12 @@ impl CodeTable {
                 if c.sub.is_empty() {
                     return Err(CodeTableError::Invalid(format!("{} 没有具体情形", c.code)));
                 }
+            }
+        }
+        let mut codes = HashSet::new();
+        for d in &t.deduction {
+            if !codes.insert(d.code.as_str()) {
+                return Err(CodeTableError::Duplicate(d.code.clone()));
             }
         }
         let p = &t.policy;
@@ -220,6 +237,48 @@ impl CodeTable {
             PatchKind::Land => &self.land,
             PatchKind::Mineral => &self.mineral,
         }
+    }
+}
+
+/// A deduction claimed on an illegal answer, with its evidence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Deduction {
+    /// The year's deduction code (`wgjy`, `yhyz`, `zdjcss`…).
+    #[serde(rename = "LX")]
+    pub kind: String,
+    /// 文件文号
+    #[serde(rename = "WH", default)]
+    pub document: Option<String>,
+    /// 说明
+    #[serde(rename = "SM", default)]
+    pub note: Option<String>,
+}
+
+/// 移交: a patch outside the natural-resources remit handed to another body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// 接收单位
+    #[serde(rename = "JSDW", default)]
+    pub receiver: String,
+    /// 移交日期 YYYY-MM-DD
+    #[serde(rename = "YJRQ", default)]
+    pub date: String,
+    /// 移交文号
+    #[serde(rename = "YJWH", default)]
+    pub document: String,
+    /// 接收单位反馈
+    #[serde(rename = "FKNR", default)]
+    pub feedback: Option<String>,
+    /// 反馈日期 YYYY-MM-DD
+    #[serde(rename = "FKRQ", default)]
+    pub feedback_date: Option<String>,
+}
+
+impl Transfer {
+    /// Handed over, no feedback recorded yet.
+    #[must_use]
+    pub fn awaiting_feedback(&self) -> bool {
+        blank(self.feedback.as_ref())
     }
 }
 
@@ -284,6 +343,12 @@ pub struct Answer {
     /// 处理说明
     #[serde(rename = "CLSM", default)]
     pub handling_note: Option<String>,
+    /// 扣除情形 (illegal answers only)
+    #[serde(rename = "KCQX", default, skip_serializing_if = "Vec::is_empty")]
+    pub deductions: Vec<Deduction>,
+    /// 移交
+    #[serde(rename = "YJ", default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
 }
 
 /// What the validation needs to know about the patch (or 地块).
@@ -576,7 +641,82 @@ pub fn validate(answer: &Answer, facts: &PatchFacts, table: &CodeTable) -> Vec<F
         }
         Legality::Other | Legality::FalseChange => {}
     }
+    check_deductions(answer, cat, table, &mut out);
+    if let Some(t) = &answer.transfer {
+        check_transfer(t, &mut out);
+    }
     out
+}
+
+fn check_deductions(answer: &Answer, cat: &Category, table: &CodeTable, out: &mut Vec<FieldError>) {
+    if answer.deductions.is_empty() {
+        return;
+    }
+    if cat.legality != Legality::Illegal {
+        out.push(err(
+            "KCQX",
+            format!("扣除情形只适用于违法图斑，当前判定为“{}”", cat.name),
+        ));
+        return;
+    }
+    let mut seen = HashSet::new();
+    for d in &answer.deductions {
+        let Some(kind) = table.deduction.iter().find(|k| k.code == d.kind.trim()) else {
+            let allowed: Vec<String> = table
+                .deduction
+                .iter()
+                .map(|k| format!("{}（{}）", k.code, k.name))
+                .collect();
+            out.push(err(
+                "KCQX",
+                format!("扣除情形“{}”无效，可选：{}", d.kind, allowed.join("、")),
+            ));
+            continue;
+        };
+        if !seen.insert(kind.code.as_str()) {
+            out.push(err("KCQX", format!("扣除情形“{}”重复", kind.name)));
+        }
+        if kind.needs_document && blank(d.document.as_ref()) {
+            out.push(err(
+                "KCQX",
+                format!("扣除情形“{}”须填写文件文号", kind.name),
+            ));
+        }
+    }
+}
+
+fn check_transfer(t: &Transfer, out: &mut Vec<FieldError>) {
+    if t.receiver.trim().is_empty() {
+        out.push(err("JSDW", "移交须填写接收单位"));
+    }
+    if t.document.trim().is_empty() {
+        out.push(err("YJWH", "移交须填写移交文号"));
+    }
+    let date = parse_date(&t.date);
+    if date.is_none() {
+        out.push(err(
+            "YJRQ",
+            format!("移交日期“{}”应为 YYYY-MM-DD 格式的有效日期", t.date),
+        ));
+    }
+    match (
+        blank(t.feedback.as_ref()),
+        t.feedback_date.as_deref().filter(|s| !s.trim().is_empty()),
+    ) {
+        (true, None) => {}
+        (true, Some(_)) => out.push(err("FKNR", "有反馈日期时须填写反馈内容")),
+        (false, None) => out.push(err("FKRQ", "有反馈内容时须填写反馈日期")),
+        (false, Some(f)) => match (parse_date(f), date) {
+            (None, _) => out.push(err(
+                "FKRQ",
+                format!("反馈日期“{f}”应为 YYYY-MM-DD 格式的有效日期"),
+            )),
+            (Some(fd), Some(d)) if fd < d => {
+                out.push(err("FKRQ", format!("反馈日期 {fd} 早于移交日期 {d}")));
+            }
+            _ => {}
+        },
+    }
 }
 
 /// A non-negative area, or an error (missing when `required`).
@@ -872,6 +1012,100 @@ mod tests {
         // 越界开采 needs the licence.
         a.sub = Some("KWF02".into());
         assert_eq!(fields(&validate(&a, &m, table())), vec!["XKZH", "XKZYXQZ"]);
+    }
+
+    #[test]
+    fn deductions_belong_to_illegal_answers_and_cite_documents_where_the_year_says() {
+        let base = Answer {
+            category: "WF".into(),
+            sub: Some("WF01".into()),
+            basis: "x".into(),
+            actual_use: Some("住宅".into()),
+            illegal_area_m2: Some(100.0),
+            illegal_cultivated_m2: Some(50.0),
+            illegal_basic_farmland_m2: Some(0.0),
+            new_construction_m2: Some(100.0),
+            new_construction_cultivated_m2: Some(50.0),
+            ..Answer::default()
+        };
+        let d = |kind: &str, doc: Option<&str>| Deduction {
+            kind: kind.into(),
+            document: doc.map(str::to_string),
+            note: None,
+        };
+        let ok = Answer {
+            deductions: vec![d("yhyz", None), d("zdjcss", Some("发改基础〔2020〕1号"))],
+            ..base.clone()
+        };
+        assert_eq!(validate(&ok, &facts(), table()), vec![]);
+        let bad = Answer {
+            deductions: vec![
+                d("zdjcss", None),
+                d("xx", None),
+                d("yhyz", None),
+                d("yhyz", None),
+            ],
+            ..base.clone()
+        };
+        let msgs: Vec<String> = validate(&bad, &facts(), table())
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(
+            msgs[0].contains("须填写文件文号")
+                && msgs[1].contains("无效")
+                && msgs[2].contains("重复"),
+            "{msgs:?}"
+        );
+        let legal = Answer {
+            category: "QT".into(),
+            sub: Some("QT01".into()),
+            deductions: vec![d("yhyz", None)],
+            ..base
+        };
+        assert_eq!(fields(&validate(&legal, &facts(), table())), vec!["KCQX"]);
+    }
+
+    #[test]
+    fn transfers_need_receiver_document_and_consistent_dates() {
+        let t = |fb: Option<&str>, fd: Option<&str>| Answer {
+            category: "QT".into(),
+            sub: Some("QT02".into()),
+            basis: "农村村民建房，移交乡镇".into(),
+            transfer: Some(Transfer {
+                receiver: "某某镇人民政府".into(),
+                date: "2020-05-10".into(),
+                document: "锦自然资移〔2020〕3号".into(),
+                feedback: fb.map(str::to_string),
+                feedback_date: fd.map(str::to_string),
+            }),
+            ..Answer::default()
+        };
+        let awaiting = t(None, None);
+        assert_eq!(validate(&awaiting, &facts(), table()), vec![]);
+        assert!(awaiting.transfer.as_ref().unwrap().awaiting_feedback());
+        let done = t(Some("已责令拆除"), Some("2020-06-01"));
+        assert_eq!(validate(&done, &facts(), table()), vec![]);
+        assert!(!done.transfer.as_ref().unwrap().awaiting_feedback());
+        assert_eq!(
+            fields(&validate(&t(Some("x"), None), &facts(), table())),
+            vec!["FKRQ"]
+        );
+        assert_eq!(
+            fields(&validate(&t(None, Some("2020-06-01")), &facts(), table())),
+            vec!["FKNR"]
+        );
+        let e = validate(&t(Some("x"), Some("2020-05-01")), &facts(), table());
+        assert!(e[0].message.contains("早于移交日期"), "{e:?}");
+        let empty = Answer {
+            transfer: Some(Transfer::default()),
+            ..t(None, None)
+        };
+        assert_eq!(
+            fields(&validate(&empty, &facts(), table())),
+            vec!["JSDW", "YJWH", "YJRQ"]
+        );
     }
 
     #[test]

@@ -232,3 +232,43 @@ pub fn save_answer(
         updated_by: Some(actor.user.clone()),
     })
 }
+
+/// A transferred patch still waiting for the receiver's feedback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwaitingTransfer {
+    pub jcbh: String,
+    pub xzqdm: String,
+    pub receiver: String,
+    pub date: String,
+    pub document: String,
+}
+
+/// The patches of a batch the actor may see that were transferred (移交)
+/// and have no feedback yet, by JCBH.
+pub fn transfers_awaiting_feedback(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+) -> Result<Vec<AwaitingTransfer>, ServiceError> {
+    let mut out = Vec::new();
+    for (jcbh, xzqdm, stored) in store.batch_answers(batch)? {
+        let visible = RegionCode::parse(&xzqdm).is_ok_and(|r| actor.may(Op::ReadPatches, r));
+        if !visible {
+            continue;
+        }
+        let answer = parse_answer(&stored.answer, &jcbh)?;
+        if let Some(t) = answer
+            .transfer
+            .filter(weipian_domain::determination::Transfer::awaiting_feedback)
+        {
+            out.push(AwaitingTransfer {
+                jcbh,
+                xzqdm,
+                receiver: t.receiver,
+                date: t.date,
+                document: t.document,
+            });
+        }
+    }
+    Ok(out)
+}

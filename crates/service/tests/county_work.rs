@@ -4,7 +4,7 @@
 use weipian_domain::access::{Actor, Role, Scope};
 use weipian_domain::determination::Answer;
 use weipian_domain::RegionCode;
-use weipian_service::answers::{get_answer, save_answer, SaveAnswer};
+use weipian_service::answers::{get_answer, save_answer, transfers_awaiting_feedback, SaveAnswer};
 use weipian_service::evidence::{attach, attachments};
 use weipian_service::import::import_patches;
 use weipian_service::{NoProgress, ServiceError};
@@ -498,4 +498,72 @@ fn the_audit_trail_names_the_first_altered_or_removed_record() {
     let bad = verify().unwrap();
     assert_eq!(bad.0, 4);
     assert!(bad.1.contains("末尾"), "{}", bad.1);
+}
+
+#[test]
+fn transferred_patches_are_listed_until_the_feedback_arrives_within_scope() {
+    use weipian_domain::determination::Transfer;
+    let mut e = setup();
+    let transfer = |fb: Option<&str>| Answer {
+        category: "QT".into(),
+        sub: Some("QT02".into()),
+        basis: "农村村民在承包地建房，属农业农村部门职责".into(),
+        transfer: Some(Transfer {
+            receiver: "某某镇人民政府".into(),
+            date: "2020-05-10".into(),
+            document: "锦自然资移〔2020〕3号".into(),
+            feedback: fb.map(str::to_string),
+            feedback_date: fb.map(|_| "2020-06-01".to_string()),
+        }),
+        ..Answer::default()
+    };
+    let jinjiang = actor(Role::CountyFiller, "510104");
+    let qingyang = actor(Role::CountyFiller, "510105");
+    save(
+        &mut e.store,
+        &jinjiang,
+        "510104TD200001",
+        transfer(None),
+        None,
+    )
+    .unwrap();
+    save(
+        &mut e.store,
+        &jinjiang,
+        "510104TD200002",
+        illegal(10.0),
+        None,
+    )
+    .unwrap();
+    save(
+        &mut e.store,
+        &qingyang,
+        "510105TD200001",
+        transfer(None),
+        None,
+    )
+    .unwrap();
+    let list = |store: &Store, who: &Actor| -> Vec<String> {
+        transfers_awaiting_feedback(store, who, &batch())
+            .unwrap()
+            .into_iter()
+            .map(|t| t.jcbh)
+            .collect()
+    };
+    assert_eq!(list(&e.store, &jinjiang), vec!["510104TD200001"]);
+    assert_eq!(
+        list(&e.store, &actor(Role::CityReviewer, "510100")),
+        vec!["510104TD200001", "510105TD200001"]
+    );
+    assert!(list(&e.store, &actor(Role::CityReviewer, "510300")).is_empty());
+    // The feedback arrives: no longer awaited.
+    save(
+        &mut e.store,
+        &jinjiang,
+        "510104TD200001",
+        transfer(Some("已责令停止建设")),
+        Some(1),
+    )
+    .unwrap();
+    assert!(list(&e.store, &jinjiang).is_empty());
 }

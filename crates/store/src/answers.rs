@@ -143,6 +143,22 @@ impl Store {
             .optional()?)
     }
 
+    /// Every current answer of a batch with its patch's JCBH and XZQDM, by JCBH.
+    pub fn batch_answers(
+        &self,
+        batch: &weipian_domain::BatchId,
+    ) -> Result<Vec<(String, String, StoredAnswer)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.patch_id, a.answer, a.complete, a.version, a.updated_at, a.updated_by, p.jcbh, p.xzqdm
+               FROM answers a JOIN patches p ON p.fid = a.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2 ORDER BY p.jcbh",
+        )?;
+        let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
+            Ok((r.get(6)?, r.get(7)?, answer_row(r)?))
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
     /// One earlier version of a patch's answer.
     pub fn answer_version(
         &self,

@@ -121,7 +121,10 @@ fn open_creates_a_geopackage_in_wal_mode() {
     let store = Store::open(&dir).unwrap();
     assert_eq!(store.path(), dir.join("weipian.gpkg"));
     assert!(store.path().is_file());
-    assert_eq!(store.schema_version().unwrap(), weipian_store::SCHEMA_VERSION);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        weipian_store::SCHEMA_VERSION
+    );
     drop(store);
     let c = rusqlite::Connection::open(dir.join("weipian.gpkg")).unwrap();
     let app: i64 = c
