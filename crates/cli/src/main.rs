@@ -81,6 +81,45 @@ enum Command {
     /// 审计日志：校验散列链、查看图斑的变更历史
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// 军用土地登记（仅军用地登记角色）
+    #[command(subcommand)]
+    Military(MilitaryCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum MilitaryCommand {
+    /// 将图斑登记为军用土地（登记表 JSON：DWMC、YT、MJ、PZWJ、TBR、TBRQ、BZ）；此后它不再出现在任何普通列表、导出与统计中
+    File {
+        jcbh: String,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+    /// 列出军用土地登记
+    List {
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+    /// 导出《军用土地登记表》（xlsx）
+    Export {
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long = "as")]
+        as_user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -535,6 +574,74 @@ fn answer_command(data: &Path, json: bool, cmd: AnswerCommand) -> Result<()> {
     }
 }
 
+fn military_command(data: &Path, json: bool, cmd: MilitaryCommand) -> Result<()> {
+    use weipian_service::military;
+    let mut store = open_store(data)?;
+    match cmd {
+        MilitaryCommand::File {
+            jcbh,
+            batch,
+            year,
+            file,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let record: military::MilitaryRecord = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("{}：不是有效的登记表 JSON（{e}）", file.display()))?;
+            military::file(&mut store, &who, &batch, &jcbh, &record)?;
+            report(
+                json,
+                &format!("已将图斑 {jcbh} 登记为军用土地"),
+                &json!({ "jcbh": jcbh }),
+            )
+        }
+        MilitaryCommand::List {
+            batch,
+            year,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let list = military::register(&store, &who, &batch)?;
+            if json {
+                println!("{}", json!({ "ok": true, "register": list }));
+            } else {
+                println!("军用土地登记 {} 个", list.len());
+                for m in &list {
+                    println!(
+                        "  {}  {}  {}  {}  {} {}",
+                        m.jcbh,
+                        m.xzqdm,
+                        m.record.unit,
+                        m.record.usage,
+                        m.record.filled_by,
+                        m.record.date
+                    );
+                }
+            }
+            Ok(())
+        }
+        MilitaryCommand::Export {
+            batch,
+            year,
+            out,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let n = military::export_register(&store, &who, &batch, &out)?;
+            report(
+                json,
+                &format!("已导出军用土地登记表 {n} 条：{}", out.display()),
+                &json!({ "rows": n, "out": out }),
+            )
+        }
+    }
+}
+
 fn audit_command(data: &Path, json: bool, cmd: AuditCommand) -> Result<()> {
     let store = open_store(data)?;
     match cmd {
@@ -799,6 +906,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::User(cmd) => user_command(&cli.data, cli.json, cmd),
         Command::Answer(cmd) => answer_command(&cli.data, cli.json, cmd),
         Command::Audit(cmd) => audit_command(&cli.data, cli.json, cmd),
+        Command::Military(cmd) => military_command(&cli.data, cli.json, cmd),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod export;
 pub mod figures;
 pub mod import;
+pub mod military;
 mod prepare;
 pub mod progress;
 pub mod scope;

@@ -567,3 +567,154 @@ fn transferred_patches_are_listed_until_the_feedback_arrives_within_scope() {
     .unwrap();
     assert!(list(&e.store, &jinjiang).is_empty());
 }
+
+#[test]
+fn a_military_patch_leaves_every_ordinary_path_and_only_the_register_sees_it() {
+    use weipian_service::analyze::{analyze, AnalyzeRequest};
+    use weipian_service::export::{export_patches, ExportRequest};
+    use weipian_service::military::{export_register, file, register, MilitaryRecord};
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let officer = actor(Role::MilitaryOfficer, "510104");
+    let j = "510104TD200002";
+    // Something recorded before it was filed: an answer and a photo.
+    save(&mut e.store, &clerk, j, illegal(10.0), None).unwrap();
+    attach(&mut e.store, &clerk, &batch(), j, "m.jpg", &good_photo()).unwrap();
+    let record = MilitaryRecord {
+        unit: "某部".into(),
+        usage: "营区".into(),
+        area_m2: Some(5000.0),
+        document: None,
+        filled_by: "张三".into(),
+        date: "2020-04-20".into(),
+        note: None,
+    };
+    // Only the military-land role files; the clerk is told no, an outsider sees nothing.
+    assert!(matches!(
+        file(&mut e.store, &clerk, &batch(), j, &record),
+        Err(ServiceError::Denied(_))
+    ));
+    assert!(matches!(
+        file(
+            &mut e.store,
+            &actor(Role::MilitaryOfficer, "510105"),
+            &batch(),
+            j,
+            &record
+        ),
+        Err(ServiceError::NotFound(_))
+    ));
+    let bad = MilitaryRecord {
+        unit: String::new(),
+        date: "2020-13-01".into(),
+        ..record.clone()
+    };
+    let err = file(&mut e.store, &officer, &batch(), j, &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DWMC") && err.contains("TBRQ"), "{err}");
+    let before = e.store.batches().unwrap()[0].clone();
+    file(&mut e.store, &officer, &batch(), j, &record).unwrap();
+
+    // Gone from every ordinary path, for every role, the register role included.
+    for who in [
+        &clerk,
+        &officer,
+        &actor(Role::ProvinceReviewer, "510000"),
+        &Actor::local_admin(),
+    ] {
+        assert!(matches!(
+            get_answer(&e.store, who, &batch(), j),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(matches!(
+            attachments(&e.store, who, &batch(), j),
+            Err(ServiceError::NotFound(_))
+        ));
+        let req = ExportRequest {
+            batch: batch(),
+            kind: None,
+            region: None,
+            format: weipian_formats::Format::GeoJson,
+            out: e.dir.join("all.geojson"),
+        };
+        if let Ok(s) = export_patches(&e.store, who, &req, &NoProgress) {
+            let text = std::fs::read_to_string(e.dir.join("all.geojson")).unwrap();
+            assert!(!text.contains(j));
+            assert!(s.patches <= 3);
+        }
+    }
+    let after = e.store.batches().unwrap()[0].clone();
+    assert_eq!(after.count, before.count - 1);
+    assert!(after.area_m2 < before.area_m2);
+    assert!(e.store.patch(&batch(), j).unwrap().is_none());
+    assert!(e
+        .store
+        .batch_answers(&batch())
+        .unwrap()
+        .iter()
+        .all(|(jj, _, _)| jj != j));
+    // The photo it shared no longer names it on another patch.
+    let shared = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "m.jpg",
+        &good_photo(),
+    )
+    .unwrap();
+    assert!(
+        shared.flags.iter().all(|f| !f.contains(j)),
+        "{:?}",
+        shared.flags
+    );
+    // Analysis leaves it out.
+    let s = analyze(
+        &mut e.store,
+        &AnalyzeRequest {
+            batch: batch(),
+            force: true,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.patches, 3);
+
+    // The register: the military-land role in scope sees it; nobody else.
+    let reg = register(&e.store, &officer, &batch()).unwrap();
+    assert_eq!(reg.len(), 1);
+    assert_eq!(reg[0].jcbh, j);
+    assert_eq!(reg[0].record, record);
+    assert!(
+        register(&e.store, &actor(Role::MilitaryOfficer, "510105"), &batch())
+            .unwrap()
+            .is_empty()
+    );
+    for who in [
+        &clerk,
+        &actor(Role::ProvinceReviewer, "510000"),
+        &actor(Role::Ministry, "000000"),
+    ] {
+        assert!(matches!(
+            register(&e.store, who, &batch()),
+            Err(ServiceError::Denied(_))
+        ));
+    }
+    let out = e.dir.join("military.xlsx");
+    assert_eq!(
+        export_register(&e.store, &officer, &batch(), &out).unwrap(),
+        1
+    );
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+    // The audit trail records the filing but not the register's content.
+    let trail = e
+        .store
+        .audit_records(Some(&format!("2020/2020Q1/{j}")))
+        .unwrap();
+    let filed = trail
+        .iter()
+        .find(|r| r.entry.action == "military.file")
+        .unwrap();
+    assert!(filed.entry.after.is_none());
+}

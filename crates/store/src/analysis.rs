@@ -79,7 +79,7 @@ impl Store {
     /// The current revision of every patch of a batch, by patch id.
     pub fn patch_revisions(&self, batch: &BatchId) -> Result<HashMap<i64, String>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT fid, COALESCE(updated_at, imported_at) FROM patches WHERE year = ?1 AND batch = ?2",
+            &format!("SELECT fid, COALESCE(updated_at, imported_at) FROM patches WHERE year = ?1 AND batch = ?2 AND fid {}", crate::NOT_MILITARY),
         )?;
         let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -94,7 +94,7 @@ impl Store {
         let scan = Scan {
             table: "patches",
             select: "fid, jcbh, kind, COALESCE(updated_at, imported_at), geom",
-            filter: "year = ?1 AND batch = ?2",
+            filter: &format!("year = ?1 AND batch = ?2 AND fid {}", crate::NOT_MILITARY),
             params: &[&year, &batch.name],
         };
         let parts = self.scan_parallel(

@@ -148,11 +148,12 @@ impl Store {
         &self,
         batch: &weipian_domain::BatchId,
     ) -> Result<Vec<(String, String, StoredAnswer)>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT a.patch_id, a.answer, a.complete, a.version, a.updated_at, a.updated_by, p.jcbh, p.xzqdm
                FROM answers a JOIN patches p ON p.fid = a.patch_id
-              WHERE p.year = ?1 AND p.batch = ?2 ORDER BY p.jcbh",
-        )?;
+              WHERE p.year = ?1 AND p.batch = ?2 AND p.fid {} ORDER BY p.jcbh",
+            crate::NOT_MILITARY
+        ))?;
         let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
             Ok((r.get(6)?, r.get(7)?, answer_row(r)?))
         })?;

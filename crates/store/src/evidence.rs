@@ -163,9 +163,12 @@ impl Store {
 
     /// Other patches (ids) the same bytes are attached to.
     pub fn attachment_reuse(&self, sha256: &str, patch_id: i64) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT patch_id FROM attachments WHERE sha256 = ?1 AND patch_id <> ?2 ORDER BY patch_id")?;
+        // Never name a patch of the military-land register.
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT DISTINCT patch_id FROM attachments
+              WHERE sha256 = ?1 AND patch_id <> ?2 AND patch_id {} ORDER BY patch_id",
+            crate::NOT_MILITARY
+        ))?;
         let rows = stmt.query_map(params![sha256, patch_id], |r| r.get(0))?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }

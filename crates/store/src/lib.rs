@@ -15,6 +15,7 @@
 //! | `users`, `api_tokens` | — | users (region, role, argon2 hash) and the SHA-256 of their API tokens |
 //! | `answers`, `answer_history` | — | the locality's answer per patch (JSON, national codes), versioned; every version kept |
 //! | `attachments` | — | evidence files per patch (bytes content-addressed in `evidence/` beside the store) |
+//! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
 //!
@@ -31,6 +32,7 @@ mod error;
 mod evidence;
 mod json;
 mod layers;
+mod military;
 mod patches;
 mod regions;
 mod scan;
@@ -51,7 +53,12 @@ pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIE
 pub use answers::{AuditCheck, AuditRecord, NewAudit, StoredAnswer};
 pub use error::StoreError;
 pub use evidence::{Attachment, PhotoMeta};
+pub use military::MilitaryEntry;
 pub use users::{NewUser, UserRecord};
+
+/// SQL condition on `patches.fid` (or an alias given in the query) that
+/// leaves out the military-land register: every ordinary read uses it.
+pub(crate) const NOT_MILITARY: &str = "NOT IN (SELECT patch_id FROM military_register)";
 
 /// The schema version this build creates and reads (the number of migrations).
 pub const SCHEMA_VERSION: u32 = schema::LATEST;

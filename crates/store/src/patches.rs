@@ -337,7 +337,20 @@ impl Store {
     }
 
     /// Every (batch, kind) stored, by year, batch, kind.
+    /// The imported batches, counts and areas without the military-land register.
     pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
+        let mut military: HashMap<(i64, String, String), (i64, f64)> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT p.year, p.batch, p.kind, COUNT(*), SUM(p.tqmj)
+                   FROM military_register m JOIN patches p ON p.fid = m.patch_id
+                  GROUP BY p.year, p.batch, p.kind",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                military.insert((r.get(0)?, r.get(1)?, r.get(2)?), (r.get(3)?, r.get(4)?));
+            }
+        }
         let mut stmt = self.conn.prepare(
             "SELECT year, batch, kind, feature_count, area_m2, source, imported_at FROM batches
              ORDER BY year, batch, kind",
@@ -351,11 +364,16 @@ impl Store {
                 .ok()
                 .and_then(|y| BatchId::new(y, &name).ok())
                 .ok_or_else(|| StoreError::Corrupt(format!("批次标识无效：{year}/{name}")))?;
+            let kind_code: String = r.get(2)?;
+            let (m_count, m_area) = military
+                .get(&(year, name.clone(), kind_code.clone()))
+                .copied()
+                .unwrap_or((0, 0.0));
             out.push(BatchSummary {
                 id,
-                kind: parse_kind(&r.get::<_, String>(2)?)?,
-                count: to_usize(r.get(3)?, "批次图斑数")?,
-                area_m2: r.get(4)?,
+                kind: parse_kind(&kind_code)?,
+                count: to_usize(r.get::<_, i64>(3)? - m_count, "批次图斑数")?,
+                area_m2: r.get::<_, f64>(4)? - m_area,
                 source: r.get(5)?,
                 imported_at: r.get(6)?,
             });
@@ -380,25 +398,29 @@ impl Store {
         text.map(|t| parse_fields(&t, id, kind)).transpose()
     }
 
-    /// Patches of a batch (optionally one kind, optionally within a region), by JCBH.
+    /// Patches of a batch (optionally one kind, optionally within a region),
+    /// by JCBH — never those in the military-land register.
     pub fn patches(&self, query: &PatchQuery) -> Result<Vec<StoredPatch>, StoreError> {
-        self.patches_where(query, None)
+        self.patches_where(query, None, Register::Ordinary)
     }
 
-    /// One patch of a batch by JCBH.
+    /// One patch of a batch by JCBH (none if it is in the military-land register).
     pub fn patch(&self, batch: &BatchId, jcbh: &str) -> Result<Option<StoredPatch>, StoreError> {
         let query = PatchQuery {
             batch: batch.clone(),
             kind: None,
             region: None,
         };
-        Ok(self.patches_where(&query, Some(jcbh))?.pop())
+        Ok(self
+            .patches_where(&query, Some(jcbh), Register::Ordinary)?
+            .pop())
     }
 
-    fn patches_where(
+    pub(crate) fn patches_where(
         &self,
         query: &PatchQuery,
         jcbh: Option<&str>,
+        register: Register,
     ) -> Result<Vec<StoredPatch>, StoreError> {
         let batch = &query.batch;
         let year = i64::from(batch.year);
@@ -430,6 +452,12 @@ impl Store {
         if let Some(j) = jcbh {
             args.push(Box::new(j.to_string()));
             sql.push_str(&format!(" AND jcbh = ?{}", args.len()));
+        }
+        match register {
+            Register::Ordinary => sql.push_str(&format!(" AND fid {}", crate::NOT_MILITARY)),
+            Register::Military => {
+                sql.push_str(" AND fid IN (SELECT patch_id FROM military_register)")
+            }
         }
         if let Some(region) = query.region {
             let code = region.to_string();
@@ -616,4 +644,13 @@ mod tests {
         assert_eq!(prefix_range("5109"), ("5109".into(), "510:".into()));
         assert_eq!(prefix_range("510104"), ("510104".into(), "510105".into()));
     }
+}
+
+/// Which register a read is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Register {
+    /// Every ordinary read: the military-land register left out.
+    Ordinary,
+    /// Only the military-land register.
+    Military,
 }

@@ -48,6 +48,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "照片拍摄时间与位置（EXIF）",
         apply: migration_7,
     },
+    Migration {
+        name: "军用土地登记（受限）",
+        apply: migration_8,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -453,6 +457,22 @@ ALTER TABLE attachments ADD COLUMN taken_at TEXT;
 ALTER TABLE attachments ADD COLUMN lon REAL;
 ALTER TABLE attachments ADD COLUMN lat REAL;
 ALTER TABLE attachments ADD COLUMN direction REAL;
+",
+    )?;
+    Ok(())
+}
+
+/// The restricted military-land register: a patch listed here is left out
+/// of every ordinary read of the store.
+fn migration_8(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE military_register (
+  patch_id INTEGER PRIMARY KEY NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  record TEXT NOT NULL,
+  filed_at TEXT NOT NULL,
+  filed_by TEXT NOT NULL
+);
 ",
     )?;
     Ok(())
