@@ -84,6 +84,44 @@ enum Command {
     /// 军用土地登记（仅军用地登记角色）
     #[command(subcommand)]
     Military(MilitaryCommand),
+    /// 违法案件：立案、处理决定、落实、结案、整改、督办
+    #[command(subcommand)]
+    Case(CaseCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CaseCommand {
+    /// 对违法图斑立案登记（新建案件）
+    Open {
+        /// 违法行为编号
+        number: String,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        /// 关联的违法图斑（可重复）
+        #[arg(long = "jcbh", required = true)]
+        jcbhs: Vec<String>,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+    /// 记录案件事项（JSON：{"event":"file","date":"2020-04-01","document":"…"} 等）
+    Event {
+        id: i64,
+        #[arg(long)]
+        file: PathBuf,
+        /// 所依据的案件版本号
+        #[arg(long)]
+        based_on: i64,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+    /// 查看案件
+    Show {
+        id: i64,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -642,6 +680,60 @@ fn military_command(data: &Path, json: bool, cmd: MilitaryCommand) -> Result<()>
     }
 }
 
+fn print_case(json: bool, v: &weipian_service::cases::CaseView) -> Result<()> {
+    let line = format!(
+        "案件 {}（编号 {}，{}）：{}，版本 {}，关联图斑 {}",
+        v.id,
+        v.case.number,
+        v.county,
+        v.stage,
+        v.version,
+        v.patches.join("、")
+    );
+    report(json, &line, v)
+}
+
+fn case_command(data: &Path, json: bool, cmd: CaseCommand) -> Result<()> {
+    use weipian_service::cases;
+    let mut store = open_store(data)?;
+    match cmd {
+        CaseCommand::Open {
+            number,
+            batch,
+            year,
+            jcbhs,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            print_case(
+                json,
+                &cases::open_case(&mut store, &who, &batch, &number, &jcbhs)?,
+            )
+        }
+        CaseCommand::Event {
+            id,
+            file,
+            based_on,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let event: weipian_domain::case::CaseEvent = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("{}：不是有效的案件事项 JSON（{e}）", file.display()))?;
+            print_case(
+                json,
+                &cases::apply_event(&mut store, &who, id, &event, based_on)?,
+            )
+        }
+        CaseCommand::Show { id, as_user } => {
+            let who = acting(&store, as_user.as_deref())?;
+            print_case(json, &cases::get_case(&store, &who, id)?)
+        }
+    }
+}
+
 fn audit_command(data: &Path, json: bool, cmd: AuditCommand) -> Result<()> {
     let store = open_store(data)?;
     match cmd {
@@ -907,6 +999,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Answer(cmd) => answer_command(&cli.data, cli.json, cmd),
         Command::Audit(cmd) => audit_command(&cli.data, cli.json, cmd),
         Command::Military(cmd) => military_command(&cli.data, cli.json, cmd),
+        Command::Case(cmd) => case_command(&cli.data, cli.json, cmd),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

@@ -2,6 +2,7 @@
 //!
 //! * [`access`] — roles, scopes and who may do what where.
 //! * [`region`] — administrative division codes (GB/T 2260) and the region tree.
+//! * [`case`] — cases (违法行为) from 立案 to 结案, rectification, supervision; events in order only.
 //! * [`determination`] — the year's 判定 code table (`data/determination/`) and answer validation.
 //! * [`batch`] — a delivery of patches: year, batch name, land or mineral.
 //! * [`attr`] — attribute values and field definitions carried verbatim from files.
@@ -12,6 +13,7 @@
 pub mod access;
 pub mod attr;
 pub mod batch;
+pub mod case;
 pub mod determination;
 pub mod fields;
 pub mod layer;

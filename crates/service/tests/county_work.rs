@@ -718,3 +718,123 @@ fn a_military_patch_leaves_every_ordinary_path_and_only_the_register_sees_it() {
         .unwrap();
     assert!(filed.entry.after.is_none());
 }
+
+#[test]
+fn cases_open_on_illegal_patches_and_move_through_their_stages_in_order() {
+    use weipian_domain::case::{
+        CaseEvent, Decision, Measure, Rectification, RectificationKind, Supervision,
+    };
+    use weipian_service::cases::{apply_event, get_case, open_case};
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    save(&mut e.store, &clerk, "510104TD200001", illegal(100.0), None).unwrap();
+    save(&mut e.store, &clerk, "510104TD200002", illegal(50.0), None).unwrap();
+    let j = |s: &str| vec![s.to_string()];
+    // Only illegal patches, of one county, by the county.
+    let e1 = open_case(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "锦违〔2020〕1号",
+        &j("510104TD200003"),
+    )
+    .unwrap_err();
+    assert!(e1.to_string().contains("未判定为违法"), "{e1}");
+    let city = actor(Role::CityReviewer, "510100");
+    assert!(matches!(
+        open_case(&mut e.store, &city, &batch(), "x", &j("510104TD200001")),
+        Err(ServiceError::Denied(_))
+    ));
+    let both = vec!["510104TD200001".to_string(), "510104TD200002".to_string()];
+    let c = open_case(&mut e.store, &clerk, &batch(), "锦违〔2020〕1号", &both).unwrap();
+    assert_eq!(
+        (c.version, c.stage.as_str(), c.patches.len()),
+        (1, "未立案", 2)
+    );
+    let dup = open_case(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "锦违〔2020〕1号",
+        &j("510104TD200001"),
+    )
+    .unwrap_err();
+    assert!(dup.to_string().contains("已存在"), "{dup}");
+    // Out of order: refused with the reason; nothing written.
+    let close = CaseEvent::Close {
+        date: "2020-06-01".into(),
+    };
+    let err = apply_event(&mut e.store, &clerk, c.id, &close, 1).unwrap_err();
+    assert!(err.to_string().contains("尚未立案"), "{err}");
+    assert_eq!(get_case(&e.store, &clerk, c.id).unwrap().version, 1);
+    // In order.
+    let steps = [
+        CaseEvent::File {
+            date: "2020-04-01".into(),
+            document: "锦自然资立〔2020〕5号".into(),
+        },
+        CaseEvent::Decide(Decision {
+            date: "2020-05-01".into(),
+            document: "锦自然资罚〔2020〕7号".into(),
+            measures: vec![Measure::Fine, Measure::Demolition],
+            fine_yuan: Some(15_000.0),
+            content: None,
+        }),
+        CaseEvent::Rectify(Rectification {
+            kind: RectificationKind::Demolition,
+            date: "2020-05-15".into(),
+            area_m2: 150.0,
+            cultivated_m2: 75.0,
+            basic_farmland_m2: 0.0,
+            document: None,
+            approval_date: None,
+        }),
+        CaseEvent::Eliminate {
+            date: "2020-05-20".into(),
+        },
+        CaseEvent::Enforce {
+            date: "2020-05-25".into(),
+        },
+        close,
+    ];
+    let mut v = 1;
+    for s in &steps {
+        v = apply_event(&mut e.store, &clerk, c.id, s, v)
+            .unwrap()
+            .version;
+    }
+    let done = get_case(&e.store, &city, c.id).unwrap();
+    assert_eq!((done.stage.as_str(), done.version), ("已结案", 7));
+    assert_eq!(done.case.eliminated.as_deref(), Some("2020-05-20"));
+    // Supervision is the province's; the county cannot, another province cannot even see it.
+    let sup = CaseEvent::Supervise(Supervision {
+        level: "province".into(),
+        demands: "x".into(),
+        deadline: "2020-07-31".into(),
+        reports: vec![],
+    });
+    assert!(matches!(
+        apply_event(&mut e.store, &clerk, c.id, &CaseEvent::PublicNotice, v),
+        Err(ServiceError::Denied(_))
+    ));
+    let zj = actor(Role::ProvinceReviewer, "330000");
+    assert!(matches!(
+        apply_event(&mut e.store, &zj, c.id, &sup, v),
+        Err(ServiceError::NotFound(_))
+    ));
+    let sc = actor(Role::ProvinceReviewer, "510000");
+    // Closed cases take no supervision, but a public notice.
+    assert!(apply_event(&mut e.store, &sc, c.id, &sup, v)
+        .unwrap_err()
+        .to_string()
+        .contains("已结案"));
+    let v = apply_event(&mut e.store, &sc, c.id, &CaseEvent::PublicNotice, v)
+        .unwrap()
+        .version;
+    // A stale version is refused.
+    assert!(matches!(
+        apply_event(&mut e.store, &sc, c.id, &CaseEvent::PublicNotice, v - 1),
+        Err(ServiceError::Conflict { .. })
+    ));
+    assert!(e.store.verify_audit().unwrap().first_bad.is_none());
+}

@@ -15,6 +15,7 @@
 //! | `users`, `api_tokens` | — | users (region, role, argon2 hash) and the SHA-256 of their API tokens |
 //! | `answers`, `answer_history` | — | the locality's answer per patch (JSON, national codes), versioned; every version kept |
 //! | `attachments` | — | evidence files per patch (bytes content-addressed in `evidence/` beside the store) |
+//! | `cases`, `case_patches` | — | cases (违法行为): the record as JSON, versioned, linked to their patches |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -27,6 +28,7 @@
 
 mod analysis;
 mod answers;
+mod cases;
 mod checkpoint;
 mod error;
 mod evidence;
@@ -51,6 +53,7 @@ use weipian_geo::validate::Repair;
 
 pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIES};
 pub use answers::{AuditCheck, AuditRecord, NewAudit, StoredAnswer};
+pub use cases::CaseRow;
 pub use error::StoreError;
 pub use evidence::{Attachment, PhotoMeta};
 pub use military::MilitaryEntry;

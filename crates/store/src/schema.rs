@@ -52,6 +52,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "军用土地登记（受限）",
         apply: migration_8,
     },
+    Migration {
+        name: "违法案件（带版本）",
+        apply: migration_9,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -473,6 +477,33 @@ CREATE TABLE military_register (
   filed_at TEXT NOT NULL,
   filed_by TEXT NOT NULL
 );
+",
+    )?;
+    Ok(())
+}
+
+/// Cases (违法行为): the record as JSON, versioned, linked to their patches.
+fn migration_9(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE cases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  county TEXT NOT NULL,
+  number TEXT NOT NULL,
+  record TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  UNIQUE (county, number)
+);
+CREATE TABLE case_patches (
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  PRIMARY KEY (case_id, patch_id)
+) WITHOUT ROWID;
+CREATE INDEX case_patches_patch ON case_patches (patch_id);
 ",
     )?;
     Ok(())

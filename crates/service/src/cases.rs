@@ -1,0 +1,190 @@
+//! Cases (违法行为): opened by the county on its illegal patches, moved
+//! through their stages by events the domain checks for order
+//! ([`weipian_domain::case::Case::apply`]), versioned and audited.
+//!
+//! Who may do what: the county filler of the case's county records every
+//! stage, rectification, party and progress report; putting a case under
+//! listed supervision (挂牌督办) and marking it for public notice (公开通报)
+//! belong to the province and the Ministry. Upper levels read their subtree.
+
+use serde::Serialize;
+use weipian_domain::access::{Actor, Op, Role};
+use weipian_domain::case::{Case, CaseEvent};
+use weipian_domain::determination::{Answer, CodeTable, Legality};
+use weipian_domain::{BatchId, RegionCode};
+use weipian_store::{NewAudit, Store};
+
+use crate::ServiceError;
+
+/// A case as shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseView {
+    pub id: i64,
+    pub county: String,
+    pub stage: String,
+    pub version: i64,
+    /// `YEAR/BATCH/JCBH` of each linked patch.
+    pub patches: Vec<String>,
+    pub case: Case,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+fn corrupt(id: i64, e: &serde_json::Error) -> ServiceError {
+    ServiceError::Store(weipian_store::StoreError::Corrupt(format!(
+        "案件 {id} 的记录：{e}"
+    )))
+}
+
+/// Open a case on illegal patches of one county (the county filler).
+pub fn open_case(
+    store: &mut Store,
+    actor: &Actor,
+    batch: &BatchId,
+    number: &str,
+    jcbhs: &[String],
+) -> Result<CaseView, ServiceError> {
+    if number.trim().is_empty() {
+        return Err(ServiceError::Invalid("违法行为编号必填".into()));
+    }
+    if jcbhs.is_empty() {
+        return Err(ServiceError::Invalid("案件须关联至少一个违法图斑".into()));
+    }
+    let table = CodeTable::embedded(batch.year)
+        .ok_or_else(|| ServiceError::Invalid(format!("没有 {} 年的判定类型代码表", batch.year)))?;
+    let mut ids = Vec::new();
+    let mut county: Option<String> = None;
+    let mut problems = Vec::new();
+    for jcbh in jcbhs {
+        let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
+        let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
+        let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
+        if !actor.may(Op::ReadPatches, region) {
+            return Err(missing());
+        }
+        if !actor.may(Op::Determine, region) {
+            return Err(ServiceError::Denied(format!(
+                "{}不能立案（由县级办理）",
+                actor.role
+            )));
+        }
+        if county.as_deref().is_some_and(|c| c != patch.xzqdm) {
+            problems.push(format!(
+                "{jcbh} 属于 {}，案件的图斑须属于同一县",
+                patch.xzqdm
+            ));
+        }
+        county.get_or_insert_with(|| patch.xzqdm.clone());
+        let illegal = store
+            .answer(patch.id)?
+            .and_then(|a| serde_json::from_str::<Answer>(&a.answer).ok())
+            .and_then(|a| {
+                table
+                    .categories(patch.kind)
+                    .iter()
+                    .find(|c| c.code == a.category)
+                    .map(|c| c.legality)
+            })
+            == Some(Legality::Illegal);
+        if !illegal {
+            problems.push(format!("{jcbh} 未判定为违法"));
+        }
+        ids.push(patch.id);
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(format!(
+            "不能立案：{}",
+            problems.join("；")
+        )));
+    }
+    let county = county.unwrap_or_default();
+    let case = Case::new(number);
+    let record = serde_json::to_string(&case).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let audit = NewAudit {
+        actor: actor.user.clone(),
+        region: actor.scope.code(),
+        action: "case.open".into(),
+        target: format!("case/{county}/{}", case.number),
+        before: None,
+        after: Some(record.clone()),
+        reason: None,
+    };
+    let id = store.create_case(&county, &case.number, &record, &ids, &audit)?;
+    get_case(store, actor, id)
+}
+
+/// A case the actor may see, or NotFound.
+pub fn get_case(store: &Store, actor: &Actor, id: i64) -> Result<CaseView, ServiceError> {
+    let missing = || ServiceError::NotFound(format!("案件 {id}"));
+    let row = store.case(id)?.ok_or_else(missing)?;
+    let county = RegionCode::parse(&row.county).map_err(|_| missing())?;
+    if !actor.may(Op::ReadPatches, county) {
+        return Err(missing());
+    }
+    let case: Case = serde_json::from_str(&row.record).map_err(|e| corrupt(id, &e))?;
+    let patches = row
+        .patch_ids
+        .iter()
+        .filter_map(|p| store.patch_label(*p).ok().flatten())
+        .collect();
+    Ok(CaseView {
+        id,
+        county: row.county,
+        stage: case.stage_zh().into(),
+        version: row.version,
+        patches,
+        case,
+        updated_at: row.updated_at,
+        updated_by: row.updated_by,
+    })
+}
+
+/// Record an event on a case, based on the version the caller saw.
+pub fn apply_event(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    event: &CaseEvent,
+    based_on: i64,
+) -> Result<CaseView, ServiceError> {
+    let view = get_case(store, actor, id)?;
+    let county = RegionCode::parse(&view.county)
+        .map_err(|_| ServiceError::NotFound(format!("案件 {id}")))?;
+    let upper = matches!(event, CaseEvent::Supervise(_) | CaseEvent::PublicNotice);
+    let allowed = if upper {
+        matches!(actor.role, Role::ProvinceReviewer | Role::Ministry)
+    } else {
+        actor.may(Op::Determine, county)
+    };
+    if !allowed {
+        return Err(ServiceError::Denied(if upper {
+            "挂牌督办和公开通报由省级或部级决定".to_string()
+        } else {
+            format!("{}不能办理案件（由县级办理）", actor.role)
+        }));
+    }
+    let mut case = view.case.clone();
+    case.apply(event)
+        .map_err(|e| ServiceError::Invalid(format!("案件 {}：{e}", case.number)))?;
+    let record = serde_json::to_string(&case).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let audit = NewAudit {
+        actor: actor.user.clone(),
+        region: actor.scope.code(),
+        action: "case.event".into(),
+        target: format!("case/{}/{}", view.county, case.number),
+        before: serde_json::to_string(&view.case).ok(),
+        after: Some(
+            serde_json::to_string(event).map_err(|e| ServiceError::Invalid(e.to_string()))?,
+        ),
+        reason: None,
+    };
+    match store.update_case(id, &record, based_on, &audit) {
+        Ok(_) => get_case(store, actor, id),
+        Err(weipian_store::StoreError::Conflict { version, by, at }) => Err(ServiceError::Conflict {
+            message: format!("案件 {} 已被 {by} 于 {at} 修改（当前版本 {version}，您基于版本 {based_on}），请刷新后重试", case.number),
+            current_version: version,
+            changed_fields: Vec::new(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
