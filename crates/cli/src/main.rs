@@ -87,6 +87,34 @@ enum Command {
     /// 违法案件：立案、处理决定、落实、结案、整改、督办
     #[command(subcommand)]
     Case(CaseCommand),
+    /// 表格回填：按国家表格式批量导入、导出填报
+    #[command(subcommand)]
+    Answers(AnswersCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AnswersCommand {
+    /// 导入填报表格（.xlsx 或 .csv，每行一个监测编号，面积单位亩）
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long = "as")]
+        as_user: String,
+    },
+    /// 按同样的格式导出填报（xlsx）
+    Export {
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -680,6 +708,54 @@ fn military_command(data: &Path, json: bool, cmd: MilitaryCommand) -> Result<()>
     }
 }
 
+fn answers_command(data: &Path, json: bool, cmd: AnswersCommand) -> Result<()> {
+    use weipian_service::bulk;
+    let mut store = open_store(data)?;
+    match cmd {
+        AnswersCommand::Import {
+            file,
+            batch,
+            year,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let s = bulk::import_answers(&mut store, &who, &batch, &file)?;
+            let mut line = format!(
+                "{}：保存 {} 行，未变化 {} 行，退回 {} 行",
+                file.display(),
+                s.applied.len(),
+                s.unchanged.len(),
+                s.rejected.len()
+            );
+            for r in &s.rejected {
+                line.push_str(&format!(
+                    "\n  第 {} 行（{}）：{}",
+                    r.row,
+                    r.jcbh.as_deref().unwrap_or("无监测编号"),
+                    r.reasons.join("；")
+                ));
+            }
+            report(json, &line, &s)
+        }
+        AnswersCommand::Export {
+            batch,
+            year,
+            out,
+            as_user,
+        } => {
+            let who = acting(&store, as_user.as_deref())?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let n = bulk::export_answers(&store, &who, &batch, &out)?;
+            report(
+                json,
+                &format!("已导出 {n} 个图斑的填报：{}", out.display()),
+                &json!({ "rows": n, "out": out }),
+            )
+        }
+    }
+}
+
 fn print_case(json: bool, v: &weipian_service::cases::CaseView) -> Result<()> {
     let line = format!(
         "案件 {}（编号 {}，{}）：{}，版本 {}，关联图斑 {}",
@@ -1000,6 +1076,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => audit_command(&cli.data, cli.json, cmd),
         Command::Military(cmd) => military_command(&cli.data, cli.json, cmd),
         Command::Case(cmd) => case_command(&cli.data, cli.json, cmd),
+        Command::Answers(cmd) => answers_command(&cli.data, cli.json, cmd),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod geojson;
 pub mod gpkg;
 pub mod shp;
+pub mod table;
 pub mod txt;
 pub mod xlsx;
 pub mod zipin;

@@ -138,6 +138,23 @@ pub fn get_answer(
     })
 }
 
+/// Validate an answer for a patch as saving would (no scope check: callers check it).
+pub(crate) fn validate_for(
+    store: &Store,
+    batch: &BatchId,
+    jcbh: &str,
+    answer: &Answer,
+) -> Result<Vec<FieldError>, ServiceError> {
+    let patch = store
+        .patch(batch, jcbh)?
+        .ok_or_else(|| ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}")))?;
+    Ok(validate(
+        answer,
+        &facts(&patch, store.attachment_count(patch.id)?),
+        table(batch)?,
+    ))
+}
+
 /// The national codes whose values differ between two answers.
 fn changed_fields(a: &Answer, b: &Answer) -> Vec<String> {
     let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) =

@@ -15,6 +15,7 @@
 
 pub mod analyze;
 pub mod answers;
+pub mod bulk;
 pub mod cases;
 pub mod error;
 pub mod evidence;

@@ -838,3 +838,84 @@ fn cases_open_on_illegal_patches_and_move_through_their_stages_in_order() {
     ));
     assert!(e.store.verify_audit().unwrap().first_bad.is_none());
 }
+
+#[test]
+fn bulk_answers_apply_valid_rows_list_every_reason_and_are_idempotent() {
+    use weipian_service::bulk::{export_answers, import_answers};
+    let mut e = setup();
+    let clerk = actor(Role::CountyFiller, "510104");
+    attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "a.jpg",
+        &good_photo(),
+    )
+    .unwrap();
+    let csv = e.dir.join("回填.csv");
+    std::fs::write(
+        &csv,
+        "监测编号,判定类型,具体情形,判定依据说明,实际用途,违法面积（亩）,其中耕地（亩）,其中永久基本农田（亩）,新增建设用地面积（亩）,其中占用耕地（亩）,备注\n\
+         510104TD200001,违法,WF01,未批先建,厂房,0.15,0.1,0,0.15,0.1,x\n\
+         510104TD200002,违法,WF01,未批先建,厂房,abc,0.1,0,0.15,0.1,\n\
+         510104TD200003,违法,WF01,,,,,,,,\n\
+         510105TD200001,其他,QT01,无变化,,,,,,,\n\
+         ,其他,QT01,x,,,,,,,\n",
+    )
+    .unwrap();
+    let s = import_answers(&mut e.store, &clerk, &batch(), &csv).unwrap();
+    assert_eq!(s.applied, vec!["510104TD200001"]);
+    let by_row: Vec<(usize, Option<&str>, usize)> = s
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.jcbh.as_deref(), r.reasons.len()))
+        .collect();
+    assert_eq!(
+        by_row[0],
+        (3, Some("510104TD200002"), 1),
+        "{:?}",
+        s.rejected
+    );
+    assert!(
+        s.rejected[0].reasons[0].contains("违法面积（亩）")
+            && s.rejected[0].reasons[0].contains("不是数字")
+    );
+    // Every reason at once for the incomplete row (no photo either).
+    assert_eq!(by_row[1].0, 4);
+    assert!(s.rejected[1].reasons.len() >= 8, "{:?}", s.rejected[1]);
+    // Another county's patch: the same answer as a missing one.
+    assert!(
+        s.rejected[2].reasons[0].contains("未找到"),
+        "{:?}",
+        s.rejected[2]
+    );
+    assert_eq!(s.rejected[3].reasons, vec!["监测编号为空"]);
+    let saved = get_answer(&e.store, &clerk, &batch(), "510104TD200001").unwrap();
+    assert!(saved.complete, "{:?}", saved.errors);
+    let wfmj = saved.answer.as_ref().unwrap().illegal_area_m2.unwrap();
+    assert!((wfmj - 100.0).abs() < 1e-9, "{wfmj}"); // 0.15 亩 = 100 m²
+                                                    // The same file again: nothing changes.
+    let again = import_answers(&mut e.store, &clerk, &batch(), &csv).unwrap();
+    assert!(again.applied.is_empty());
+    assert!(again.unchanged.contains(&"510104TD200001".to_string()));
+    assert_eq!(
+        get_answer(&e.store, &clerk, &batch(), "510104TD200001")
+            .unwrap()
+            .version,
+        1
+    );
+    // Export → import of the export: nothing changes either (areas bit for bit).
+    let xlsx = e.dir.join("answers.xlsx");
+    assert_eq!(
+        export_answers(&e.store, &clerk, &batch(), &xlsx).unwrap(),
+        3
+    );
+    let round = import_answers(&mut e.store, &clerk, &batch(), &xlsx).unwrap();
+    assert!(
+        round.applied.is_empty() && round.rejected.is_empty(),
+        "{round:?}"
+    );
+    let after = get_answer(&e.store, &clerk, &batch(), "510104TD200001").unwrap();
+    assert_eq!((after.version, after.answer), (1, saved.answer));
+}
