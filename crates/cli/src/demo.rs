@@ -132,9 +132,14 @@ pub fn run(
         );
     }
 
+    progress.stage("生成演示填报、案件与用户", 0);
+    let work = crate::demo_work::run(&mut store, &batch)?;
+    progress.finish_stage();
+
     if json {
         let doc = json!({
             "ok": true,
+            "work": work,
             "data": dir,
             "store": store.path(),
             "seed": seed,
@@ -175,6 +180,25 @@ pub fn run(
             .filter(|l| l.layer != weipian_store::COUNTIES)
             .count()
     );
+    println!(
+        "  演示县 {}：填报 {} 个（完整 {}，草稿 {}），移交 {}，军用地 {}，案件 {} 件（{}）",
+        work.county,
+        work.answers,
+        work.complete,
+        work.drafts,
+        work.transfers,
+        work.military,
+        work.cases.len(),
+        work.cases.join("、")
+    );
+    println!(
+        "  演示用户（密码均为 {}）：",
+        crate::demo_work::DEMO_PASSWORD
+    );
+    for (name, role, region) in &work.users {
+        let role = weipian_domain::access::Role::parse(role).map_or(role.as_str(), |r| r.name_zh());
+        println!("    {name}  {role}  {region}");
+    }
     println!("  输入文件：{}", input.display());
     println!(
         "  可用 QGIS 或 ogrinfo 打开 {}；weipian layers / weipian batches 查看内容",

@@ -5,6 +5,7 @@
 //! non-zero on any error, with the error on stderr.
 
 mod demo;
+mod demo_work;
 mod progress;
 mod table;
 

@@ -80,6 +80,81 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         .unwrap();
     assert!(land["count"].as_u64().unwrap() >= 1000, "{land}");
 
+    // The county's work: every state there is, made through the service.
+    let w = &v["work"];
+    let stages: Vec<&str> = w["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        vec!["未立案", "已立案", "已作出处理决定", "已落实到位", "已结案"]
+    );
+    assert_eq!(
+        (
+            w["military"].as_u64(),
+            w["transfers"].as_u64(),
+            w["drafts"].as_u64()
+        ),
+        (Some(1), Some(2), Some(1))
+    );
+    assert!(w["complete"].as_u64().unwrap() >= 10, "{w}");
+    let roles: Vec<&str> = w["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u[1].as_str().unwrap())
+        .collect();
+    for role in [
+        "admin", "province", "city", "county", "desk", "military", "ministry",
+    ] {
+        assert!(roles.contains(&role), "{role}: {w}");
+    }
+    ok(&weipian(&a, &["--json", "audit", "verify"]));
+    let county = w["county"].as_str().unwrap();
+    let tr = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "answer",
+            "transfers",
+            "--batch",
+            "2020Q1",
+            "--as",
+            "demo-county",
+        ],
+    ));
+    assert_eq!(tr["transfers"].as_array().unwrap().len(), 1, "{tr}");
+    let mil = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "military",
+            "list",
+            "--batch",
+            "2020Q1",
+            "--as",
+            "demo-military",
+        ],
+    ));
+    assert_eq!(mil["register"].as_array().unwrap().len(), 1);
+    assert_eq!(mil["register"][0]["xzqdm"], county);
+    let denied = weipian(
+        &a,
+        &[
+            "military",
+            "list",
+            "--batch",
+            "2020Q1",
+            "--as",
+            "demo-county",
+        ],
+    );
+    assert!(!denied.status.success());
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("无权操作"));
+
     // Same seed, same data: the exports are byte-identical.
     let b = tmp.path().join("b");
     ok(&weipian(

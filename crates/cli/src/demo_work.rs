@@ -1,0 +1,471 @@
+//! The county's work in the demo: users for every role and patches in every
+//! state — undetermined, each determination, incomplete drafts, transferred
+//! (awaiting feedback and answered), military, cases at each stage,
+//! rectified — made through the service layer like a user would, so the
+//! later steps (review, reports, the web platform) have material.
+
+use anyhow::{anyhow, Context, Result};
+use geo::Centroid;
+use serde::Serialize;
+use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::case::{
+    CaseEvent, Decision, Measure, Party, PartyKind, Rectification, RectificationKind,
+};
+use weipian_domain::determination::{Answer, Deduction, Handling, Transfer};
+use weipian_domain::{BatchId, PatchKind, RegionCode};
+use weipian_service::answers::{save_answer, SaveAnswer};
+use weipian_service::{cases, evidence, military, users};
+use weipian_store::{PatchQuery, Store, StoredPatch};
+
+/// The demo password of every demo user (demo data only).
+pub const DEMO_PASSWORD: &str = "weipian-demo";
+
+/// What the demo's county work made.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DemoWork {
+    /// (user, role code, region) of each demo login.
+    pub users: Vec<(String, String, String)>,
+    pub county: String,
+    pub answers: usize,
+    pub complete: usize,
+    pub drafts: usize,
+    pub transfers: usize,
+    pub military: usize,
+    /// Case stage (Chinese) per case.
+    pub cases: Vec<String>,
+    pub photos: usize,
+}
+
+/// A JPEG whose EXIF says it was taken at (lon, lat) on `when`.
+fn photo(lon: f64, lat: f64, when: &str, salt: u32) -> Result<Vec<u8>> {
+    use exif::experimental::Writer;
+    use exif::{Field, In, Rational, Tag, Value};
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let dms = |v: f64| {
+        let d = v.floor();
+        let m = ((v - d) * 60.0).floor();
+        let s = ((v - d) * 60.0 - m) * 60.0;
+        Value::Rational(vec![
+            Rational {
+                num: d as u32,
+                denom: 1,
+            },
+            Rational {
+                num: m as u32,
+                denom: 1,
+            },
+            Rational {
+                num: (s * 1_000_000.0).round() as u32,
+                denom: 1_000_000,
+            },
+        ])
+    };
+    let f = |tag, value| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value,
+    };
+    let fields = [
+        f(
+            Tag::DateTimeOriginal,
+            Value::Ascii(vec![when.as_bytes().to_vec()]),
+        ),
+        f(Tag::GPSLatitudeRef, Value::Ascii(vec![b"N".to_vec()])),
+        f(Tag::GPSLatitude, dms(lat)),
+        f(Tag::GPSLongitudeRef, Value::Ascii(vec![b"E".to_vec()])),
+        f(Tag::GPSLongitude, dms(lon)),
+        f(
+            Tag::GPSImgDirection,
+            Value::Rational(vec![Rational {
+                num: salt % 360,
+                denom: 1,
+            }]),
+        ),
+    ];
+    let mut w = Writer::new();
+    for x in &fields {
+        w.push_field(x);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    w.write(&mut tiff, false)
+        .map_err(|e| anyhow!("EXIF：{e}"))?;
+    let tiff = tiff.into_inner();
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend_from_slice(&u16::try_from(tiff.len() + 8)?.to_be_bytes());
+    jpeg.extend_from_slice(b"Exif\0\0");
+    jpeg.extend_from_slice(&tiff);
+    jpeg.extend_from_slice(&salt.to_be_bytes()); // distinct bytes per photo
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    Ok(jpeg)
+}
+
+fn illegal(p: &StoredPatch) -> Answer {
+    let a = p.area_m2;
+    Answer {
+        category: "WF".into(),
+        sub: Some("WF01".into()),
+        basis: "现场核实：未经批准占用土地建设".into(),
+        actual_use: Some("厂房".into()),
+        illegal_area_m2: Some(a * 0.9),
+        illegal_cultivated_m2: Some(a * 0.5),
+        illegal_basic_farmland_m2: Some(0.0),
+        new_construction_m2: Some(a * 0.9),
+        new_construction_cultivated_m2: Some(a * 0.5),
+        ..Answer::default()
+    }
+}
+
+/// Make the demo's users and county work.
+pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
+    let mut work = DemoWork::default();
+    // The county with the most land patches (ties: the smaller code).
+    let all = store.patches(&PatchQuery {
+        batch: batch.clone(),
+        kind: None,
+        region: None,
+    })?;
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for p in all.iter().filter(|p| p.kind == PatchKind::Land) {
+        *counts.entry(p.xzqdm.as_str()).or_default() += 1;
+    }
+    let county = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(c, _)| (*c).to_string())
+        .context("演示数据中没有土地图斑")?;
+    let code = RegionCode::parse(&county)?;
+    let city = code.prefecture();
+    let province = code.province();
+    work.county.clone_from(&county);
+
+    let root = Actor::local_admin();
+    let region = |r: RegionCode| Scope::Region(r);
+    for (name, scope, role) in [
+        ("demo-admin", region(province), Role::Admin),
+        ("demo-province", region(province), Role::ProvinceReviewer),
+        ("demo-city", region(city), Role::CityReviewer),
+        ("demo-county", region(code), Role::CountyFiller),
+        ("demo-desk", region(province), Role::DeskReviewer),
+        ("demo-military", region(code), Role::MilitaryOfficer),
+        ("demo-ministry", Scope::National, Role::Ministry),
+    ] {
+        users::add_user(store, &root, name, scope, role, DEMO_PASSWORD)?;
+        work.users
+            .push((name.into(), role.code().into(), scope.code()));
+    }
+    let clerk = Actor::new("demo-county", region(code), Role::CountyFiller)?;
+    let officer = Actor::new("demo-military", region(code), Role::MilitaryOfficer)?;
+    let sheng = Actor::new("demo-province", region(province), Role::ProvinceReviewer)?;
+
+    let land: Vec<&StoredPatch> = all
+        .iter()
+        .filter(|p| p.kind == PatchKind::Land && p.xzqdm == county)
+        .collect();
+    if land.len() < 16 {
+        return Err(anyhow!("演示县 {county} 的土地图斑不足 16 个"));
+    }
+    let mut salt = 0u32;
+    let mut attach = |store: &mut Store, p: &StoredPatch| -> Result<()> {
+        let c = p.geometry.centroid().context("图斑没有质心")?;
+        salt += 1;
+        let bytes = photo(c.x(), c.y(), "2020:04:15 10:00:00", salt)?;
+        evidence::attach(
+            store,
+            &clerk,
+            batch,
+            &p.jcbh,
+            &format!("现场照片{salt}.jpg"),
+            &bytes,
+        )?;
+        Ok(())
+    };
+    let save = |store: &mut Store, p: &StoredPatch, answer: Answer| -> Result<bool> {
+        let v = save_answer(
+            store,
+            &clerk,
+            &SaveAnswer {
+                batch: batch.clone(),
+                jcbh: p.jcbh.clone(),
+                answer,
+                based_on: None,
+                reason: None,
+            },
+        )?;
+        Ok(v.complete)
+    };
+    let tally = |work: &mut DemoWork, complete: bool| {
+        work.answers += 1;
+        if complete {
+            work.complete += 1
+        } else {
+            work.drafts += 1
+        }
+    };
+
+    // 0–1: left undetermined. 2: 合法 (approval), 3: 合法 (facility filing).
+    attach(store, land[2])?;
+    let c = save(
+        store,
+        land[2],
+        Answer {
+            category: "HF".into(),
+            sub: Some("HF01".into()),
+            basis: "已办理农用地转用手续".into(),
+            approval_number: Some("川府土〔2019〕128号".into()),
+            approval_authority: Some("四川省人民政府".into()),
+            approval_date: Some("2019-06-01".into()),
+            approval_area_m2: Some(land[2].area_m2 * 1.2),
+            ..Answer::default()
+        },
+    )?;
+    tally(&mut work, c);
+    attach(store, land[3])?;
+    let c = save(
+        store,
+        land[3],
+        Answer {
+            category: "HF".into(),
+            sub: Some("HF02".into()),
+            basis: "设施农用地已备案".into(),
+            facility_filing: Some("SSNYD-2019-031".into()),
+            ..Answer::default()
+        },
+    )?;
+    tally(&mut work, c);
+    // 4: 其他 (no real change).
+    attach(store, land[4])?;
+    let c = save(
+        store,
+        land[4],
+        Answer {
+            category: "QT".into(),
+            sub: Some("QT01".into()),
+            basis: "现场核实地表无变化".into(),
+            ..Answer::default()
+        },
+    )?;
+    tally(&mut work, c);
+    // 5–6: transferred — awaiting feedback, and answered.
+    for (k, fb) in [(5, None), (6, Some("已责令停止建设并拆除"))] {
+        attach(store, land[k])?;
+        let c = save(
+            store,
+            land[k],
+            Answer {
+                category: "QT".into(),
+                sub: Some("QT02".into()),
+                basis: "农村村民在承包地建房，属农业农村部门职责，已移交乡镇".into(),
+                transfer: Some(Transfer {
+                    receiver: "所在乡镇人民政府".into(),
+                    date: "2020-04-20".into(),
+                    document: format!("自然资移〔2020〕{k}号"),
+                    feedback: fb.map(str::to_string),
+                    feedback_date: fb.map(|_| "2020-05-20".to_string()),
+                }),
+                ..Answer::default()
+            },
+        )?;
+        tally(&mut work, c);
+        work.transfers += 1;
+    }
+    // 7: an incomplete draft.
+    let c = save(
+        store,
+        land[7],
+        Answer {
+            category: "WF".into(),
+            sub: Some("WF01".into()),
+            basis: "待补充面积".into(),
+            ..Answer::default()
+        },
+    )?;
+    tally(&mut work, c);
+    // 8–13: illegal, complete; cases at each stage; 13 claims a deduction.
+    for p in &land[8..14] {
+        attach(store, p)?;
+        let mut a = illegal(p);
+        if p.jcbh == land[13].jcbh {
+            a.deductions = vec![Deduction {
+                kind: "yhyz".into(),
+                document: None,
+                note: Some("农村村民一户一宅".into()),
+            }];
+        }
+        let c = save(store, p, a)?;
+        tally(&mut work, c);
+    }
+    let file = CaseEvent::File {
+        date: "2020-04-25".into(),
+        document: "自然资立〔2020〕1号".into(),
+    };
+    let decide = CaseEvent::Decide(Decision {
+        date: "2020-05-10".into(),
+        document: "自然资罚〔2020〕1号".into(),
+        measures: vec![Measure::Fine, Measure::Demolition],
+        fine_yuan: Some(30_000.0),
+        content: Some("限期拆除，罚款".into()),
+    });
+    let rectify = |p: &StoredPatch| {
+        CaseEvent::Rectify(Rectification {
+            kind: RectificationKind::Demolition,
+            date: "2020-05-30".into(),
+            area_m2: p.area_m2 * 0.9,
+            cultivated_m2: p.area_m2 * 0.5,
+            basic_farmland_m2: 0.0,
+            document: None,
+            approval_date: None,
+        })
+    };
+    let stages: Vec<Vec<CaseEvent>> = vec![
+        vec![],
+        vec![file.clone()],
+        vec![file.clone(), decide.clone()],
+        vec![
+            file.clone(),
+            decide.clone(),
+            rectify(land[11]),
+            CaseEvent::Eliminate {
+                date: "2020-06-05".into(),
+            },
+            CaseEvent::Enforce {
+                date: "2020-06-10".into(),
+            },
+        ],
+        vec![
+            file.clone(),
+            decide.clone(),
+            rectify(land[12]),
+            CaseEvent::Eliminate {
+                date: "2020-06-05".into(),
+            },
+            CaseEvent::Enforce {
+                date: "2020-06-10".into(),
+            },
+            CaseEvent::Close {
+                date: "2020-06-20".into(),
+            },
+            CaseEvent::AddParty(Party {
+                kind: PartyKind::Unit,
+                name: "某建材有限公司".into(),
+                position: None,
+            }),
+        ],
+    ];
+    for (k, events) in stages.iter().enumerate() {
+        let p = land[8 + k];
+        let case = cases::open_case(
+            store,
+            &clerk,
+            batch,
+            &format!("违〔2020〕{}号", k + 1),
+            std::slice::from_ref(&p.jcbh),
+        )?;
+        let mut v = case.version;
+        for e in events {
+            v = cases::apply_event(store, &clerk, case.id, e, v)?.version;
+        }
+        if k == 2 {
+            // A major case: supervised by the province.
+            let sup = CaseEvent::Supervise(weipian_domain::case::Supervision {
+                level: "province".into(),
+                demands: "30 日内拆除并恢复耕种条件".into(),
+                deadline: "2020-06-30".into(),
+                reports: vec![],
+            });
+            v = cases::apply_event(store, &sheng, case.id, &sup, v)?.version;
+        }
+        let _ = v;
+        work.cases
+            .push(cases::get_case(store, &clerk, case.id)?.stage);
+    }
+    // 14: military land.
+    military::file(
+        store,
+        &officer,
+        batch,
+        &land[14].jcbh,
+        &military::MilitaryRecord {
+            unit: "某部".into(),
+            usage: "营区".into(),
+            area_m2: Some(land[14].area_m2),
+            document: None,
+            filled_by: "demo-military".into(),
+            date: "2020-04-18".into(),
+            note: None,
+        },
+    )?;
+    work.military += 1;
+    // Mineral: a clerk of the county with the most mineral patches answers
+    // one as illegal (filed as a case) and one as a false change.
+    let mut mcounts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for p in all.iter().filter(|p| p.kind == PatchKind::Mineral) {
+        *mcounts.entry(p.xzqdm.as_str()).or_default() += 1;
+    }
+    if let Some(mcounty) = mcounts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(c, _)| (*c).to_string())
+    {
+        let mcode = RegionCode::parse(&mcounty)?;
+        users::add_user(
+            store,
+            &root,
+            "demo-county-kc",
+            region(mcode),
+            Role::CountyFiller,
+            DEMO_PASSWORD,
+        )?;
+        work.users.push((
+            "demo-county-kc".into(),
+            Role::CountyFiller.code().into(),
+            mcounty.clone(),
+        ));
+        let kc = Actor::new("demo-county-kc", region(mcode), Role::CountyFiller)?;
+        let mineral: Vec<&StoredPatch> = all
+            .iter()
+            .filter(|p| p.kind == PatchKind::Mineral && p.xzqdm == mcounty)
+            .collect();
+        let answers = [
+            Answer {
+                category: "WF".into(),
+                sub: Some("KWF01".into()),
+                basis: "无证开采砂石".into(),
+                handling: Some(Handling::Case),
+                ..Answer::default()
+            },
+            Answer {
+                category: "WBH".into(),
+                sub: Some("KWB01".into()),
+                basis: "现场无开采活动".into(),
+                ..Answer::default()
+            },
+        ];
+        for (p, answer) in mineral.iter().zip(answers) {
+            let c = p.geometry.centroid().context("图斑没有质心")?;
+            salt += 1;
+            let bytes = photo(c.x(), c.y(), "2020:04:16 09:30:00", salt)?;
+            evidence::attach(
+                store,
+                &kc,
+                batch,
+                &p.jcbh,
+                &format!("现场照片{salt}.jpg"),
+                &bytes,
+            )?;
+            let v = save_answer(
+                store,
+                &kc,
+                &SaveAnswer {
+                    batch: batch.clone(),
+                    jcbh: p.jcbh.clone(),
+                    answer,
+                    based_on: None,
+                    reason: None,
+                },
+            )?;
+            tally(&mut work, v.complete);
+        }
+    }
+    work.photos = salt as usize;
+    Ok(work)
+}
