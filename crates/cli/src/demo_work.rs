@@ -36,69 +36,6 @@ pub struct DemoWork {
     pub photos: usize,
 }
 
-/// A JPEG whose EXIF says it was taken at (lon, lat) on `when`.
-fn photo(lon: f64, lat: f64, when: &str, salt: u32) -> Result<Vec<u8>> {
-    use exif::experimental::Writer;
-    use exif::{Field, In, Rational, Tag, Value};
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let dms = |v: f64| {
-        let d = v.floor();
-        let m = ((v - d) * 60.0).floor();
-        let s = ((v - d) * 60.0 - m) * 60.0;
-        Value::Rational(vec![
-            Rational {
-                num: d as u32,
-                denom: 1,
-            },
-            Rational {
-                num: m as u32,
-                denom: 1,
-            },
-            Rational {
-                num: (s * 1_000_000.0).round() as u32,
-                denom: 1_000_000,
-            },
-        ])
-    };
-    let f = |tag, value| Field {
-        tag,
-        ifd_num: In::PRIMARY,
-        value,
-    };
-    let fields = [
-        f(
-            Tag::DateTimeOriginal,
-            Value::Ascii(vec![when.as_bytes().to_vec()]),
-        ),
-        f(Tag::GPSLatitudeRef, Value::Ascii(vec![b"N".to_vec()])),
-        f(Tag::GPSLatitude, dms(lat)),
-        f(Tag::GPSLongitudeRef, Value::Ascii(vec![b"E".to_vec()])),
-        f(Tag::GPSLongitude, dms(lon)),
-        f(
-            Tag::GPSImgDirection,
-            Value::Rational(vec![Rational {
-                num: salt % 360,
-                denom: 1,
-            }]),
-        ),
-    ];
-    let mut w = Writer::new();
-    for x in &fields {
-        w.push_field(x);
-    }
-    let mut tiff = std::io::Cursor::new(Vec::new());
-    w.write(&mut tiff, false)
-        .map_err(|e| anyhow!("EXIF：{e}"))?;
-    let tiff = tiff.into_inner();
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
-    jpeg.extend_from_slice(&u16::try_from(tiff.len() + 8)?.to_be_bytes());
-    jpeg.extend_from_slice(b"Exif\0\0");
-    jpeg.extend_from_slice(&tiff);
-    jpeg.extend_from_slice(&salt.to_be_bytes()); // distinct bytes per photo
-    jpeg.extend_from_slice(&[0xFF, 0xD9]);
-    Ok(jpeg)
-}
-
 fn illegal(p: &StoredPatch) -> Answer {
     let a = p.area_m2;
     Answer {
@@ -168,7 +105,8 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
     let mut attach = |store: &mut Store, p: &StoredPatch| -> Result<()> {
         let c = p.geometry.centroid().context("图斑没有质心")?;
         salt += 1;
-        let bytes = photo(c.x(), c.y(), "2020:04:15 10:00:00", salt)?;
+        let bytes =
+            weipian_demo::photo::jpeg_with_exif(c.x(), c.y(), "2020:04:15 10:00:00", salt, salt);
         evidence::attach(
             store,
             &clerk,
@@ -443,7 +381,13 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         for (p, answer) in mineral.iter().zip(answers) {
             let c = p.geometry.centroid().context("图斑没有质心")?;
             salt += 1;
-            let bytes = photo(c.x(), c.y(), "2020:04:16 09:30:00", salt)?;
+            let bytes = weipian_demo::photo::jpeg_with_exif(
+                c.x(),
+                c.y(),
+                "2020:04:16 09:30:00",
+                salt,
+                salt,
+            );
             evidence::attach(
                 store,
                 &kc,

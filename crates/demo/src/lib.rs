@@ -42,6 +42,7 @@ mod geom;
 mod layers;
 mod names;
 mod partition;
+pub mod photo;
 mod rng;
 mod table;
 mod tiling;

@@ -17,63 +17,7 @@ const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 
 
 /// A JPEG whose EXIF says where and when it was taken (and which way).
 fn photo(lon: f64, lat: f64, taken: &str, direction: u32) -> Vec<u8> {
-    use exif::experimental::Writer;
-    use exif::{Field, In, Rational, Tag, Value};
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let dms = |v: f64| {
-        let d = v.abs().floor();
-        let m = ((v.abs() - d) * 60.0).floor();
-        let s = ((v.abs() - d) * 60.0 - m) * 60.0;
-        Value::Rational(vec![
-            Rational {
-                num: d as u32,
-                denom: 1,
-            },
-            Rational {
-                num: m as u32,
-                denom: 1,
-            },
-            Rational {
-                num: (s * 1_000_000.0).round() as u32,
-                denom: 1_000_000,
-            },
-        ])
-    };
-    let f = |tag, value| Field {
-        tag,
-        ifd_num: In::PRIMARY,
-        value,
-    };
-    let fields = [
-        f(
-            Tag::DateTimeOriginal,
-            Value::Ascii(vec![taken.as_bytes().to_vec()]),
-        ),
-        f(Tag::GPSLatitudeRef, Value::Ascii(vec![b"N".to_vec()])),
-        f(Tag::GPSLatitude, dms(lat)),
-        f(Tag::GPSLongitudeRef, Value::Ascii(vec![b"E".to_vec()])),
-        f(Tag::GPSLongitude, dms(lon)),
-        f(
-            Tag::GPSImgDirection,
-            Value::Rational(vec![Rational {
-                num: direction,
-                denom: 1,
-            }]),
-        ),
-    ];
-    let mut w = Writer::new();
-    for x in &fields {
-        w.push_field(x);
-    }
-    let mut tiff = std::io::Cursor::new(Vec::new());
-    w.write(&mut tiff, false).unwrap();
-    let tiff = tiff.into_inner();
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
-    jpeg.extend_from_slice(&u16::try_from(tiff.len() + 8).unwrap().to_be_bytes());
-    jpeg.extend_from_slice(b"Exif\0\0");
-    jpeg.extend_from_slice(&tiff);
-    jpeg.extend_from_slice(&[0xFF, 0xD9]);
-    jpeg
+    weipian_demo::photo::jpeg_with_exif(lon, lat, taken, direction, 0)
 }
 
 /// Taken inside 510104TD200001 (around 104.06, 30.61) after its 后时相 2020-03-01.
