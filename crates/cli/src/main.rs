@@ -91,6 +91,12 @@ enum Command {
     /// 表格回填：按国家表格式批量导入、导出填报
     #[command(subcommand)]
     Answers(AnswersCommand),
+    /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080", env = "WEIPIAN_ADDR")]
+        addr: std::net::SocketAddr,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -1078,6 +1084,13 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Military(cmd) => military_command(&cli.data, cli.json, cmd),
         Command::Case(cmd) => case_command(&cli.data, cli.json, cmd),
         Command::Answers(cmd) => answers_command(&cli.data, cli.json, cmd),
+        Command::Serve { addr } => {
+            let store = open_store(&cli.data)?;
+            let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
+            println!("weipian 接口已启动：http://{addr}/api/ （接口文档 http://{addr}/api/openapi.json）");
+            rt.block_on(weipian_server::serve(store, addr))
+                .with_context(|| format!("无法在 {addr} 上提供服务"))
+        }
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

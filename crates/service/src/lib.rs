@@ -23,6 +23,7 @@ pub mod export;
 pub mod figures;
 pub mod import;
 pub mod military;
+pub mod patches;
 mod prepare;
 pub mod progress;
 pub mod scope;

@@ -1,0 +1,85 @@
+//! Listing patches for an actor: scoped, filtered, paged.
+
+use serde::Serialize;
+use weipian_domain::access::Actor;
+use weipian_domain::determination::Answer;
+use weipian_domain::{BatchId, PatchKind, RegionCode};
+use weipian_store::{PatchQuery, Store};
+
+use crate::ServiceError;
+
+/// A list request.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub batch: BatchId,
+    pub kind: Option<PatchKind>,
+    pub region: Option<RegionCode>,
+    /// 1-based.
+    pub page: usize,
+    /// At most 1,000.
+    pub per_page: usize,
+}
+
+/// One row of the list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatchRow {
+    #[serde(rename = "JCBH")]
+    pub jcbh: String,
+    #[serde(rename = "XZQDM")]
+    pub xzqdm: String,
+    pub kind: PatchKind,
+    /// Ellipsoidal area, m².
+    pub area_m2: f64,
+    /// 判定类型 of the current answer, if any.
+    #[serde(rename = "PDLX")]
+    pub category: Option<String>,
+    /// 0 when unanswered.
+    pub answer_version: i64,
+    pub answer_complete: bool,
+}
+
+/// A page of rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<PatchRow>,
+}
+
+/// The patches of a batch `actor` may see, by JCBH, one page of them.
+pub fn list(store: &Store, actor: &Actor, req: &ListRequest) -> Result<Page, ServiceError> {
+    let per_page = req.per_page.clamp(1, 1000);
+    let page = req.page.max(1);
+    let patches = match crate::scope::region_filter(actor, req.region)? {
+        Some(region) => store.patches(&PatchQuery {
+            batch: req.batch.clone(),
+            kind: req.kind,
+            region,
+        })?,
+        None => Vec::new(),
+    };
+    let total = patches.len();
+    let mut items = Vec::new();
+    for p in patches.iter().skip((page - 1) * per_page).take(per_page) {
+        let a = store.answer(p.id)?;
+        items.push(PatchRow {
+            jcbh: p.jcbh.clone(),
+            xzqdm: p.xzqdm.clone(),
+            kind: p.kind,
+            area_m2: p.area_m2,
+            category: a
+                .as_ref()
+                .and_then(|s| serde_json::from_str::<Answer>(&s.answer).ok())
+                .map(|x| x.category),
+            answer_version: a.as_ref().map_or(0, |s| s.version),
+            answer_complete: a.is_some_and(|s| s.complete),
+        });
+    }
+    Ok(Page {
+        total,
+        page,
+        per_page,
+        items,
+    })
+}
