@@ -265,6 +265,100 @@ async fn lists_page_and_filter() {
         .await;
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["JCBH"], "510105TD200001");
+    // Not analysed (no layers): no figures, flags unknown.
+    assert_eq!(v["items"][0]["figures"], json!({}));
+    assert!(v["items"][0]["ZDHC"].is_null());
+}
+
+#[tokio::test]
+async fn lists_carry_the_overlay_figures_in_square_metres() {
+    use weipian_service::analyze::{analyze, AnalyzeRequest};
+    use weipian_service::import::import_layer;
+    let mut e = env();
+    let path = e.dir.join("p.geojson");
+    weipian_formats::geojson::write(&path, &patches(1)).unwrap();
+    import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    // A 耕地 parcel (水田) covering the whole patch.
+    let gd = weipian_formats::Dataset {
+        source: "gd".into(),
+        fields: vec![weipian_domain::FieldDef::new(
+            "DLBM",
+            weipian_domain::FieldType::Text { width: 4 },
+        )],
+        features: vec![weipian_formats::Feature {
+            row: 1,
+            geometry: Some(geo_types::MultiPolygon(vec![rect(
+                104.05, 30.60, 104.07, 30.62,
+            )])),
+            attrs: vec![text("0101")],
+            repairs: vec![],
+        }],
+        crs: weipian_geo::crs::CrsHint {
+            epsg: Some(4490),
+            ..Default::default()
+        },
+        encoding: None,
+    };
+    let gd_path = e.dir.join("gd.geojson");
+    weipian_formats::geojson::write(&gd_path, &gd).unwrap();
+    import_layer(
+        &mut e.store,
+        "gd",
+        &gd_path,
+        weipian_formats::TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
+    analyze(
+        &mut e.store,
+        &AnalyzeRequest {
+            batch: batch(),
+            force: false,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let root = Actor::local_admin();
+    users::add_user(
+        &mut e.store,
+        &root,
+        "prov",
+        Scope::parse("510000").unwrap(),
+        Role::ProvinceReviewer,
+        "a-long-password",
+    )
+    .unwrap();
+    let token = users::issue_token(&mut e.store, &root, "prov", "t").unwrap();
+    let area = e
+        .store
+        .patch(&batch(), "510104TD200001")
+        .unwrap()
+        .unwrap()
+        .area_m2;
+    let Env { _tmp, store, .. } = e;
+    let api = Api {
+        app: router(AppState::new(store)),
+        _env: _tmp,
+    };
+    let (_, v) = api
+        .call(
+            "GET",
+            "/api/patches?year=2020&batch=2020Q1",
+            Some(&token),
+            None,
+        )
+        .await;
+    let f = &v["items"][0]["figures"];
+    let gdmj = f["JCGDMJ_M2"].as_f64().unwrap();
+    assert!((gdmj - area).abs() <= 1e-6 * area, "{f}");
+    assert_eq!(f["STMJ_M2"].as_f64(), Some(gdmj));
+    assert_eq!(v["items"][0]["BMDTB"], false);
 }
 
 #[tokio::test]
