@@ -141,6 +141,14 @@ pub struct RegionTable {
 const EMBEDDED: &str = include_str!("../../../data/regions-cn.csv");
 
 impl RegionTable {
+    /// The embedded table, parsed once per process (for lookups on hot
+    /// paths; [`RegionTable::embedded`] gives an owned copy).
+    #[must_use]
+    pub fn shared() -> &'static Self {
+        static TABLE: std::sync::OnceLock<RegionTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(Self::embedded)
+    }
+
     /// The table shipped in `data/regions-cn.csv`.
     ///
     /// # Panics

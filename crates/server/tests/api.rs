@@ -24,20 +24,7 @@ struct Api {
 /// A store with 3 patches in 锦江区 510104 and 1 in 青羊区 510105, and one
 /// user (with a token) per (role, region) given.
 fn api(logins: &[(&str, Role, &str)]) -> (Api, Vec<String>) {
-    let mut e = env();
-    let mut ds = patches(4);
-    ds.features[3].geometry = Some(patch(104.0, 30.65));
-    ds.features[3].attrs[0] = text("510105TD200001");
-    ds.features[3].attrs[1] = text("510105");
-    let path = e.dir.join("p.geojson");
-    weipian_formats::geojson::write(&path, &ds).unwrap();
-    import_patches(
-        &mut e.store,
-        &e.table,
-        &request(&path, batch()),
-        &NoProgress,
-    )
-    .unwrap();
+    let mut e = env_two_counties();
     let root = Actor::local_admin();
     let mut tokens = Vec::new();
     for (name, role, region) in logins {

@@ -37,7 +37,7 @@ pub struct UserInfo {
 fn scope_name(scope: Scope) -> String {
     match scope {
         Scope::National => "全国".into(),
-        Scope::Region(r) => RegionTable::embedded()
+        Scope::Region(r) => RegionTable::shared()
             .get(r)
             .map_or_else(|| r.to_string(), |reg| reg.name.clone()),
     }
@@ -133,7 +133,7 @@ pub fn add_user(
     }
     check_name(name)?;
     if let Scope::Region(r) = scope {
-        if RegionTable::embedded().get(r).is_none() {
+        if RegionTable::shared().get(r).is_none() {
             return Err(ServiceError::Invalid(format!(
                 "行政区代码 {r} 不在行政区划表中"
             )));

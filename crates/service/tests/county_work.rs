@@ -6,7 +6,6 @@ use weipian_domain::determination::Answer;
 use weipian_domain::RegionCode;
 use weipian_service::answers::{get_answer, save_answer, transfers_awaiting_feedback, SaveAnswer};
 use weipian_service::evidence::{attach, attachments};
-use weipian_service::import::import_patches;
 use weipian_service::{NoProgress, ServiceError};
 use weipian_store::Store;
 
@@ -40,21 +39,7 @@ fn actor(role: Role, region: &str) -> Actor {
 
 /// Three patches in 锦江区 (510104TD200001…3) and one in 青羊区 (510105TD200001).
 fn setup() -> Env {
-    let mut e = env();
-    let mut ds = patches(4);
-    ds.features[3].geometry = Some(patch(104.0, 30.65));
-    ds.features[3].attrs[0] = text("510105TD200001");
-    ds.features[3].attrs[1] = text("510105");
-    let path = e.dir.join("p.geojson");
-    weipian_formats::geojson::write(&path, &ds).unwrap();
-    import_patches(
-        &mut e.store,
-        &e.table,
-        &request(&path, batch()),
-        &NoProgress,
-    )
-    .unwrap();
-    e
+    env_two_counties()
 }
 
 fn illegal(area: f64) -> Answer {

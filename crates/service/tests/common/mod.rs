@@ -181,3 +181,23 @@ pub fn stored(store: &Store, batch: &BatchId) -> Vec<weipian_store::StoredPatch>
         })
         .unwrap()
 }
+
+/// [`env`] with three patches in 锦江区 (510104TD200001…3) and one in 青羊区
+/// (510105TD200001) imported as batch 2020Q1.
+pub fn env_two_counties() -> Env {
+    let mut e = env();
+    let mut ds = patches(4);
+    ds.features[3].geometry = Some(patch(104.0, 30.65));
+    ds.features[3].attrs[0] = text("510105TD200001");
+    ds.features[3].attrs[1] = text("510105");
+    let path = e.dir.join("p.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    weipian_service::import::import_patches(
+        &mut e.store,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    e
+}
