@@ -82,6 +82,7 @@ pub fn run(
     let table = RegionTable::embedded();
     let regions = import::import_regions(
         &mut store,
+        &weipian_domain::access::Actor::local_admin(),
         &table,
         &counties_path,
         TextEncoding::Detect,
@@ -91,6 +92,7 @@ pub fn run(
     for (kind, path) in &layer_paths {
         layers.push(import::import_layer(
             &mut store,
+            &weipian_domain::access::Actor::local_admin(),
             kind,
             path,
             TextEncoding::Detect,
@@ -109,11 +111,18 @@ pub fn run(
             kind,
             encoding: TextEncoding::Detect,
         };
-        batches.push(import::import_patches(&mut store, &table, &req, progress)?);
+        batches.push(import::import_patches(
+            &mut store,
+            &weipian_domain::access::Actor::local_admin(),
+            &table,
+            &req,
+            progress,
+        )?);
     }
 
     let analysis = weipian_service::analyze::analyze(
         &mut store,
+        &weipian_domain::access::Actor::local_admin(),
         &weipian_service::analyze::AnalyzeRequest {
             batch: batch.clone(),
             force: true,
@@ -181,13 +190,14 @@ pub fn run(
             .count()
     );
     println!(
-        "  演示县 {}：填报 {} 个（完整 {}，草稿 {}），移交 {}，军用地 {}，案件 {} 件（{}）",
+        "  演示县 {}：填报 {} 项（完整 {}，草稿 {}），移交 {}，军用地 {}，拆分地块的图斑 {}，案件 {} 件（{}）",
         work.county,
         work.answers,
         work.complete,
         work.drafts,
         work.transfers,
         work.military,
+        work.split.len(),
         work.cases.len(),
         work.cases.join("、")
     );

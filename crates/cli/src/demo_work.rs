@@ -34,6 +34,81 @@ pub struct DemoWork {
     /// Case stage (Chinese) per case.
     pub cases: Vec<String>,
     pub photos: usize,
+    /// JCBHs of the patches split into 地块.
+    pub split: Vec<String>,
+    /// Ids of the cases with an illegal-land range.
+    pub ranges: Vec<i64>,
+}
+
+/// Upload a case's illegal-land range: the patch shrunk by a fifth around
+/// its centroid (surveyed a little inside what the imagery showed), as a
+/// GeoJSON file beside the demo's other inputs.
+fn range_demo(store: &mut Store, clerk: &Actor, case_id: i64, p: &StoredPatch) -> Result<()> {
+    use geo::Scale;
+    let c = p.geometry.centroid().context("图斑没有质心")?;
+    let shape = p.geometry.scale_around_point(0.8, 0.8, c);
+    let dir = store
+        .path()
+        .parent()
+        .map(|d| d.join("demo-input"))
+        .context("数据目录")?;
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("case-{case_id}-range.geojson"));
+    let ds = weipian_formats::Dataset {
+        source: path.clone(),
+        fields: vec![weipian_domain::FieldDef::new(
+            "DKMC",
+            weipian_domain::FieldType::Text { width: 40 },
+        )],
+        features: vec![weipian_formats::Feature {
+            row: 1,
+            geometry: Some(shape),
+            attrs: vec![weipian_domain::AttrValue::Text("违法占地范围".into())],
+            repairs: vec![],
+        }],
+        crs: weipian_geo::crs::CrsHint {
+            epsg: Some(4490),
+            ..weipian_geo::crs::CrsHint::default()
+        },
+        encoding: None,
+    };
+    weipian_formats::geojson::write(&path, &ds)?;
+    weipian_service::case_ranges::upload_range(store, clerk, case_id, &path)?;
+    Ok(())
+}
+
+/// Split a patch in two along its centroid's meridian.
+fn split_demo(store: &mut Store, clerk: &Actor, batch: &BatchId, p: &StoredPatch) -> Result<()> {
+    use geo::{BooleanOps, BoundingRect};
+    let c = p.geometry.centroid().context("图斑没有质心")?;
+    let b = p.geometry.bounding_rect().context("图斑没有范围")?;
+    // Halves just larger than the patch: geo's boolean operations snap to a
+    // grid scaled to the inputs' extent, so a far larger cutter would move
+    // the patch's own vertices.
+    let (y0, y1) = (b.min().y - 1e-4, b.max().y + 1e-4);
+    let half = |x0: f64, x1: f64| {
+        geo::MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+            vec![],
+        )])
+    };
+    let parts = vec![
+        p.geometry.intersection(&half(b.min().x - 1e-4, c.x())),
+        p.geometry.intersection(&half(c.x(), b.max().x + 1e-4)),
+    ];
+    weipian_service::parcels::split(
+        store,
+        clerk,
+        &weipian_service::parcels::Split {
+            batch: batch.clone(),
+            jcbh: p.jcbh.clone(),
+            source: std::path::PathBuf::from("演示拆分"),
+            parts,
+            discard_answers: false,
+            reason: Some("演示：按现场情况拆分为两个地块".into()),
+        },
+    )?;
+    Ok(())
 }
 
 fn illegal(p: &StoredPatch) -> Answer {
@@ -313,6 +388,11 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
             v = cases::apply_event(store, &sheng, case.id, &sup, v)?.version;
         }
         let _ = v;
+        if k == 1 {
+            // The surveyed illegal-land range of a filed case.
+            range_demo(store, &clerk, case.id, p)?;
+            work.ranges.push(case.id);
+        }
         work.cases
             .push(cases::get_case(store, &clerk, case.id)?.stage);
     }
@@ -333,6 +413,44 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         },
     )?;
     work.military += 1;
+    // 15: split into two 地块 along its centroid's meridian — the west part
+    // illegal, the east part with no real change.
+    split_demo(store, &clerk, batch, land[15])?;
+    attach(store, land[15])?;
+    let parts = weipian_service::parcels::parcels(store, &clerk, batch, &land[15].jcbh)?;
+    for p in &parts.parcels {
+        let answer = if p.no == 1 {
+            let a = p.area_m2;
+            Answer {
+                illegal_area_m2: Some(a * 0.9),
+                illegal_cultivated_m2: Some(a * 0.4),
+                new_construction_m2: Some(a * 0.9),
+                new_construction_cultivated_m2: Some(a * 0.4),
+                ..illegal(land[15])
+            }
+        } else {
+            Answer {
+                category: "QT".into(),
+                sub: Some("QT01".into()),
+                basis: "现场核实：该地块地表无变化".into(),
+                ..Answer::default()
+            }
+        };
+        let v = weipian_service::answers::save_part_answer(
+            store,
+            &clerk,
+            &SaveAnswer {
+                batch: batch.clone(),
+                jcbh: land[15].jcbh.clone(),
+                answer,
+                based_on: None,
+                reason: None,
+            },
+            p.no,
+        )?;
+        tally(&mut work, v.complete);
+    }
+    work.split.push(land[15].jcbh.clone());
     // Mineral: a clerk of the county with the most mineral patches answers
     // one as illegal (filed as a case) and one as a false change.
     let mut mcounts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();

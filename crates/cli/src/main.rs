@@ -6,6 +6,7 @@
 
 mod demo;
 mod demo_work;
+mod parcels_cmd;
 mod progress;
 mod table;
 
@@ -91,6 +92,9 @@ enum Command {
     /// 表格回填：按国家表格式批量导入、导出填报
     #[command(subcommand)]
     Answers(AnswersCommand),
+    /// 地块拆分：把图斑拆分为分别判定的地块、查看、撤销
+    #[command(subcommand)]
+    Parcels(parcels_cmd::ParcelsCommand),
     /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
     Serve {
         /// 监听地址
@@ -157,6 +161,13 @@ enum CaseCommand {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// 上传（替换）案件的违法用地矢量范围（Shapefile、GeoJSON、GeoPackage 或国土 TXT，须为 CGCS2000）；不给文件则查看
+    Range {
+        id: i64,
+        file: Option<PathBuf>,
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -204,6 +215,9 @@ enum AnswerCommand {
         batch: String,
         #[arg(long)]
         year: Option<u16>,
+        /// 已拆分图斑的地块序号（1、2、…）
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        parcel: u32,
         /// 以此用户身份（默认本机管理员）
         #[arg(long = "as")]
         as_user: Option<String>,
@@ -218,6 +232,9 @@ enum AnswerCommand {
         /// 填报内容 JSON 文件
         #[arg(long)]
         file: PathBuf,
+        /// 已拆分图斑的地块序号（1、2、…）
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        parcel: u32,
         /// 以此用户身份（须为该县的县级填报用户）
         #[arg(long = "as")]
         as_user: String,
@@ -528,13 +545,13 @@ fn print_answer(json: bool, v: &weipian_service::answers::AnswerView) -> Result<
         println!("{doc}");
         return Ok(());
     }
+    let label = weipian_service::answers::part_label(&v.jcbh, v.parcel);
     if v.version == 0 {
-        println!("图斑 {} 尚未填报", v.jcbh);
+        println!("图斑 {label} 尚未填报");
         return Ok(());
     }
     println!(
-        "图斑 {}：版本 {}，{}",
-        v.jcbh,
+        "图斑 {label}：版本 {}，{}",
         v.version,
         if v.complete {
             "填报完整"
@@ -556,17 +573,22 @@ fn answer_command(data: &Path, json: bool, cmd: AnswerCommand) -> Result<()> {
             jcbh,
             batch,
             year,
+            parcel,
             as_user,
         } => {
             let who = acting(&store, as_user.as_deref())?;
             let batch = resolve_batch(&store, year, &batch)?;
-            print_answer(json, &answers::get_answer(&store, &who, &batch, &jcbh)?)
+            print_answer(
+                json,
+                &answers::get_part_answer(&store, &who, &batch, &jcbh, parcel)?,
+            )
         }
         AnswerCommand::Set {
             jcbh,
             batch,
             year,
             file,
+            parcel,
             as_user,
             based_on,
             reason,
@@ -584,7 +606,10 @@ fn answer_command(data: &Path, json: bool, cmd: AnswerCommand) -> Result<()> {
                 based_on,
                 reason,
             };
-            print_answer(json, &answers::save_answer(&mut store, &who, &req)?)
+            print_answer(
+                json,
+                &answers::save_part_answer(&mut store, &who, &req, parcel)?,
+            )
         }
         AnswerCommand::Transfers {
             batch,
@@ -814,6 +839,40 @@ fn case_command(data: &Path, json: bool, cmd: CaseCommand) -> Result<()> {
             let who = acting(&store, as_user.as_deref())?;
             print_case(json, &cases::get_case(&store, &who, id)?)
         }
+        CaseCommand::Range { id, file, as_user } => {
+            use weipian_service::case_ranges;
+            let who = acting(&store, as_user.as_deref())?;
+            let v = match file {
+                Some(f) => case_ranges::upload_range(&mut store, &who, id, &f)?,
+                None => case_ranges::range(&store, &who, id)?,
+            };
+            if json {
+                let mut doc = serde_json::to_value(&v)?;
+                if let Some(o) = doc.as_object_mut() {
+                    o.insert("ok".into(), true.into());
+                }
+                println!("{doc}");
+            } else if v.features.is_empty() {
+                println!("案件 {id} 尚未上传违法用地矢量范围");
+            } else {
+                println!(
+                    "案件 {id} 的违法用地范围（{}）：{} 个要素，{} 公顷（{} 亩）",
+                    v.source.as_deref().unwrap_or(""),
+                    v.features.len(),
+                    units::format_hectares(v.total_area_m2),
+                    units::format_mu(v.total_area_m2)
+                );
+                for (layer, a) in &v.totals.layers {
+                    let name =
+                        weipian_domain::layer::kind(layer).map_or(layer.as_str(), |k| k.name_zh);
+                    println!("  其中{name}：{} 亩", units::format_mu(*a));
+                }
+                for w in &v.warnings {
+                    println!("  提示：{w}");
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -899,7 +958,14 @@ fn try_main(cli: Cli) -> Result<()> {
             let table = RegionTable::embedded();
             match cmd {
                 ImportCommand::Regions { file, encoding } => {
-                    let s = import::import_regions(&mut store, &table, &file, encoding, &bars)?;
+                    let s = import::import_regions(
+                        &mut store,
+                        &weipian_domain::access::Actor::local_admin(),
+                        &table,
+                        &file,
+                        encoding,
+                        &bars,
+                    )?;
                     let line = format!(
                         "已导入县级行政区界线 {} 个（{}，{}）",
                         s.imported,
@@ -914,7 +980,14 @@ fn try_main(cli: Cli) -> Result<()> {
                     file,
                     encoding,
                 } => {
-                    let s = import::import_layer(&mut store, &kind, &file, encoding, &bars)?;
+                    let s = import::import_layer(
+                        &mut store,
+                        &weipian_domain::access::Actor::local_admin(),
+                        &kind,
+                        &file,
+                        encoding,
+                        &bars,
+                    )?;
                     let line = format!(
                         "已导入{}图层 {} 个要素，面积 {} 公顷（{} 亩）{}",
                         s.kind_zh,
@@ -940,7 +1013,13 @@ fn try_main(cli: Cli) -> Result<()> {
                         kind,
                         encoding,
                     };
-                    let s = import::import_patches(&mut store, &table, &req, &bars)?;
+                    let s = import::import_patches(
+                        &mut store,
+                        &weipian_domain::access::Actor::local_admin(),
+                        &table,
+                        &req,
+                        &bars,
+                    )?;
                     print_warnings(cli.json, &s.warnings);
                     print_repairs(cli.json, &s.repairs);
                     let line = format!(
@@ -967,6 +1046,7 @@ fn try_main(cli: Cli) -> Result<()> {
             let batch = resolve_batch(&store, year, &batch)?;
             let s = weipian_service::analyze::analyze(
                 &mut store,
+                &weipian_domain::access::Actor::local_admin(),
                 &weipian_service::analyze::AnalyzeRequest { batch, force },
                 &bars,
             )?;
@@ -981,9 +1061,14 @@ fn try_main(cli: Cli) -> Result<()> {
                 }
             }
             let line = format!(
-                "批次 {}：{} 个图斑，重算 {} 项、沿用 {} 项叠加结果{}",
+                "批次 {}：{} 个图斑{}，重算 {} 项、沿用 {} 项叠加结果{}",
                 s.batch,
                 s.patches,
+                if s.parcels > 0 {
+                    format!("（另有拆分出的 {} 个地块一并分析）", s.parcels)
+                } else {
+                    String::new()
+                },
                 recomputed,
                 reused,
                 if s.problems.is_empty() {
@@ -1084,6 +1169,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Military(cmd) => military_command(&cli.data, cli.json, cmd),
         Command::Case(cmd) => case_command(&cli.data, cli.json, cmd),
         Command::Answers(cmd) => answers_command(&cli.data, cli.json, cmd),
+        Command::Parcels(cmd) => parcels_cmd::run(&cli.data, cli.json, cmd),
         Command::Serve { addr } => {
             let store = open_store(&cli.data)?;
             let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;

@@ -101,6 +101,44 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         (Some(1), Some(2), Some(1))
     );
     assert!(w["complete"].as_u64().unwrap() >= 10, "{w}");
+    // A filed case with its surveyed illegal-land range.
+    let case_id = w["ranges"][0].as_i64().unwrap().to_string();
+    let r = ok(&weipian(
+        &a,
+        &["--json", "case", "range", &case_id, "--as", "demo-province"],
+    ));
+    assert_eq!(r["features"].as_array().unwrap().len(), 1, "{r}");
+    assert!(r["total_area_m2"].as_f64().unwrap() > 0.0, "{r}");
+    // A patch split into two 地块, each answered, figures summed.
+    let split = w["split"][0].as_str().unwrap();
+    let parts = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "parcels",
+            "show",
+            split,
+            "--batch",
+            "2020Q1",
+            "--as",
+            "demo-city",
+        ],
+    ));
+    let list = parts["parcels"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{parts}");
+    assert_eq!(list[0]["answer"]["answer"]["PDLX"], "WF", "{parts}");
+    assert_eq!(list[1]["answer"]["answer"]["PDLX"], "QT", "{parts}");
+    let (total, whole) = (
+        parts["total_area_m2"].as_f64().unwrap(),
+        parts["patch_area_m2"].as_f64().unwrap(),
+    );
+    assert!((total - whole).abs() < 0.1, "{total} vs {whole}");
+    assert!(
+        parts["totals"]["layers"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty()),
+        "{parts}"
+    );
     let roles: Vec<&str> = w["users"]
         .as_array()
         .unwrap()

@@ -134,6 +134,38 @@ pub struct EvidencePolicy {
     pub photo_max_distance_m: f64,
 }
 
+/// The year's rules for splitting a patch into 地块.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct ParcelPolicy {
+    /// The largest gap, overlap or part of a part outside its patch still
+    /// accepted as a partition, m² (drawing slivers, not decisions).
+    pub partition_tolerance_m2: f64,
+}
+
+impl Default for ParcelPolicy {
+    fn default() -> Self {
+        Self {
+            partition_tolerance_m2: 0.1,
+        }
+    }
+}
+
+/// The year's rules for a case's illegal-land vector range (违法用地矢量范围).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct RangePolicy {
+    /// The largest area of a range feature outside its county still
+    /// accepted (drawing along the boundary), m².
+    pub outside_county_tolerance_m2: f64,
+}
+
+impl Default for RangePolicy {
+    fn default() -> Self {
+        Self {
+            outside_county_tolerance_m2: 1.0,
+        }
+    }
+}
+
 /// A deduction category an illegal answer may claim (feeds accountability).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct DeductionKind {
@@ -149,6 +181,10 @@ pub struct CodeTable {
     pub year: u16,
     pub policy: Policy,
     pub evidence: EvidencePolicy,
+    #[serde(default)]
+    pub parcels: ParcelPolicy,
+    #[serde(default)]
+    pub case_range: RangePolicy,
     #[serde(default)]
     pub deduction: Vec<DeductionKind>,
     pub land: Vec<Category>,
@@ -198,7 +234,11 @@ impl CodeTable {
             && p.rural_road_max_width_m.is_finite()
             && p.rural_road_max_width_m > 0.0
             && t.evidence.photo_max_distance_m.is_finite()
-            && t.evidence.photo_max_distance_m > 0.0;
+            && t.evidence.photo_max_distance_m > 0.0
+            && t.parcels.partition_tolerance_m2.is_finite()
+            && t.parcels.partition_tolerance_m2 >= 0.0
+            && t.case_range.outside_county_tolerance_m2.is_finite()
+            && t.case_range.outside_county_tolerance_m2 >= 0.0;
         if !sane {
             return Err(CodeTableError::Invalid("policy 阈值超出合理范围".into()));
         }

@@ -95,6 +95,7 @@ mod engine;
 mod exact;
 mod fallback;
 mod layer;
+pub mod partition;
 mod predicates;
 mod rtree;
 

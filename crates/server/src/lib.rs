@@ -9,29 +9,46 @@
 //! | status | code |
 //! |---|---|
 //! | 401 | `unauthorized` |
-//! | 403 | `forbidden` |
+//! | 403 | `forbidden` (inside the caller's region, but not for its role) |
 //! | 404 | `not_found` (also for anything outside the caller's region) |
-//! | 409 | `conflict` (a write based on a stale version) |
+//! | 409 | `conflict` (a write based on a stale version; with `current_version`) |
+//! | 413 | `too_large` (an upload over the route's limit) |
 //! | 422 | `invalid` |
 //! | 500 | `internal` |
+//! | 503 | `busy` (the store is being written by another program) |
+//!
+//! The routes, one module each (the OpenAPI document in [`openapi_document`]
+//! lists them with their parameters):
+//!
+//! | module | paths |
+//! |---|---|
+//! | `routes::patches` | `/api/me`, `/api/patches`, `/api/patches/{year}/{batch}/{jcbh}` (detail, `/answer`, `/history`) |
+//! | `routes::evidence` | `/api/patches/{year}/{batch}/{jcbh}/attachments[/{sha256}]` (list, upload, download) |
+//! | `routes::cases` | `/api/cases`, `/api/cases/{id}`, `/api/cases/{id}/events`, `/api/transfers` |
+//! | `routes::military` | `/api/patches/{year}/{batch}/{jcbh}/military`, `/api/military`, `/api/military/export` |
+//! | `routes::bulk` | `/api/answers/import`, `/api/answers/export` |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
 //! blocking pool (the store's own reads fan out over cores where it pays).
 
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::json;
 use weipian_domain::access::Actor;
-use weipian_domain::determination::Answer;
-use weipian_domain::{BatchId, PatchKind, RegionCode};
-use weipian_service::{answers, patches, users, ServiceError};
+use weipian_domain::BatchId;
+use weipian_service::users;
 use weipian_store::Store;
+
+mod error;
+mod extract;
+mod openapi;
+mod routes;
+
+pub use error::ApiError;
+pub use openapi::openapi_document;
 
 /// Shared state: the store.
 #[derive(Clone)]
@@ -48,284 +65,107 @@ impl AppState {
     }
 }
 
-/// An API error: a status, a machine code, a Chinese message.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    extra: serde_json::Value,
-}
-
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        let (status, code) = match &e {
-            ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ServiceError::Denied(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ServiceError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ServiceError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
-            ServiceError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-            _ => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-        };
-        let extra = match &e {
-            ServiceError::Conflict {
-                current_version,
-                changed_fields,
-                ..
-            } => json!({ "current_version": current_version, "changed_fields": changed_fields }),
-            _ => json!({}),
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, "internal error");
-        }
-        Self {
-            status,
-            code,
-            message: e.to_string(),
-            extra,
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = json!({ "code": self.code, "message": self.message });
-        if let (Some(b), Some(x)) = (body.as_object_mut(), self.extra.as_object()) {
-            b.extend(x.clone());
-        }
-        (self.status, Json(body)).into_response()
-    }
-}
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "invalid",
-        message: message.into(),
-        extra: json!({}),
-    }
-}
-
 /// Run `f` with the store and the caller (from the bearer token) on the blocking pool.
-async fn with_actor<T, F>(state: &AppState, headers: &HeaderMap, f: F) -> Result<T, ApiError>
+async fn with_actor<T, E, F>(state: &AppState, headers: &HeaderMap, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Store, &Actor) -> Result<T, ServiceError> + Send + 'static,
+    E: Into<ApiError> + Send + 'static,
+    F: FnOnce(&mut Store, &Actor) -> Result<T, E> + Send + 'static,
 {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string)
-        .ok_or(ServiceError::Unauthorized)?;
+        .ok_or(weipian_service::ServiceError::Unauthorized)?;
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {
         let mut store = store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let actor = users::authenticate_token(&store, &token)?;
-        f(&mut store, &actor)
+        let actor = users::authenticate_token(&store, &token).map_err(ApiError::from)?;
+        f(&mut store, &actor).map_err(Into::into)
     })
     .await
-    .map_err(|e| ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        code: "internal",
-        message: format!("内部错误：{e}"),
-        extra: json!({}),
-    })?
-    .map_err(ApiError::from)
+    .map_err(ApiError::internal)?
 }
 
 fn batch_id(year: u16, name: &str) -> Result<BatchId, ApiError> {
-    BatchId::new(year, name).map_err(|e| invalid(e.to_string()))
+    BatchId::new(year, name).map_err(|e| ApiError::invalid(e.to_string()))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
+/// `?year=&batch=`, the batch of a list or an export.
+#[derive(Debug, serde::Deserialize)]
+struct BatchQuery {
     year: u16,
     batch: String,
-    kind: Option<String>,
-    region: Option<String>,
-    page: Option<usize>,
-    per_page: Option<usize>,
 }
 
-async fn list_patches(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, ApiError> {
-    let batch = batch_id(q.year, &q.batch)?;
-    let kind = match q.kind.as_deref() {
-        None | Some("") => None,
-        Some(k) => Some(
-            PatchKind::parse(k)
-                .ok_or_else(|| invalid(format!("kind “{k}” 应为 land 或 mineral")))?,
-        ),
-    };
-    let region = match q.region.as_deref() {
-        None | Some("") => None,
-        Some(r) => Some(RegionCode::parse(r).map_err(|e| invalid(e.to_string()))?),
-    };
-    let req = patches::ListRequest {
-        batch,
-        kind,
-        region,
-        page: q.page.unwrap_or(1),
-        per_page: q.per_page.unwrap_or(100),
-    };
-    let page = with_actor(&state, &headers, move |store, actor| {
-        patches::list(store, actor, &req)
-    })
-    .await?;
-    Ok(Json(page).into_response())
-}
-
-async fn get_answer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((year, batch, jcbh)): Path<(u16, String, String)>,
-) -> Result<Response, ApiError> {
-    let batch = batch_id(year, &batch)?;
-    let view = with_actor(&state, &headers, move |store, actor| {
-        answers::get_answer(store, actor, &batch, &jcbh)
-    })
-    .await?;
-    Ok(Json(view).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-struct PutAnswer {
-    answer: Answer,
-    /// The version edited (absent for the first answer).
-    based_on: Option<i64>,
-    reason: Option<String>,
-}
-
-async fn put_answer(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((year, batch, jcbh)): Path<(u16, String, String)>,
-    body: Result<Json<PutAnswer>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
-    let Json(body) =
-        body.map_err(|e| invalid(format!("请求内容不是有效的填报 JSON：{}", e.body_text())))?;
-    let req = answers::SaveAnswer {
-        batch: batch_id(year, &batch)?,
-        jcbh,
-        answer: body.answer,
-        based_on: body.based_on,
-        reason: body.reason,
-    };
-    let view = with_actor(&state, &headers, move |store, actor| {
-        answers::save_answer(store, actor, &req)
-    })
-    .await?;
-    Ok(Json(view).into_response())
-}
-
-async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let actor = with_actor(&state, &headers, |_, actor| Ok(actor.clone())).await?;
-    Ok(Json(json!({
-        "user": actor.user,
-        "region": actor.scope.code(),
-        "role": actor.role.code(),
-        "role_name": actor.role.name_zh(),
-    }))
-    .into_response())
+impl BatchQuery {
+    fn id(&self) -> Result<BatchId, ApiError> {
+        batch_id(self.year, &self.batch)
+    }
 }
 
 async fn openapi() -> Response {
     Json(openapi_document()).into_response()
 }
 
-/// The OpenAPI 3.1 description of the API (served at `/api/openapi.json`).
-#[must_use]
-pub fn openapi_document() -> serde_json::Value {
-    let error = json!({ "$ref": "#/components/schemas/Error" });
-    let errors = |codes: &[&str]| -> serde_json::Value {
-        let mut m = serde_json::Map::new();
-        for c in codes {
-            m.insert((*c).into(), json!({ "description": "错误", "content": { "application/json": { "schema": error } } }));
-        }
-        serde_json::Value::Object(m)
-    };
-    let path_params = json!([
-        { "name": "year", "in": "path", "required": true, "schema": { "type": "integer" } },
-        { "name": "batch", "in": "path", "required": true, "schema": { "type": "string" } },
-        { "name": "jcbh", "in": "path", "required": true, "schema": { "type": "string" }, "description": "监测编号" }
-    ]);
-    let mut list_responses = errors(&["401", "422"]);
-    list_responses["200"] = json!({ "description": "一页图斑（只含调用者所辖行政区）" });
-    let mut get_responses = errors(&["401", "404"]);
-    get_responses["200"] = json!({ "description": "当前填报及其校验结果" });
-    let mut put_responses = errors(&["401", "403", "404", "409", "422"]);
-    put_responses["200"] = json!({ "description": "已保存（不完整时列出全部问题）" });
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": "weipian 卫片执法 API", "version": env!("CARGO_PKG_VERSION") },
-        "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {
-                        "code": { "type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "invalid", "internal"] },
-                        "message": { "type": "string" }
-                    }
-                }
-            }
-        },
-        "security": [{ "bearer": [] }],
-        "paths": {
-            "/api/me": { "get": { "summary": "当前用户", "responses": { "200": { "description": "用户、行政区与角色" }, "401": { "description": "未登录" } } } },
-            "/api/patches": { "get": {
-                "summary": "图斑列表（分页）",
-                "parameters": [
-                    { "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } },
-                    { "name": "batch", "in": "query", "required": true, "schema": { "type": "string" } },
-                    { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["land", "mineral"] } },
-                    { "name": "region", "in": "query", "schema": { "type": "string" } },
-                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
-                    { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000 } }
-                ],
-                "responses": list_responses
-            } },
-            "/api/patches/{year}/{batch}/{jcbh}/answer": {
-                "get": { "summary": "图斑填报", "parameters": path_params, "responses": get_responses },
-                "put": { "summary": "保存图斑填报（基于版本）", "parameters": path_params,
-                         "requestBody": { "required": true, "content": { "application/json": { "schema": {
-                             "type": "object", "required": ["answer"],
-                             "properties": { "answer": { "type": "object" }, "based_on": { "type": ["integer", "null"] }, "reason": { "type": ["string", "null"] } } } } } },
-                         "responses": put_responses }
-            },
-            "/api/openapi.json": { "get": { "summary": "本文档", "security": [], "responses": { "200": { "description": "OpenAPI 文档" } } } }
-        }
-    })
+async fn fallback() -> ApiError {
+    ApiError::not_found("没有这个接口")
 }
 
-async fn fallback() -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: "未找到：没有这个接口".into(),
-        extra: json!({}),
-    }
-}
+/// Largest JSON body (answers, cases, register records).
+const MAX_JSON_BYTES: usize = 1 << 20;
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
+    use routes::{bulk, cases, evidence, military, parcels, patches};
+    let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
-        .route("/api/me", get(me))
-        .route("/api/patches", get(list_patches))
+        .route("/api/me", get(patches::me))
+        .route("/api/patches", get(patches::list))
+        .route(patch, get(patches::detail))
         .route(
-            "/api/patches/{year}/{batch}/{jcbh}/answer",
-            get(get_answer).put(put_answer),
+            &format!("{patch}/answer"),
+            get(patches::get_answer).put(patches::put_answer),
         )
+        .route(&format!("{patch}/history"), get(patches::history))
+        .route(
+            &format!("{patch}/attachments"),
+            get(evidence::list).post(evidence::upload),
+        )
+        .route(
+            &format!("{patch}/attachments/{{sha256}}"),
+            get(evidence::download),
+        )
+        .route(&format!("{patch}/military"), post(military::file))
+        .route(
+            &format!("{patch}/parcels"),
+            get(parcels::list)
+                .put(parcels::split)
+                .delete(parcels::unsplit),
+        )
+        .route(
+            &format!("{patch}/parcels/{{no}}/answer"),
+            get(parcels::get_answer).put(parcels::put_answer),
+        )
+        .route("/api/cases", get(cases::list).post(cases::open))
+        .route("/api/cases/{id}", get(cases::get))
+        .route("/api/cases/{id}/events", post(cases::event))
+        .route(
+            "/api/cases/{id}/range",
+            get(parcels::get_range).put(parcels::put_range),
+        )
+        .route("/api/transfers", get(cases::transfers))
+        .route("/api/military", get(military::register))
+        .route("/api/military/export", get(military::export))
+        .route("/api/answers/import", post(bulk::import))
+        .route("/api/answers/export", get(bulk::export))
         .route("/api/openapi.json", get(openapi))
         .fallback(fallback)
-        .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
+        // Uploads read their bodies with their own limits (`extract::Upload`).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .with_state(state)
 }
 
@@ -334,4 +174,9 @@ pub async fn serve(store: Store, addr: std::net::SocketAddr) -> std::io::Result<
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "serving");
     axum::serve(listener, router(AppState::new(store))).await
+}
+
+/// 201 with a JSON body.
+fn created<T: serde::Serialize>(body: T) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
 }

@@ -2,7 +2,7 @@
 //! role, JSON errors with machine codes, versions, the OpenAPI document.
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -11,6 +11,8 @@ use weipian_domain::RegionCode;
 use weipian_server::{router, AppState};
 use weipian_service::import::import_patches;
 use weipian_service::{users, NoProgress};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[path = "../../service/tests/common/mod.rs"]
 mod common;
@@ -69,12 +71,108 @@ impl Api {
     }
 }
 
+impl Api {
+    /// A request with a raw body; the status, headers and body bytes.
+    async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes().to_vec();
+        (parts.status, parts.headers, bytes)
+    }
+
+    /// [`Api::send`] answered in JSON.
+    async fn upload(&self, uri: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
+        let (s, _, bytes) = self.send("POST", uri, token, body).await;
+        (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+}
+
+/// Taken inside 510104TD200001 (around 104.06, 30.61) after its 后时相; `salt`
+/// makes different files of the same photo.
+fn photo(salt: u32) -> Vec<u8> {
+    weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:04:02 10:31:07", 135, salt)
+}
+
+fn jcbhs(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["jcbh"].as_str().unwrap())
+        .collect()
+}
+
+/// A table row for bulk answers: an illegal building of `mu` 亩.
+fn bulk_csv(rows: &[(&str, f64)]) -> Vec<u8> {
+    let mut s = String::from(
+        "监测编号,判定类型,具体情形,判定依据说明,实际用途,违法面积（亩）,其中耕地（亩）,其中永久基本农田（亩）,新增建设用地面积（亩）,其中占用耕地（亩）\n",
+    );
+    for (j, mu) in rows {
+        s.push_str(&format!(
+            "{j},违法,WF01,未批先建,厂房,{mu},0.1,0,{mu},0.1\n"
+        ));
+    }
+    s.into_bytes()
+}
+
 fn illegal() -> Value {
     json!({ "PDLX": "WF", "JTQX": "WF01", "PDYJSM": "未批先建", "SJYT": "厂房",
             "WFMJ": 10.0, "WFGDMJ": 5.0, "WFJBNTMJ": 0.0, "XZJSYDMJ": 10.0, "XZJSZYGDMJ": 5.0 })
 }
 
+/// A GeoJSON file (EPSG:4490) of `shapes`, as bytes.
+fn geojson_bytes(shapes: &[geo_types::MultiPolygon<f64>]) -> Vec<u8> {
+    let ds = weipian_formats::Dataset {
+        source: "shapes".into(),
+        fields: vec![],
+        features: shapes
+            .iter()
+            .enumerate()
+            .map(|(i, g)| weipian_formats::Feature {
+                row: i + 1,
+                geometry: Some(g.clone()),
+                attrs: vec![],
+                repairs: vec![],
+            })
+            .collect(),
+        crs: weipian_geo::crs::CrsHint {
+            epsg: Some(4490),
+            ..weipian_geo::crs::CrsHint::default()
+        },
+        encoding: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+/// The patch of the fixture around (lon, 30.61) cut in two along `lon`.
+fn halves(lon: f64) -> Vec<geo_types::MultiPolygon<f64>> {
+    use geo::BooleanOps;
+    let whole = common::patch(lon, 30.61);
+    let cutter = |x0: f64, x1: f64| geo_types::MultiPolygon(vec![rect(x0, 30.60, x1, 30.62)]);
+    vec![
+        whole.intersection(&cutter(lon - 0.002, lon)),
+        whole.intersection(&cutter(lon, lon + 0.002)),
+    ]
+}
+
 #[tokio::test]
+#[allow(clippy::too_many_lines)] // one matrix: every operation × every role
 async fn every_operation_for_every_role_in_and_out_of_scope() {
     let logins = [
         ("c-in", Role::CountyFiller, "510104"),
@@ -87,27 +185,87 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
         ("ministry", Role::Ministry, "000000"),
         ("mil-in", Role::MilitaryOfficer, "510104"),
         ("admin-out", Role::Admin, "330000"),
+        ("mil-out", Role::MilitaryOfficer, "510105"),
+        ("admin-in", Role::Admin, "510000"),
     ];
     let (api, tokens) = api(&logins);
+    let clerk = Some(tokens[0].as_str());
     let j = "510104TD200001";
-    let answer_uri = format!("/api/patches/2020/2020Q1/{j}/answer");
-    for ((name, role, region), token) in logins.iter().zip(&tokens) {
+    // j2 is illegal, transferred to the police and awaiting feedback, and has a case.
+    let j2 = "510104TD200002";
+    let j3 = "510104TD200003";
+    let patch = format!("/api/patches/2020/2020Q1/{j}");
+    let answer_uri = format!("{patch}/answer");
+    let mut transferred = illegal();
+    transferred["YJ"] = json!({ "JSDW": "成都市公安局锦江区分局", "YJRQ": "2020-04-10", "YJWH": "锦自然资移〔2020〕1号" });
+    let (s, v) = api
+        .call(
+            "PUT",
+            &format!("/api/patches/2020/2020Q1/{j2}/answer"),
+            clerk,
+            Some(json!({ "answer": transferred })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, att) = api
+        .upload(&format!("{patch}/attachments?name=a.jpg"), clerk, photo(1))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{att}");
+    let sha = att["sha256"].as_str().unwrap().to_string();
+    // j3 has a photo: a bulk row for it can be complete.
+    let (s, _) = api
+        .upload(
+            &format!("/api/patches/2020/2020Q1/{j3}/attachments?name=c.jpg"),
+            clerk,
+            weipian_demo::photo::jpeg_with_exif(104.0681, 30.6101, "2020:04:02 10:31:07", 0, 3),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, case) = api
+        .call(
+            "POST",
+            "/api/cases",
+            clerk,
+            Some(json!({ "year": 2020, "batch": "2020Q1", "number": "锦违〔2020〕1号", "jcbhs": [j2] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{case}");
+    let case_id = case["id"].as_i64().unwrap();
+    let case_uri = format!("/api/cases/{case_id}");
+    let mut case_version = case["version"].as_i64().unwrap();
+
+    for (i, ((name, role, region), token)) in logins.iter().zip(&tokens).enumerate() {
+        let t = Some(token.as_str());
         let in_scope = Scope::parse(region)
             .unwrap()
             .contains(RegionCode::parse("510104").unwrap());
-        let (s, me) = api.call("GET", "/api/me", Some(token), None).await;
+        let county = *role == Role::CountyFiller;
+        let military = *role == Role::MilitaryOfficer;
+        // Reads: in scope or not found. Writes: the county's; others in scope are told no.
+        let read = if in_scope {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        let write = |ok: StatusCode| match (in_scope, county) {
+            (false, _) => StatusCode::NOT_FOUND,
+            (true, true) => ok,
+            (true, false) => StatusCode::FORBIDDEN,
+        };
+        let code = |s: StatusCode| match s {
+            StatusCode::NOT_FOUND => Some("not_found"),
+            StatusCode::FORBIDDEN => Some("forbidden"),
+            _ => None,
+        };
+
+        let (s, me) = api.call("GET", "/api/me", t, None).await;
         assert_eq!(
             (s, me["role"].as_str()),
             (StatusCode::OK, Some(role.code())),
             "{name}"
         );
         let (s, list) = api
-            .call(
-                "GET",
-                "/api/patches?year=2020&batch=2020Q1",
-                Some(token),
-                None,
-            )
+            .call("GET", "/api/patches?year=2020&batch=2020Q1", t, None)
             .await;
         assert_eq!(s, StatusCode::OK, "{name}");
         let listed: Vec<&str> = list["items"]
@@ -117,49 +275,281 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             .map(|p| p["JCBH"].as_str().unwrap())
             .collect();
         assert_eq!(listed.contains(&j), in_scope, "{name}: {listed:?}");
-        let (s, got) = api.call("GET", &answer_uri, Some(token), None).await;
-        let (s2, put) = api
+
+        // The answer.
+        let (s, got) = api.call("GET", &answer_uri, t, None).await;
+        assert_eq!((s, got["code"].as_str()), (read, code(read)), "{name}");
+        let (s, put) = api
+            .call("PUT", &answer_uri, t, Some(json!({ "answer": illegal() })))
+            .await;
+        let want = write(StatusCode::OK);
+        assert_eq!(
+            (s, put["code"].as_str()),
+            (want, code(want)),
+            "{name}: {put}"
+        );
+        if county && in_scope {
+            assert_eq!(put["version"], 1);
+        }
+
+        // The detail and the history.
+        let (s, d) = api.call("GET", &patch, t, None).await;
+        assert_eq!((s, d["code"].as_str()), (read, code(read)), "{name}: {d}");
+        if in_scope {
+            assert_eq!(d["JCBH"], j);
+            assert_eq!(d["attachments"][0]["sha256"], sha.as_str());
+            assert!(d["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "HSX" && a["value"] == "2020-03-01"));
+        }
+        let (s, h) = api.call("GET", &format!("{patch}/history"), t, None).await;
+        assert_eq!((s, h["code"].as_str()), (read, code(read)), "{name}: {h}");
+        if in_scope {
+            assert!(h
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["action"] == "attachment.add"));
+        }
+
+        // Evidence: list, upload, download.
+        let (s, l) = api
+            .call("GET", &format!("{patch}/attachments"), t, None)
+            .await;
+        assert_eq!((s, l["code"].as_str()), (read, code(read)), "{name}: {l}");
+        let (s, up) = api
+            .upload(&format!("{patch}/attachments?name=x.jpg"), t, photo(1))
+            .await;
+        let want = write(StatusCode::CREATED);
+        assert_eq!((s, up["code"].as_str()), (want, code(want)), "{name}: {up}");
+        let (s, _, bytes) = api
+            .send("GET", &format!("{patch}/attachments/{sha}"), t, Vec::new())
+            .await;
+        assert_eq!(s, read, "{name}");
+        assert_eq!(bytes == photo(1), in_scope, "{name}");
+
+        // Cases: list, open, read, events (the county's, and the upper levels').
+        let (s, cases) = api
+            .call("GET", "/api/cases?year=2020&batch=2020Q1", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}");
+        let ids: Vec<i64> = cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids.contains(&case_id), in_scope, "{name}: {cases}");
+        let (s, opened) = api
             .call(
-                "PUT",
-                &answer_uri,
-                Some(token),
-                Some(json!({ "answer": illegal() })),
+                "POST",
+                "/api/cases",
+                t,
+                Some(json!({ "year": 2020, "batch": "2020Q1", "number": format!("锦违-{name}"), "jcbhs": [j2] })),
             )
             .await;
-        if !in_scope {
-            assert_eq!(
-                (s, got["code"].as_str()),
-                (StatusCode::NOT_FOUND, Some("not_found")),
-                "{name}"
-            );
-            assert_eq!(
-                (s2, put["code"].as_str()),
-                (StatusCode::NOT_FOUND, Some("not_found")),
-                "{name}"
-            );
-        } else if *role == Role::CountyFiller {
-            assert_eq!(s, StatusCode::OK, "{name}");
-            assert_eq!(s2, StatusCode::OK, "{name}: {put}");
-            assert_eq!(put["version"], 1);
+        let want = write(StatusCode::CREATED);
+        assert_eq!(
+            (s, opened["code"].as_str()),
+            (want, code(want)),
+            "{name}: {opened}"
+        );
+        let (s, c) = api.call("GET", &case_uri, t, None).await;
+        assert_eq!((s, c["code"].as_str()), (read, code(read)), "{name}: {c}");
+        if in_scope {
+            assert_eq!(c["patches"], json!([format!("2020/2020Q1/{j2}")]));
+        }
+        let party = json!({ "event": { "event": "add_party", "kind": "person", "name": format!("当事人{i}") }, "based_on": case_version });
+        let (s, ev) = api
+            .call("POST", &format!("{case_uri}/events"), t, Some(party))
+            .await;
+        let want = write(StatusCode::OK);
+        assert_eq!((s, ev["code"].as_str()), (want, code(want)), "{name}: {ev}");
+        if s == StatusCode::OK {
+            case_version = ev["version"].as_i64().unwrap();
+        }
+        let notice = json!({ "event": { "event": "public_notice" }, "based_on": case_version });
+        let (s, ev) = api
+            .call("POST", &format!("{case_uri}/events"), t, Some(notice))
+            .await;
+        let upper = matches!(role, Role::ProvinceReviewer | Role::Ministry);
+        let want = match (in_scope, upper) {
+            (false, _) => StatusCode::NOT_FOUND,
+            (true, true) => StatusCode::OK,
+            (true, false) => StatusCode::FORBIDDEN,
+        };
+        assert_eq!((s, ev["code"].as_str()), (want, code(want)), "{name}: {ev}");
+        if s == StatusCode::OK {
+            case_version = ev["version"].as_i64().unwrap();
+        }
+
+        // Transfers awaiting feedback: what is in scope.
+        let (s, tr) = api
+            .call("GET", "/api/transfers?year=2020&batch=2020Q1", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}");
+        assert_eq!(jcbhs(&tr).contains(&j2), in_scope, "{name}: {tr}");
+
+        // The military register: only its role, in its scope. An empty record
+        // is refused after the permission check, so nothing is filed here.
+        let (s, m) = api
+            .call("POST", &format!("{patch}/military"), t, Some(json!({})))
+            .await;
+        let want = match (in_scope, military) {
+            (false, _) => StatusCode::NOT_FOUND,
+            (true, true) => StatusCode::UNPROCESSABLE_ENTITY,
+            (true, false) => StatusCode::FORBIDDEN,
+        };
+        assert_eq!(s, want, "{name}: {m}");
+        let want = if military {
+            StatusCode::OK
         } else {
-            assert_eq!(s, StatusCode::OK, "{name}");
+            StatusCode::FORBIDDEN
+        };
+        let (s, reg) = api
+            .call("GET", "/api/military?year=2020&batch=2020Q1", t, None)
+            .await;
+        assert_eq!(
+            (s, reg["code"].as_str()),
+            (want, code(want)),
+            "{name}: {reg}"
+        );
+        let (s, headers, bytes) = api
+            .send(
+                "GET",
+                "/api/military/export?year=2020&batch=2020Q1",
+                t,
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(s, want, "{name}");
+        if military {
+            assert_eq!(headers["content-type"], XLSX);
+            assert!(bytes.starts_with(b"PK"), "{name}");
+        }
+
+        // Bulk answers: a row per role with its own area. The county's is
+        // applied; anyone else's is rejected in the report, with the reason.
+        let mu = 0.15 + 0.01 * i as f64;
+        let (s, report) = api
+            .upload(
+                "/api/answers/import?year=2020&batch=2020Q1&format=csv",
+                t,
+                bulk_csv(&[(j3, mu)]),
+            )
+            .await;
+        if !county {
+            // Only fillers upload answers: refused before the file is read.
             assert_eq!(
-                (s2, put["code"].as_str()),
+                (s, report["code"].as_str()),
                 (StatusCode::FORBIDDEN, Some("forbidden")),
-                "{name}: {put}"
+                "{name}: {report}"
             );
+        } else if in_scope {
+            assert_eq!(s, StatusCode::OK, "{name}: {report}");
+            assert_eq!(report["applied"], json!([j3]), "{name}: {report}");
+        } else {
+            // Another county's row: rejected as not found, in the report.
+            assert_eq!(s, StatusCode::OK, "{name}: {report}");
+            let reason = report["rejected"][0]["reasons"][0]
+                .as_str()
+                .unwrap_or_default();
+            assert!(reason.contains("未找到"), "{name}: {report}");
+        }
+        let (s, headers, bytes) = api
+            .send(
+                "GET",
+                "/api/answers/export?year=2020&batch=2020Q1",
+                t,
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}");
+        assert_eq!(headers["content-type"], XLSX);
+        assert!(bytes.starts_with(b"PK"), "{name}");
+
+        // 地块: j3 split in two (its answer from the bulk row given up),
+        // read, a part answered, an undo refused while that answer stands.
+        let p3 = format!("/api/patches/2020/2020Q1/{j3}");
+        let (s, _, b) = api
+            .send(
+                "PUT",
+                &format!("{p3}/parcels?discard_answers=true&name=split.geojson"),
+                t,
+                geojson_bytes(&halves(104.068)),
+            )
+            .await;
+        let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        let want = write(StatusCode::OK);
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+        let (s, v) = api.call("GET", &format!("{p3}/parcels"), t, None).await;
+        assert_eq!((s, v["code"].as_str()), (read, code(read)), "{name}: {v}");
+        if in_scope {
+            assert_eq!(v["parcels"].as_array().unwrap().len(), 2, "{name}: {v}");
+        }
+        let part = format!("{p3}/parcels/1/answer");
+        let (s, v) = api.call("GET", &part, t, None).await;
+        assert_eq!((s, v["code"].as_str()), (read, code(read)), "{name}: {v}");
+        let mut small = illegal();
+        small["WFMJ"] = json!(1.0);
+        small["WFGDMJ"] = json!(0.5);
+        small["XZJSYDMJ"] = json!(1.0);
+        small["XZJSZYGDMJ"] = json!(0.5);
+        let (s, v) = api
+            .call("PUT", &part, t, Some(json!({ "answer": small })))
+            .await;
+        let want = write(StatusCode::OK);
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+        if s == StatusCode::OK {
+            assert_eq!(
+                (v["parcel"].as_u64(), v["version"].as_u64()),
+                (Some(1), Some(1))
+            );
+        }
+        let (s, v) = api.call("DELETE", &format!("{p3}/parcels"), t, None).await;
+        let want = write(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(s, want, "{name}: {v}");
+
+        // The case's illegal-land range: around j2.
+        let range = geojson_bytes(&[geo_types::MultiPolygon(vec![rect(
+            104.0637, 30.6097, 104.0643, 30.6103,
+        )])]);
+        let (s, _, b) = api
+            .send(
+                "PUT",
+                &format!("{case_uri}/range?name=范围.geojson"),
+                t,
+                range,
+            )
+            .await;
+        let v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+        let want = write(StatusCode::OK);
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+        let (s, v) = api.call("GET", &format!("{case_uri}/range"), t, None).await;
+        assert_eq!((s, v["code"].as_str()), (read, code(read)), "{name}: {v}");
+        if in_scope {
+            assert_eq!(v["source"], "范围.geojson", "{name}: {v}");
         }
     }
     // The answer as everyone in scope now sees it.
     let (_, got) = api.call("GET", &answer_uri, Some(&tokens[2]), None).await;
     assert_eq!(got["version"], 1);
     assert_eq!(got["answer"]["WFMJ"], 10.0);
-    assert_eq!(got["complete"], false); // no photo yet
-    assert!(got["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["field"] == "FJ"));
+    assert_eq!(
+        (&got["complete"], &got["errors"]),
+        (&json!(true), &json!([]))
+    ); // with its photo
+       // One attachment however often the same bytes came; one party; a public notice.
+    let (_, l) = api
+        .call("GET", &format!("{patch}/attachments"), clerk, None)
+        .await;
+    assert_eq!(l.as_array().unwrap().len(), 1);
+    let (_, c) = api.call("GET", &case_uri, clerk, None).await;
+    assert_eq!(c["case"]["parties"].as_array().unwrap().len(), 1);
+    assert_eq!(c["case"]["public_notice"], true);
+    assert_eq!(c["version"], case_version);
 }
 
 #[tokio::test]
@@ -176,6 +566,57 @@ async fn errors_are_json_with_machine_codes() {
         (s, v["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("unauthorized"))
     );
+    // Every route asks for a valid token (bodies well formed, so that is all that is missing).
+    let p = "/api/patches/2020/2020Q1/510104TD200001";
+    let b = "year=2020&batch=2020Q1";
+    let record = json!({ "DWMC": "某部", "YT": "营区", "TBR": "张三", "TBRQ": "2020-04-20" });
+    let open = json!({ "year": 2020, "batch": "2020Q1", "number": "1", "jcbhs": [] });
+    let event = json!({ "event": { "event": "public_notice" }, "based_on": 1 });
+    for (method, uri, body) in [
+        ("GET", p.to_string(), None),
+        ("GET", format!("{p}/history"), None),
+        ("GET", format!("{p}/attachments"), None),
+        ("GET", format!("{p}/attachments/{}", "0".repeat(64)), None),
+        ("POST", format!("{p}/military"), Some(record)),
+        ("GET", format!("/api/cases?{b}"), None),
+        ("POST", "/api/cases".to_string(), Some(open)),
+        ("GET", "/api/cases/1".to_string(), None),
+        ("POST", "/api/cases/1/events".to_string(), Some(event)),
+        ("GET", format!("/api/transfers?{b}"), None),
+        ("GET", format!("/api/military?{b}"), None),
+        ("GET", format!("/api/military/export?{b}"), None),
+        ("GET", format!("/api/answers/export?{b}"), None),
+    ] {
+        for token in [None, Some("wp_forged")] {
+            let (s, v) = api.call(method, &uri, token, body.clone()).await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+                "{method} {uri}"
+            );
+        }
+    }
+    for uri in [
+        format!("{p}/attachments?name=a.jpg"),
+        format!("/api/answers/import?{b}&format=csv"),
+    ] {
+        let (s, v) = api.upload(&uri, None, photo(1)).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+            "{uri}"
+        );
+    }
+    // A declared length over the limit is refused before the body is read.
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("{p}/attachments?name=a.jpg"))
+        .header("authorization", format!("Bearer {}", tokens[0]))
+        .header("content-length", (1u64 << 40).to_string())
+        .body(Body::from(photo(1)))
+        .unwrap();
+    let res = api.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let (s, v) = api.call("PUT", uri, t, Some(json!({ "answer": 5 }))).await;
     assert_eq!(
         (s, v["code"].as_str()),
@@ -266,6 +707,7 @@ async fn lists_carry_the_overlay_figures_in_square_metres() {
     weipian_formats::geojson::write(&path, &patches(1)).unwrap();
     import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -296,6 +738,7 @@ async fn lists_carry_the_overlay_figures_in_square_metres() {
     weipian_formats::geojson::write(&gd_path, &gd).unwrap();
     import_layer(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         "gd",
         &gd_path,
         weipian_formats::TextEncoding::Detect,
@@ -304,6 +747,7 @@ async fn lists_carry_the_overlay_figures_in_square_metres() {
     .unwrap();
     analyze(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &AnalyzeRequest {
             batch: batch(),
             force: false,
@@ -354,12 +798,626 @@ async fn the_openapi_document_lists_every_route() {
     let (s, v) = api.call("GET", "/api/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["openapi"], "3.1.0");
-    for p in [
-        "/api/me",
-        "/api/patches",
-        "/api/patches/{year}/{batch}/{jcbh}/answer",
-        "/api/openapi.json",
-    ] {
-        assert!(v["paths"].get(p).is_some(), "{p}");
+    let paths = [
+        ("/api/me", vec!["get"]),
+        ("/api/patches", vec!["get"]),
+        ("/api/patches/{year}/{batch}/{jcbh}", vec!["get"]),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/answer",
+            vec!["get", "put"],
+        ),
+        ("/api/patches/{year}/{batch}/{jcbh}/history", vec!["get"]),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/attachments",
+            vec!["get", "post"],
+        ),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/attachments/{sha256}",
+            vec!["get"],
+        ),
+        ("/api/patches/{year}/{batch}/{jcbh}/military", vec!["post"]),
+        ("/api/cases", vec!["get", "post"]),
+        ("/api/cases/{id}", vec!["get"]),
+        ("/api/cases/{id}/events", vec!["post"]),
+        ("/api/cases/{id}/range", vec!["get", "put"]),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/parcels",
+            vec!["get", "put", "delete"],
+        ),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/parcels/{no}/answer",
+            vec!["get", "put"],
+        ),
+        ("/api/transfers", vec!["get"]),
+        ("/api/military", vec!["get"]),
+        ("/api/military/export", vec!["get"]),
+        ("/api/answers/import", vec!["post"]),
+        ("/api/answers/export", vec!["get"]),
+        ("/api/openapi.json", vec!["get"]),
+    ];
+    let documented = v["paths"].as_object().unwrap();
+    assert_eq!(documented.len(), paths.len());
+    for (p, methods) in paths {
+        for m in methods {
+            let op = &v["paths"][p][m];
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{m} {p}"
+            );
+            // Every path parameter of the template is declared.
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|x| x["in"] == "path")
+                        .map(|x| x["name"].as_str().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let in_template = p.matches('{').count();
+            assert_eq!(declared.len(), in_template, "{m} {p}");
+            if m == "post" || m == "put" {
+                assert!(op["requestBody"].is_object(), "{m} {p}");
+            }
+        }
     }
+}
+
+#[tokio::test]
+async fn a_photo_comes_back_byte_identical_and_only_where_it_is_attached() {
+    let (api, tokens) = api(&[
+        ("clerk", Role::CountyFiller, "510104"),
+        ("other", Role::CountyFiller, "510105"),
+    ]);
+    let t = Some(tokens[0].as_str());
+    let uri = "/api/patches/2020/2020Q1/510104TD200001/attachments";
+    let jpeg = photo(7);
+    let (s, v) = api
+        .upload(
+            &format!("{uri}?name=%E7%8E%B0%E5%9C%BA%201.jpg"),
+            t,
+            jpeg.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["file_name"].as_str(), v["media_type"].as_str()),
+        (Some("现场 1.jpg"), Some("image/jpeg"))
+    );
+    assert_eq!(v["taken_at"], "2020-04-02 10:31:07");
+    assert!(v["flags"].as_array().unwrap().is_empty(), "{v}");
+    let sha = v["sha256"].as_str().unwrap();
+    let (s, h, bytes) = api
+        .send("GET", &format!("{uri}/{sha}"), t, Vec::new())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(bytes == jpeg, "not byte-identical");
+    assert_eq!(h["content-type"], "image/jpeg");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(
+        h["content-disposition"],
+        "attachment; filename*=UTF-8''%E7%8E%B0%E5%9C%BA%201.jpg"
+    );
+    // A PDF is served as one; an upper-case sha finds the same file.
+    let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+    let (s, v) = api
+        .upload(&format!("{uri}?name=r.pdf"), t, pdf.clone())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let pdf_sha = v["sha256"].as_str().unwrap().to_ascii_uppercase();
+    let (s, h, bytes) = api
+        .send("GET", &format!("{uri}/{pdf_sha}"), t, Vec::new())
+        .await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, "application/pdf")
+    );
+    assert_eq!(bytes, pdf);
+    // Not an image or a PDF, whatever its name says.
+    let (s, v) = api
+        .upload(
+            &format!("{uri}?name=x.jpg"),
+            t,
+            b"<html><script>alert(1)</script></html>".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"))
+    );
+    assert!(v["message"].as_str().unwrap().contains("不是 JPEG"), "{v}");
+    // Over the limit: told by the service just above it, cut off by the server far above.
+    let max = weipian_service::evidence::MAX_ATTACHMENT_BYTES;
+    let mut big = photo(8);
+    big.resize(max + 1, 0);
+    let (s, v) = api.upload(uri, t, big).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("超过 20 MB"), "{v}");
+    let mut huge = photo(9);
+    huge.resize(max + (1 << 20), 0);
+    let (s, v) = api.upload(uri, t, huge).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")),
+        "{v}"
+    );
+    // A file of another patch is not found through this one, even in scope.
+    let (s, v) = api
+        .upload(
+            "/api/patches/2020/2020Q1/510104TD200002/attachments?name=b.jpg",
+            t,
+            photo(10),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let other = v["sha256"].as_str().unwrap();
+    let (s, _, _) = api
+        .send("GET", &format!("{uri}/{other}"), t, Vec::new())
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = api
+        .send("GET", &format!("{uri}/not-a-sha"), t, Vec::new())
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nor through a patch outside the caller's county, for the right sha.
+    let (s, _, bytes) = api
+        .send("GET", &format!("{uri}/{sha}"), Some(&tokens[1]), Vec::new())
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!bytes.windows(4).any(|w| w == &jpeg[..4]));
+    // Nothing without a token.
+    let (s, _, _) = api
+        .send("GET", &format!("{uri}/{sha}"), None, Vec::new())
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_case_is_opened_moved_on_and_a_stale_version_is_refused() {
+    let (api, tokens) = api(&[("clerk", Role::CountyFiller, "510104")]);
+    let t = Some(tokens[0].as_str());
+    let j = "510104TD200001";
+    api.call(
+        "PUT",
+        &format!("/api/patches/2020/2020Q1/{j}/answer"),
+        t,
+        Some(json!({ "answer": illegal() })),
+    )
+    .await;
+    let open =
+        json!({ "year": 2020, "batch": "2020Q1", "number": "锦违〔2020〕1号", "jcbhs": [j] });
+    let (s, c) = api.call("POST", "/api/cases", t, Some(open.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    assert_eq!(
+        (c["version"].as_i64(), c["stage"].as_str()),
+        (Some(1), Some("未立案"))
+    );
+    let id = c["id"].as_i64().unwrap();
+    // The same number again in the county: refused as invalid, not a server error.
+    let (s, v) = api.call("POST", "/api/cases", t, Some(open)).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("已存在"));
+    // Only illegal patches.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/cases",
+            t,
+            Some(json!({ "year": 2020, "batch": "2020Q1", "number": "2", "jcbhs": ["510104TD200002"] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        v["message"].as_str().unwrap().contains("未判定为违法"),
+        "{v}"
+    );
+    let events = format!("/api/cases/{id}/events");
+    let file =
+        json!({ "event": "file", "date": "2020-04-01", "document": "锦自然资立〔2020〕5号" });
+    let (s, v) = api
+        .call(
+            "POST",
+            &events,
+            t,
+            Some(json!({ "event": file, "based_on": 1 })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["version"].as_i64(), v["stage"].as_str()),
+        (StatusCode::OK, Some(2), Some("已立案")),
+        "{v}"
+    );
+    // Decided on version 1, which is no longer current.
+    let close = json!({ "event": "close", "date": "2020-06-01" });
+    let (s, v) = api
+        .call(
+            "POST",
+            &events,
+            t,
+            Some(json!({ "event": close, "based_on": 1 })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{v}"
+    );
+    assert_eq!(v["current_version"], 2);
+    // Out of order (no decision yet): refused with the reason.
+    let (s, v) = api
+        .call(
+            "POST",
+            &events,
+            t,
+            Some(json!({ "event": close, "based_on": 2 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // Not an event at all.
+    let (s, v) = api
+        .call(
+            "POST",
+            &events,
+            t,
+            Some(json!({ "event": { "event": "burn" }, "based_on": 2 })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    let (_, list) = api
+        .call("GET", "/api/cases?year=2020&batch=2020Q1", t, None)
+        .await;
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["version"], 2);
+    let (_, d) = api
+        .call("GET", &format!("/api/patches/2020/2020Q1/{j}"), t, None)
+        .await;
+    assert_eq!(d["cases"], json!([id]));
+    // The patch's history carries its case.
+    let (_, h) = api
+        .call(
+            "GET",
+            &format!("/api/patches/2020/2020Q1/{j}/history"),
+            t,
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["answer.save", "case.open", "case.event"]);
+    assert_eq!(h[2]["after"]["event"], "file");
+    // Malformed ids and queries answer in JSON too.
+    let (s, v) = api.call("GET", "/api/cases/abc", t, None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, v) = api.call("GET", "/api/cases/999", t, None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, v) = api.call("GET", "/api/cases?year=x", t, None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid"))
+    );
+}
+
+#[tokio::test]
+async fn bulk_answers_through_the_api_apply_good_rows_report_bad_ones_and_are_idempotent() {
+    let (api, tokens) = api(&[("clerk", Role::CountyFiller, "510104")]);
+    let t = Some(tokens[0].as_str());
+    let j = "510104TD200001";
+    let (s, _) = api
+        .upload(
+            &format!("/api/patches/2020/2020Q1/{j}/attachments?name=a.jpg"),
+            t,
+            photo(1),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut csv = bulk_csv(&[(j, 0.15)]);
+    csv.extend_from_slice("510104TD200002,违法,WF01,未批先建,厂房,abc,0.1,0,0.15,0.1\n".as_bytes());
+    let uri = "/api/answers/import?year=2020&batch=2020Q1&format=csv";
+    let (s, report) = api.upload(uri, t, csv.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(report["applied"], json!([j]));
+    assert_eq!(report["rejected"][0]["row"], 3);
+    assert_eq!(report["rejected"][0]["jcbh"], "510104TD200002");
+    let reason = report["rejected"][0]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.contains("违法面积（亩）") && reason.contains("不是数字"),
+        "{reason}"
+    );
+    let (_, a) = api
+        .call(
+            "GET",
+            &format!("/api/patches/2020/2020Q1/{j}/answer"),
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (a["version"].as_i64(), a["complete"].as_bool()),
+        (Some(1), Some(true)),
+        "{a}"
+    );
+    let wfmj = a["answer"]["WFMJ"].as_f64().unwrap();
+    assert!((wfmj - 100.0).abs() < 1e-9, "{wfmj}"); // 0.15 亩
+    let (_, rejected) = api
+        .call(
+            "GET",
+            "/api/patches/2020/2020Q1/510104TD200002/answer",
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(rejected["version"], 0);
+    // The same file again: nothing changes.
+    let (s, again) = api.upload(uri, t, csv).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(again["applied"], json!([]));
+    assert_eq!(again["unchanged"], json!([j]));
+    let (_, a) = api
+        .call(
+            "GET",
+            &format!("/api/patches/2020/2020Q1/{j}/answer"),
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(a["version"], 1);
+    // The export (xlsx) imports back unchanged.
+    let (s, h, xlsx) = api
+        .send(
+            "GET",
+            "/api/answers/export?year=2020&batch=2020Q1&format=xlsx",
+            t,
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, XLSX)
+    );
+    assert!(h["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename*=UTF-8''"));
+    let (s, round) = api
+        .upload("/api/answers/import?year=2020&batch=2020Q1", t, xlsx)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{round}");
+    assert_eq!(
+        (
+            round["applied"].as_array().unwrap().len(),
+            round["rejected"].as_array().unwrap().len()
+        ),
+        (0, 0),
+        "{round}"
+    );
+    // Formats other than xlsx and csv, and files that are not tables, are refused.
+    let (s, _) = api
+        .upload(
+            "/api/answers/import?year=2020&batch=2020Q1&format=pdf",
+            t,
+            b"x".to_vec(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, v) = api
+        .upload(
+            "/api/answers/import?year=2020&batch=2020Q1",
+            t,
+            b"not a zip".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    let (s, _) = api
+        .call(
+            "GET",
+            "/api/answers/export?year=2020&batch=2020Q1&format=csv",
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_filed_military_patch_leaves_every_ordinary_view_and_only_the_register_lists_it() {
+    let (api, tokens) = api(&[
+        ("clerk", Role::CountyFiller, "510104"),
+        ("city", Role::CityReviewer, "510100"),
+        ("officer", Role::MilitaryOfficer, "510104"),
+        ("admin", Role::Admin, "000000"),
+    ]);
+    let j = "510104TD200002";
+    let patch = format!("/api/patches/2020/2020Q1/{j}");
+    let (s, _) = api
+        .call(
+            "PUT",
+            &format!("{patch}/answer"),
+            Some(&tokens[0]),
+            Some(json!({ "answer": illegal() })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let record =
+        json!({ "DWMC": "某部", "YT": "营区", "MJ": 5000.0, "TBR": "张三", "TBRQ": "2020-04-20" });
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("{patch}/military"),
+            Some(&tokens[2]),
+            Some(record.clone()),
+        )
+        .await;
+    assert_eq!(
+        (s, v["filed"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{v}"
+    );
+    // What each still sees of the batch: 3 + 1 patches less the filed one.
+    for ((who, total), token) in [("clerk", 2), ("city", 3), ("officer", 2), ("admin", 3)]
+        .iter()
+        .zip(&tokens)
+    {
+        let t = Some(token.as_str());
+        let (s, list) = api
+            .call("GET", "/api/patches?year=2020&batch=2020Q1", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let listed: Vec<&str> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["JCBH"].as_str().unwrap())
+            .collect();
+        assert!(!listed.contains(&j), "{who}: {listed:?}");
+        assert_eq!(list["total"], *total, "{who}");
+        for sub in ["", "/answer", "/history", "/attachments"] {
+            let (s, v) = api.call("GET", &format!("{patch}{sub}"), t, None).await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::NOT_FOUND, Some("not_found")),
+                "{who} {sub}"
+            );
+        }
+    }
+    // Filing it again: the clerk learns nothing more than "not found".
+    let (s, _) = api
+        .call(
+            "POST",
+            &format!("{patch}/military"),
+            Some(&tokens[0]),
+            Some(record),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, reg) = api
+        .call(
+            "GET",
+            "/api/military?year=2020&batch=2020Q1",
+            Some(&tokens[2]),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(jcbhs(&reg), [j]);
+    assert_eq!(reg[0]["record"]["DWMC"], "某部");
+    let (s, v) = api
+        .call(
+            "GET",
+            "/api/military?year=2020&batch=2020Q1",
+            Some(&tokens[0]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (s, h, xlsx) = api
+        .send(
+            "GET",
+            "/api/military/export?year=2020&batch=2020Q1",
+            Some(&tokens[2]),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        (s, h["content-type"].to_str().unwrap()),
+        (StatusCode::OK, XLSX)
+    );
+    assert!(xlsx.starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn the_history_lists_every_save_and_attachment_in_order() {
+    let (api, tokens) = api(&[
+        ("clerk", Role::CountyFiller, "510104"),
+        ("other", Role::CountyFiller, "510105"),
+    ]);
+    let t = Some(tokens[0].as_str());
+    let patch = "/api/patches/2020/2020Q1/510104TD200001";
+    let (s, _) = api
+        .call(
+            "PUT",
+            &format!("{patch}/answer"),
+            t,
+            Some(json!({ "answer": illegal() })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut second = illegal();
+    second["WFMJ"] = json!(20.0);
+    let (s, _) = api
+        .call(
+            "PUT",
+            &format!("{patch}/answer"),
+            t,
+            Some(json!({ "answer": second, "based_on": 1, "reason": "复核面积" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    api.upload(&format!("{patch}/attachments?name=a.jpg"), t, photo(1))
+        .await;
+    // Another patch's records stay out.
+    api.call(
+        "PUT",
+        "/api/patches/2020/2020Q1/510104TD200002/answer",
+        t,
+        Some(json!({ "answer": illegal() })),
+    )
+    .await;
+    let (s, h) = api.call("GET", &format!("{patch}/history"), t, None).await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    let actions: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["answer.save", "answer.save", "attachment.add"]);
+    assert!(h[0]["before"].is_null());
+    assert_eq!(h[0]["after"]["WFMJ"], 10.0);
+    assert_eq!(
+        (
+            h[1]["before"]["WFMJ"].as_f64(),
+            h[1]["after"]["WFMJ"].as_f64()
+        ),
+        (Some(10.0), Some(20.0))
+    );
+    assert_eq!(h[1]["reason"], "复核面积");
+    assert_eq!(h[1]["actor"], "clerk");
+    assert!(h[0]["seq"].as_i64() < h[1]["seq"].as_i64());
+    assert_eq!(h[2]["after"]["file_name"], "a.jpg");
+    let (s, v) = api
+        .call("GET", &format!("{patch}/history"), Some(&tokens[1]), None)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
 }

@@ -32,6 +32,8 @@ pub struct SaveAnswer {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnswerView {
     pub jcbh: String,
+    /// The 地块 number, 0 for the whole patch.
+    pub parcel: u32,
     pub answer: Option<Answer>,
     /// 0 when there is no answer yet.
     pub version: i64,
@@ -75,12 +77,46 @@ pub(crate) fn after_image(patch: &StoredPatch) -> Option<time::Date> {
     })
 }
 
-fn facts(patch: &StoredPatch, attachments: usize) -> PatchFacts {
+/// What validation needs to know of the patch — or of one of its 地块:
+/// then the part's area is the monitored area (the patch's evidence files
+/// serve its parts).
+fn facts(patch: &StoredPatch, part_area_m2: Option<f64>, attachments: usize) -> PatchFacts {
     PatchFacts {
         kind: patch.kind,
-        monitored_area_m2: patch.area_m2,
+        monitored_area_m2: part_area_m2.unwrap_or(patch.area_m2),
         after_image: after_image(patch),
         attachments,
+    }
+}
+
+/// The area of the part answered (`None` for the whole patch), or why that
+/// part cannot be answered: a split patch is answered per 地块, an unsplit
+/// one as a whole.
+fn part_area(store: &Store, patch: &StoredPatch, part: u32) -> Result<Option<f64>, ServiceError> {
+    let parcels = store.parcels(patch.id)?;
+    match (part, parcels.is_empty()) {
+        (0, true) => Ok(None),
+        (0, false) => Err(ServiceError::Invalid(format!(
+            "图斑 {} 已拆分为 {} 个地块，请按地块填报（地块 1–{}）",
+            patch.jcbh,
+            parcels.len(),
+            parcels.len()
+        ))),
+        (k, _) => parcels
+            .iter()
+            .find(|p| p.no == k)
+            .map(|p| Some(p.area_m2))
+            .ok_or_else(|| ServiceError::NotFound(format!("图斑 {} 的地块 {k}", patch.jcbh))),
+    }
+}
+
+/// `JCBH` for the whole patch, `JCBH-n` for 地块 n (the audit target and labels).
+#[must_use]
+pub fn part_label(jcbh: &str, part: u32) -> String {
+    if part == 0 {
+        jcbh.to_string()
+    } else {
+        format!("{jcbh}-{part}")
     }
 }
 
@@ -108,11 +144,44 @@ pub fn get_answer(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<AnswerView, ServiceError> {
+    get_part_answer(store, actor, batch, jcbh, 0)
+}
+
+/// The current answers of every 地块 of a split patch (empty when it is not split).
+pub fn get_parcel_answers(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+) -> Result<Vec<AnswerView>, ServiceError> {
     let patch = visible_patch(store, actor, batch, jcbh)?;
-    let stored = store.answer(patch.id)?;
+    store
+        .parcels(patch.id)?
+        .iter()
+        .map(|p| get_part_answer(store, actor, batch, jcbh, p.no))
+        .collect()
+}
+
+/// The current answer of a patch (`part` 0) or of its 地块 `part`,
+/// validated as it stands now.
+pub fn get_part_answer(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+    part: u32,
+) -> Result<AnswerView, ServiceError> {
+    let patch = visible_patch(store, actor, batch, jcbh)?;
+    let area = if part == 0 {
+        None // shown even for a split patch: its answer from before the split is history
+    } else {
+        part_area(store, &patch, part)?
+    };
+    let stored = store.answer(patch.id, part)?;
     let Some(s) = stored else {
         return Ok(AnswerView {
             jcbh: jcbh.into(),
+            parcel: part,
             answer: None,
             version: 0,
             complete: false,
@@ -124,11 +193,12 @@ pub fn get_answer(
     let answer = parse_answer(&s.answer, jcbh)?;
     let errors = validate(
         &answer,
-        &facts(&patch, store.attachment_count(patch.id)?),
+        &facts(&patch, area, store.attachment_count(patch.id)?),
         table(batch)?,
     );
     Ok(AnswerView {
         jcbh: jcbh.into(),
+        parcel: part,
         complete: errors.is_empty(),
         errors,
         answer: Some(answer),
@@ -138,19 +208,21 @@ pub fn get_answer(
     })
 }
 
-/// Validate an answer for a patch as saving would (no scope check: callers check it).
+/// Validate an answer for a patch or 地块 as saving would (no scope check: callers check it).
 pub(crate) fn validate_for(
     store: &Store,
     batch: &BatchId,
     jcbh: &str,
+    part: u32,
     answer: &Answer,
 ) -> Result<Vec<FieldError>, ServiceError> {
     let patch = store
         .patch(batch, jcbh)?
         .ok_or_else(|| ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}")))?;
+    let area = part_area(store, &patch, part)?;
     Ok(validate(
         answer,
-        &facts(&patch, store.attachment_count(patch.id)?),
+        &facts(&patch, area, store.attachment_count(patch.id)?),
         table(batch)?,
     ))
 }
@@ -178,6 +250,17 @@ pub fn save_answer(
     actor: &Actor,
     req: &SaveAnswer,
 ) -> Result<AnswerView, ServiceError> {
+    save_part_answer(store, actor, req, 0)
+}
+
+/// [`save_answer`] for 地块 `part` of a split patch (0: the whole patch,
+/// which a split patch no longer takes).
+pub fn save_part_answer(
+    store: &mut Store,
+    actor: &Actor,
+    req: &SaveAnswer,
+    part: u32,
+) -> Result<AnswerView, ServiceError> {
     let patch = visible_patch(store, actor, &req.batch, &req.jcbh)?;
     let region = RegionCode::parse(&patch.xzqdm)
         .map_err(|_| ServiceError::NotFound(format!("图斑 {}", req.jcbh)))?;
@@ -188,35 +271,37 @@ pub fn save_answer(
         )));
     }
     let table = table(&req.batch)?;
+    let area = part_area(store, &patch, part)?;
     let errors = validate(
         &req.answer,
-        &facts(&patch, store.attachment_count(patch.id)?),
+        &facts(&patch, area, store.attachment_count(patch.id)?),
         table,
     );
     let complete = errors.is_empty();
     let text =
         serde_json::to_string(&req.answer).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-    let before = store.answer(patch.id)?.map(|s| s.answer);
+    let before = store.answer(patch.id, part)?.map(|s| s.answer);
+    let label = part_label(&req.jcbh, part);
     let audit = NewAudit {
         actor: actor.user.clone(),
         region: actor.scope.code(),
         action: "answer.save".into(),
-        target: format!("{}/{}/{}", req.batch.year, req.batch.name, req.jcbh),
+        target: format!("{}/{}/{label}", req.batch.year, req.batch.name),
         before,
         after: Some(text.clone()),
         reason: req.reason.clone(),
     };
-    let version = match store.save_answer(patch.id, &text, complete, req.based_on, &audit) {
+    let version = match store.save_answer(patch.id, part, &text, complete, req.based_on, &audit) {
         Ok(v) => v,
         Err(weipian_store::StoreError::Conflict { version, by, at }) => {
             // Show what changed since the version the caller edited.
             let theirs = store
-                .answer(patch.id)?
+                .answer(patch.id, part)?
                 .map(|s| parse_answer(&s.answer, &req.jcbh))
                 .transpose()?;
             let base = match req.based_on {
                 Some(v) => store
-                    .answer_version(patch.id, v)?
+                    .answer_version(patch.id, part, v)?
                     .map(|s| parse_answer(&s.answer, &req.jcbh))
                     .transpose()?,
                 None => None,
@@ -228,8 +313,7 @@ pub fn save_answer(
             };
             return Err(ServiceError::Conflict {
                 message: format!(
-                    "图斑 {} 的填报已被 {by} 于 {at} 修改（当前版本 {version}，您基于版本 {}）；对方改动的字段：{}。请刷新后在最新版本上修改",
-                    req.jcbh,
+                    "图斑 {label} 的填报已被 {by} 于 {at} 修改（当前版本 {version}，您基于版本 {}）；对方改动的字段：{}。请刷新后在最新版本上修改",
                     req.based_on.unwrap_or(0),
                     if fields.is_empty() { "（无）".to_string() } else { fields.join("、") }
                 ),
@@ -241,6 +325,7 @@ pub fn save_answer(
     };
     Ok(AnswerView {
         jcbh: req.jcbh.clone(),
+        parcel: part,
         answer: Some(req.answer.clone()),
         version,
         complete,
@@ -254,6 +339,8 @@ pub fn save_answer(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AwaitingTransfer {
     pub jcbh: String,
+    /// The 地块 transferred, 0 for the whole patch.
+    pub parcel: u32,
     pub xzqdm: String,
     pub receiver: String,
     pub date: String,
@@ -280,6 +367,7 @@ pub fn transfers_awaiting_feedback(
         {
             out.push(AwaitingTransfer {
                 jcbh,
+                parcel: stored.part,
                 xzqdm,
                 receiver: t.receiver,
                 date: t.date,

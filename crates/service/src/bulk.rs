@@ -1,5 +1,6 @@
 //! Bulk answers (表格回填): counties fill the national table in Excel and
-//! upload it. One row per JCBH under the Chinese headers below (the field
+//! upload it. One row per JCBH — per JCBH and 地块编号 (DKBH: the part's
+//! number) for a split patch — under the Chinese headers below (the field
 //! codes are accepted too); areas in 亩 as in the national table. Each row is
 //! scoped and validated like a single answer; valid rows are applied even
 //! when others fail; a row equal to the stored answer changes nothing, so
@@ -16,7 +17,7 @@ use weipian_formats::table::{read_table, Cell};
 use weipian_formats::{Dataset, Feature, ReadOptions};
 use weipian_store::{PatchQuery, Store};
 
-use crate::answers::{get_answer, save_answer, SaveAnswer};
+use crate::answers::{get_part_answer, part_label, save_part_answer, SaveAnswer};
 use crate::ServiceError;
 
 /// How a column's cells are read and written.
@@ -62,9 +63,9 @@ const COLUMNS: &[(&str, &str, Kind)] = &[
 /// The result of an upload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BulkSummary {
-    /// JCBHs whose answer was saved.
+    /// JCBHs (`JCBH-n` for 地块 n) whose answer was saved.
     pub applied: Vec<String>,
-    /// JCBHs whose row equals the stored answer.
+    /// JCBHs (`JCBH-n` for 地块 n) whose row equals the stored answer.
     pub unchanged: Vec<String>,
     /// Per rejected row: its row number, JCBH and every reason.
     pub rejected: Vec<RejectedRow>,
@@ -169,6 +170,23 @@ fn same_as_file(stored: &Answer, code: &str, kind: Kind, cell: &Cell) -> bool {
     }
 }
 
+/// The 地块 number in a 地块编号 cell: empty (the whole patch), `n`, or `JCBH-n`.
+fn part_of(jcbh: &str, cell: &Cell) -> Result<u32, String> {
+    let Some(t) = cell.text() else {
+        return Ok(0);
+    };
+    let t = t.trim();
+    let digits = t
+        .strip_prefix(jcbh)
+        .and_then(|r| r.strip_prefix('-'))
+        .unwrap_or(t);
+    let digits = digits.strip_suffix(".0").unwrap_or(digits);
+    match digits.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("“{t}”应为地块序号（1、2、…）或“{jcbh}-序号”")),
+    }
+}
+
 /// Apply an uploaded table of answers as `actor`.
 pub fn import_answers(
     store: &mut Store,
@@ -176,6 +194,13 @@ pub fn import_answers(
     batch: &BatchId,
     path: &Path,
 ) -> Result<BulkSummary, ServiceError> {
+    // Only fillers answer: anyone else is refused before the file is read.
+    if !actor.may_at_all(weipian_domain::access::Op::Determine) {
+        return Err(ServiceError::Denied(format!(
+            "{}不能回填填报（由县级填报）",
+            actor.role
+        )));
+    }
     let table = read_table(
         path,
         &ReadOptions {
@@ -190,16 +215,21 @@ pub fn import_answers(
         if h == "JCBH" || h == "监测编号" {
             return Some(usize::MAX);
         }
+        if h == "DKBH" || h == "地块编号" {
+            return Some(usize::MAX - 1);
+        }
         COLUMNS
             .iter()
             .position(|(code, zh, _)| h.eq_ignore_ascii_case(code) || h == *zh)
     };
     let mut jcbh_col = None;
+    let mut part_col = None;
     let mut cols: Vec<(usize, usize)> = Vec::new(); // (file column, COLUMNS index)
     let mut unknown = Vec::new();
     for (i, h) in table.headers.iter().enumerate() {
         match col_of(h) {
             Some(usize::MAX) => jcbh_col = Some(i),
+            Some(k) if k == usize::MAX - 1 => part_col = Some(i),
             Some(k) => cols.push((i, k)),
             None if h.trim().is_empty() => {}
             None => unknown.push(h.clone()),
@@ -224,12 +254,28 @@ pub fn import_answers(
             });
             continue;
         };
+        let part = match part_col.and_then(|c| cells.get(c)) {
+            None => Ok(0),
+            Some(cell) => part_of(&jcbh, cell),
+        };
+        let part = match part {
+            Ok(p) => p,
+            Err(e) => {
+                out.rejected.push(RejectedRow {
+                    row: *row,
+                    jcbh: Some(jcbh),
+                    reasons: vec![format!("地块编号：{e}")],
+                });
+                continue;
+            }
+        };
+        let label = part_label(&jcbh, part);
         let reject = |reasons: Vec<String>| RejectedRow {
             row: *row,
-            jcbh: Some(jcbh.clone()),
+            jcbh: Some(label.clone()),
             reasons,
         };
-        let current = match get_answer(store, actor, batch, &jcbh) {
+        let current = match get_part_answer(store, actor, batch, &jcbh, part) {
             Ok(v) => v,
             Err(e) => {
                 out.rejected.push(reject(vec![e.to_string()]));
@@ -243,7 +289,7 @@ pub fn import_answers(
             .iter()
             .all(|&(i, _)| cells.get(i).is_none_or(|c| c.text().is_none()));
         if current.answer.is_none() && blank_row {
-            out.unchanged.push(jcbh); // nothing filled in, nothing stored
+            out.unchanged.push(label); // nothing filled in, nothing stored
             continue;
         }
         let stored = current.answer.clone();
@@ -268,7 +314,7 @@ pub fn import_answers(
             continue;
         }
         if stored.as_ref() == Some(&answer) {
-            out.unchanged.push(jcbh);
+            out.unchanged.push(label);
             continue;
         }
         let req = SaveAnswer {
@@ -285,18 +331,20 @@ pub fn import_answers(
         };
         // Validate first: an invalid row is rejected, not saved as a draft.
         let facts_errors = {
-            let probe = crate::answers::validate_for(store, batch, &jcbh, &answer)?;
-            probe
-                .into_iter()
-                .map(|e| format!("{}：{}", e.field, e.message))
-                .collect::<Vec<_>>()
+            match crate::answers::validate_for(store, batch, &jcbh, part, &answer) {
+                Ok(probe) => probe
+                    .into_iter()
+                    .map(|e| format!("{}：{}", e.field, e.message))
+                    .collect::<Vec<_>>(),
+                Err(e) => vec![e.to_string()],
+            }
         };
         if !facts_errors.is_empty() {
             out.rejected.push(reject(facts_errors));
             continue;
         }
-        match save_answer(store, actor, &req) {
-            Ok(_) => out.applied.push(jcbh),
+        match save_part_answer(store, actor, &req, part) {
+            Ok(_) => out.applied.push(label),
             Err(e) => out.rejected.push(reject(vec![e.to_string()])),
         }
     }
@@ -320,6 +368,7 @@ pub fn export_answers(
     })?;
     let mut fields = vec![
         FieldDef::new("JCBH", FieldType::Text { width: 30 }),
+        FieldDef::new("DKBH", FieldType::Integer { width: 4 }),
         FieldDef::new("XZQDM", FieldType::Text { width: 6 }),
     ];
     for (code, _, kind) in COLUMNS {
@@ -336,12 +385,27 @@ pub fn export_answers(
     }
     let codes = CodeTable::embedded(batch.year);
     let mut features = Vec::with_capacity(patches.len());
-    for (i, p) in patches.iter().enumerate() {
+    // One row per unsplit patch, one per 地块 of a split one.
+    let mut rows = Vec::with_capacity(patches.len());
+    for p in &patches {
+        let parcels = store.parcels(p.id)?;
+        if parcels.is_empty() {
+            rows.push((p, 0));
+        } else {
+            rows.extend(parcels.iter().map(|d| (p, d.no)));
+        }
+    }
+    for (i, (p, part)) in rows.into_iter().enumerate() {
         let a = store
-            .answer(p.id)?
+            .answer(p.id, part)?
             .and_then(|s| serde_json::from_str::<Answer>(&s.answer).ok());
         let mut attrs = vec![
             AttrValue::Text(p.jcbh.clone()),
+            if part == 0 {
+                AttrValue::Null
+            } else {
+                AttrValue::Integer(i64::from(part))
+            },
             AttrValue::Text(p.xzqdm.clone()),
         ];
         for (code, _, kind) in COLUMNS {
@@ -388,6 +452,10 @@ pub fn export_answers(
         encoding: None,
     };
     let headers = std::iter::once(("JCBH".to_string(), "监测编号".to_string()))
+        .chain(std::iter::once((
+            "DKBH".to_string(),
+            "地块编号".to_string(),
+        )))
         .chain(std::iter::once((
             "XZQDM".to_string(),
             "行政区代码".to_string(),

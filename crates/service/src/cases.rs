@@ -12,7 +12,7 @@ use weipian_domain::access::{Actor, Op, Role};
 use weipian_domain::case::{Case, CaseEvent};
 use weipian_domain::determination::{Answer, CodeTable, Legality};
 use weipian_domain::{BatchId, RegionCode};
-use weipian_store::{NewAudit, Store};
+use weipian_store::{CaseRow, NewAudit, Store};
 
 use crate::ServiceError;
 
@@ -36,7 +36,8 @@ fn corrupt(id: i64, e: &serde_json::Error) -> ServiceError {
     )))
 }
 
-/// Open a case on illegal patches of one county (the county filler).
+/// Open a case on illegal patches — or 地块 of split patches, written
+/// `JCBH-n` — of one county (the county filler).
 pub fn open_case(
     store: &mut Store,
     actor: &Actor,
@@ -55,9 +56,19 @@ pub fn open_case(
     let mut ids = Vec::new();
     let mut county: Option<String> = None;
     let mut problems = Vec::new();
-    for jcbh in jcbhs {
-        let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-        let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
+    for label in jcbhs {
+        let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {label}"));
+        let (patch, part) = match store.patch(batch, label)? {
+            Some(p) => (p, 0),
+            None => {
+                // `JCBH-n`: 地块 n of a split patch.
+                let (jcbh, n) = label.rsplit_once('-').ok_or_else(missing)?;
+                let n: u32 = n.parse().map_err(|_| missing())?;
+                let p = store.patch(batch, jcbh)?.ok_or_else(missing)?;
+                (p, n)
+            }
+        };
+        let jcbh = label;
         let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
         if !actor.may(Op::ReadPatches, region) {
             return Err(missing());
@@ -75,8 +86,19 @@ pub fn open_case(
             ));
         }
         county.get_or_insert_with(|| patch.xzqdm.clone());
+        let parcels = store.parcels(patch.id)?;
+        if part > 0 && !parcels.iter().any(|d| d.no == part) {
+            return Err(missing());
+        }
+        if part == 0 && !parcels.is_empty() {
+            problems.push(format!(
+                "{jcbh} 已拆分为 {} 个地块，请按地块立案（{jcbh}-1 等）",
+                parcels.len()
+            ));
+            continue;
+        }
         let illegal = store
-            .answer(patch.id)?
+            .answer(patch.id, part)?
             .and_then(|a| serde_json::from_str::<Answer>(&a.answer).ok())
             .and_then(|a| {
                 table
@@ -89,7 +111,7 @@ pub fn open_case(
         if !illegal {
             problems.push(format!("{jcbh} 未判定为违法"));
         }
-        ids.push(patch.id);
+        ids.push((patch.id, part));
     }
     if !problems.is_empty() {
         return Err(ServiceError::Invalid(format!(
@@ -117,18 +139,40 @@ pub fn open_case(
 pub fn get_case(store: &Store, actor: &Actor, id: i64) -> Result<CaseView, ServiceError> {
     let missing = || ServiceError::NotFound(format!("案件 {id}"));
     let row = store.case(id)?.ok_or_else(missing)?;
-    let county = RegionCode::parse(&row.county).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, county) {
+    if !visible(actor, &row) {
         return Err(missing());
     }
-    let case: Case = serde_json::from_str(&row.record).map_err(|e| corrupt(id, &e))?;
-    let patches = row
-        .patch_ids
-        .iter()
-        .filter_map(|p| store.patch_label(*p).ok().flatten())
-        .collect();
+    view(store, row)
+}
+
+/// The cases of a batch the actor may see (those of the counties in its
+/// scope), by id.
+pub fn list_cases(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+) -> Result<Vec<CaseView>, ServiceError> {
+    if !actor.may_at_all(Op::ReadPatches) {
+        return Err(ServiceError::Denied(format!("{}不能查看案件", actor.role)));
+    }
+    store
+        .cases_of_batch(batch)?
+        .into_iter()
+        .filter(|row| visible(actor, row))
+        .map(|row| view(store, row))
+        .collect()
+}
+
+fn visible(actor: &Actor, row: &CaseRow) -> bool {
+    RegionCode::parse(&row.county).is_ok_and(|c| actor.may(Op::ReadPatches, c))
+}
+
+fn view(store: &Store, row: CaseRow) -> Result<CaseView, ServiceError> {
+    let case: Case = serde_json::from_str(&row.record).map_err(|e| corrupt(row.id, &e))?;
+    // Never names a patch of the military-land register.
+    let patches = store.case_patch_labels(row.id)?;
     Ok(CaseView {
-        id,
+        id: row.id,
         county: row.county,
         stage: case.stage_zh().into(),
         version: row.version,
@@ -163,6 +207,10 @@ pub fn apply_event(
             format!("{}不能办理案件（由县级办理）", actor.role)
         }));
     }
+    // An event decided on a stale version is refused as such, whatever it is.
+    if view.version != based_on {
+        return Err(stale(&view, based_on));
+    }
     let mut case = view.case.clone();
     case.apply(event)
         .map_err(|e| ServiceError::Invalid(format!("案件 {}：{e}", case.number)))?;
@@ -180,11 +228,29 @@ pub fn apply_event(
     };
     match store.update_case(id, &record, based_on, &audit) {
         Ok(_) => get_case(store, actor, id),
-        Err(weipian_store::StoreError::Conflict { version, by, at }) => Err(ServiceError::Conflict {
-            message: format!("案件 {} 已被 {by} 于 {at} 修改（当前版本 {version}，您基于版本 {based_on}），请刷新后重试", case.number),
-            current_version: version,
-            changed_fields: Vec::new(),
-        }),
+        Err(weipian_store::StoreError::Conflict { version, by, at }) => {
+            Err(conflict(&case.number, &by, &at, version, based_on))
+        }
         Err(e) => Err(e.into()),
+    }
+}
+
+fn stale(view: &CaseView, based_on: i64) -> ServiceError {
+    conflict(
+        &view.case.number,
+        &view.updated_by,
+        &view.updated_at,
+        view.version,
+        based_on,
+    )
+}
+
+fn conflict(number: &str, by: &str, at: &str, version: i64, based_on: i64) -> ServiceError {
+    ServiceError::Conflict {
+        message: format!(
+            "案件 {number} 已被 {by} 于 {at} 修改（当前版本 {version}，您基于版本 {based_on}），请刷新后重试"
+        ),
+        current_version: version,
+        changed_fields: Vec::new(),
     }
 }

@@ -164,12 +164,7 @@ pub fn attach(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<AttachmentView, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing());
-    }
+    let (patch, region) = readable_patch(store, actor, batch, jcbh)?;
     if !actor.may(Op::Determine, region) {
         return Err(ServiceError::Denied(format!(
             "{}不能上传举证材料",
@@ -210,11 +205,45 @@ pub fn attach(
         PhotoMeta::default()
     };
     let a = store.add_attachment(patch.id, bytes, &name, media_type, &photo, &audit)?;
-    view(store, &patch, a)
+    view(store, actor, &patch, a)
+}
+
+/// A patch the actor may read, with its region, or NotFound (also when it
+/// lies outside the actor's scope).
+fn readable_patch(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+) -> Result<(StoredPatch, RegionCode), ServiceError> {
+    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
+    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
+    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
+    if !actor.may(Op::ReadPatches, region) {
+        return Err(missing());
+    }
+    Ok((patch, region))
+}
+
+/// Whether `actor` may read the patch a `YEAR/BATCH/JCBH` label names.
+fn label_readable(store: &Store, actor: &Actor, label: &str) -> Result<bool, ServiceError> {
+    let parts = label
+        .split_once('/')
+        .and_then(|(y, rest)| Some((y.parse::<u16>().ok()?, rest.rsplit_once('/')?)));
+    let Some((year, (name, jcbh))) = parts else {
+        return Ok(false);
+    };
+    let Ok(batch) = BatchId::new(year, name) else {
+        return Ok(false);
+    };
+    Ok(store
+        .patch(&batch, jcbh)?
+        .is_some_and(|p| RegionCode::parse(&p.xzqdm).is_ok_and(|r| actor.may(Op::ReadPatches, r))))
 }
 
 fn view(
     store: &Store,
+    actor: &Actor,
     patch: &StoredPatch,
     a: weipian_store::Attachment,
 ) -> Result<AttachmentView, ServiceError> {
@@ -225,11 +254,24 @@ fn view(
     };
     let others = store.attachment_reuse(&a.sha256, a.patch_id)?;
     if !others.is_empty() {
-        let names: Vec<String> = others
-            .iter()
-            .filter_map(|id| store.patch_label(*id).ok().flatten())
-            .collect();
-        flags.push(format!("同一文件也是其他图斑的附件：{}", names.join("、")));
+        // Patches outside the caller's scope are counted, never named.
+        let mut names = Vec::new();
+        let mut hidden = 0usize;
+        for id in others {
+            match store.patch_label(id)? {
+                Some(l) if label_readable(store, actor, &l)? => names.push(l),
+                _ => hidden += 1,
+            }
+        }
+        let mut flag = "同一文件也是其他图斑的附件".to_string();
+        if !names.is_empty() {
+            flag.push('：');
+            flag.push_str(&names.join("、"));
+        }
+        if hidden > 0 {
+            flag.push_str(&format!("（另有 {hidden} 个您权限范围以外的图斑）"));
+        }
+        flags.push(flag);
     }
     Ok(AttachmentView {
         sha256: a.sha256,
@@ -253,17 +295,44 @@ pub fn attachments(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<Vec<AttachmentView>, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing());
-    }
+    let (patch, _) = readable_patch(store, actor, batch, jcbh)?;
     store
         .attachments(patch.id)?
         .into_iter()
-        .map(|a| view(store, &patch, a))
+        .map(|a| view(store, actor, &patch, a))
         .collect()
+}
+
+/// An attachment's stored bytes, as served for download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentFile {
+    pub file_name: String,
+    /// As recognised from the content when it was attached.
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The bytes of one attachment of a patch (anyone who may read the patch).
+/// A file attached to another patch only is "not found" here, whoever asks.
+pub fn attachment_file(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+    sha256: &str,
+) -> Result<AttachmentFile, ServiceError> {
+    let (patch, _) = readable_patch(store, actor, batch, jcbh)?;
+    let a = store
+        .attachments(patch.id)?
+        .into_iter()
+        .find(|a| a.sha256.eq_ignore_ascii_case(sha256))
+        .ok_or_else(|| ServiceError::NotFound(format!("图斑 {jcbh} 的附件 {sha256}")))?;
+    let bytes = store.attachment_bytes(&a.sha256)?;
+    Ok(AttachmentFile {
+        file_name: a.file_name,
+        media_type: a.media_type,
+        bytes,
+    })
 }
 
 #[cfg(test)]

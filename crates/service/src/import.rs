@@ -8,6 +8,7 @@ use geo_types::{MultiPolygon, Point};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use weipian_domain::access::{Actor, Op};
 use weipian_domain::{AttrValue, BatchId, FieldDef, PatchKind, RegionCode, RegionTable};
 use weipian_formats::{Dataset, ReadOptions, TextEncoding};
 use weipian_geo::crs::Crs;
@@ -31,6 +32,20 @@ fn read(
     let ds = weipian_formats::read(path, &options)?;
     progress.finish_stage();
     Ok(ds)
+}
+
+/// Region boundaries and reference layers are whole national tables: only
+/// an administrator of the whole country replaces them.
+fn national_admin(actor: &Actor, what: &str) -> Result<(), ServiceError> {
+    if actor.may_at_all(Op::ManageData) && actor.scope == weipian_domain::access::Scope::National {
+        Ok(())
+    } else {
+        Err(ServiceError::Denied(format!(
+            "{}（{}）不能导入{what}（须为全国管理员）",
+            actor.role,
+            actor.scope.code()
+        )))
+    }
 }
 
 fn rejected(path: &Path, mut problems: Vec<RowProblem>) -> ServiceError {
@@ -102,11 +117,13 @@ pub struct RegionImportSummary {
 /// Import county boundaries (fields XZQDM and XZQMC), replacing the previous set.
 pub fn import_regions(
     store: &mut Store,
+    actor: &Actor,
     table: &RegionTable,
     path: &Path,
     encoding: TextEncoding,
     progress: &dyn Progress,
 ) -> Result<RegionImportSummary, ServiceError> {
+    national_admin(actor, "县级行政区界线")?;
     let mut ds = read(path, encoding, progress)?;
     let code_col = ds
         .field_index("XZQDM")
@@ -228,11 +245,13 @@ pub struct LayerImportSummary {
 /// Import a reference layer of `kind` (e.g. `gd`), replacing its previous contents.
 pub fn import_layer(
     store: &mut Store,
+    actor: &Actor,
     kind_code: &str,
     path: &Path,
     encoding: TextEncoding,
     progress: &dyn Progress,
 ) -> Result<LayerImportSummary, ServiceError> {
+    national_admin(actor, "基础图层")?;
     let kind = weipian_domain::layer::kind(kind_code).ok_or_else(|| {
         let known: Vec<String> = weipian_domain::LAYER_KINDS
             .iter()
@@ -428,10 +447,17 @@ fn issued_area_mismatch(value: Option<&AttrValue>, area_m2: f64) -> Option<Strin
 /// Import one batch file of patches.
 pub fn import_patches(
     store: &mut Store,
+    actor: &Actor,
     table: &RegionTable,
     req: &PatchImportRequest,
     progress: &dyn Progress,
 ) -> Result<PatchImportSummary, ServiceError> {
+    if !actor.may_at_all(Op::ManageData) {
+        return Err(ServiceError::Denied(format!(
+            "{}不能导入图斑（由管理员导入）",
+            actor.role
+        )));
+    }
     let path = req.path.as_path();
     let mut ds = read(path, req.encoding, progress)?;
 
@@ -602,6 +628,13 @@ pub fn import_patches(
                 )));
             }
             Some(_) => {}
+        }
+        if !actor.may(Op::ManageData, code) {
+            problems.push(problem(format!(
+                "XZQDM {code} 不在您管理的行政区（{}）内",
+                actor.scope.code()
+            )));
+            continue;
         }
         if let Some(c) = centroid {
             if counties.contains(code, c) == Some(false) {

@@ -16,13 +16,16 @@
 pub mod analyze;
 pub mod answers;
 pub mod bulk;
+pub mod case_ranges;
 pub mod cases;
 pub mod error;
 pub mod evidence;
 pub mod export;
 pub mod figures;
+pub mod history;
 pub mod import;
 pub mod military;
+pub mod parcels;
 pub mod patches;
 mod prepare;
 pub mod progress;

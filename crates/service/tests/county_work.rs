@@ -601,6 +601,7 @@ fn a_military_patch_leaves_every_ordinary_path_and_only_the_register_sees_it() {
     // Analysis leaves it out.
     let s = analyze(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &AnalyzeRequest {
             batch: batch(),
             force: true,
@@ -847,4 +848,87 @@ fn bulk_answers_apply_valid_rows_list_every_reason_and_are_idempotent() {
     );
     let after = get_answer(&e.store, &clerk, &batch(), "510104TD200001").unwrap();
     assert_eq!((after.version, after.answer), (1, saved.answer));
+}
+
+#[test]
+fn imports_and_analysis_are_for_administrators_within_their_region() {
+    use weipian_formats::TextEncoding;
+    use weipian_service::analyze::{analyze, AnalyzeRequest};
+    use weipian_service::import::{import_layer, import_patches, import_regions};
+    let mut e = env();
+    let mut ds = patches(2);
+    ds.features[1].attrs[0] = text("330102TD200001");
+    ds.features[1].attrs[1] = text("330102");
+    let path = e.dir.join("p.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    // A province's administrator: only its province's patches.
+    let sichuan = actor(Role::Admin, "510000");
+    let err = import_patches(
+        &mut e.store,
+        &sichuan,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap_err();
+    let p = err.problems();
+    assert_eq!(p.len(), 1, "{err}");
+    assert_eq!(p[0].jcbh.as_deref(), Some("330102TD200001"));
+    assert!(p[0].message.contains("不在您管理的行政区"), "{err}");
+    // Nobody else imports; national tables are the national administrator's.
+    let clerk = actor(Role::CountyFiller, "510104");
+    assert!(matches!(
+        import_patches(
+            &mut e.store,
+            &clerk,
+            &e.table,
+            &request(&path, batch()),
+            &NoProgress
+        ),
+        Err(ServiceError::Denied(_))
+    ));
+    let regions = e.dir.join("counties.geojson");
+    assert!(matches!(
+        import_regions(
+            &mut e.store,
+            &sichuan,
+            &e.table,
+            &regions,
+            TextEncoding::Detect,
+            &NoProgress
+        ),
+        Err(ServiceError::Denied(_))
+    ));
+    assert!(matches!(
+        import_layer(
+            &mut e.store,
+            &sichuan,
+            "gd",
+            &regions,
+            TextEncoding::Detect,
+            &NoProgress
+        ),
+        Err(ServiceError::Denied(_))
+    ));
+    // Its own patches go in; the analysis is an administrator's too.
+    let mut ds = patches(2);
+    ds.features.truncate(1);
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    import_patches(
+        &mut e.store,
+        &sichuan,
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    let req = AnalyzeRequest {
+        batch: batch(),
+        force: false,
+    };
+    assert!(matches!(
+        analyze(&mut e.store, &clerk, &req, &NoProgress),
+        Err(ServiceError::Denied(_))
+    ));
+    analyze(&mut e.store, &sichuan, &req, &NoProgress).unwrap();
 }

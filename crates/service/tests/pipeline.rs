@@ -21,6 +21,7 @@ fn shapefile_import_is_idempotent_and_measures_ellipsoidal_areas() {
     weipian_formats::shp::write(&path, &patches(50)).unwrap();
     let s = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -47,6 +48,7 @@ fn shapefile_import_is_idempotent_and_measures_ellipsoidal_areas() {
     // Again: nothing changes.
     let again = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -68,6 +70,7 @@ fn duplicate_jcbh_names_both_rows_and_writes_nothing() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     let err = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -106,6 +109,7 @@ fn bad_geometry_and_codes_are_refused_per_jcbh() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     let err = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -146,6 +150,7 @@ fn centroid_outside_its_county_is_reported_per_jcbh() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     let s = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -183,6 +188,7 @@ fn gauss_kruger_input_gives_the_same_patches() {
     .unwrap();
     let s = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -222,6 +228,7 @@ fn gcj02_shifted_data_is_refused() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     match import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -241,6 +248,7 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
     weipian_formats::shp::write(&path, &patches(30)).unwrap();
     import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -268,6 +276,7 @@ fn export_then_import_is_lossless_for_every_geometry_format() {
         let again = BatchId::new(2021, &format!("RT{i}")).unwrap();
         let summary = import_patches(
             &mut e.store,
+            &weipian_domain::access::Actor::local_admin(),
             &e.table,
             &request(&out, again.clone()),
             &NoProgress,
@@ -334,6 +343,7 @@ fn export_by_region_keeps_only_that_region() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -415,6 +425,7 @@ fn guotu_txt_import_derives_the_county_and_reports_the_repair() {
     std::fs::write(&path, text).unwrap();
     let s = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -454,6 +465,7 @@ fn wrong_datum_and_foreign_coordinates_are_refused() {
     .unwrap();
     let err = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -472,6 +484,7 @@ fn wrong_datum_and_foreign_coordinates_are_refused() {
     weipian_formats::geojson::write(&path, &abroad).unwrap();
     let err = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -528,6 +541,7 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     weipian_formats::geojson::write(&ppath, &ds).unwrap();
     import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&ppath, batch()),
         &NoProgress,
@@ -547,6 +561,7 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     weipian_formats::geojson::write(&gpath, &gd).unwrap();
     import_layer(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         "gd",
         &gpath,
         TextEncoding::Detect,
@@ -575,6 +590,7 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     weipian_formats::geojson::write(&zpath, &pz).unwrap();
     import_layer(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         "pzyd",
         &zpath,
         TextEncoding::Detect,
@@ -586,7 +602,13 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
         batch: batch(),
         force: false,
     };
-    let s = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    let s = analyze(
+        &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
+        &req,
+        &NoProgress,
+    )
+    .unwrap();
     assert!(s.problems.is_empty(), "{:?}", s.problems);
     assert!(s.missing_layers.iter().any(|m| m.starts_with("jbnt")));
 
@@ -632,7 +654,13 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     close(&props(1)["JCGDMJ_M2"], 0.0);
 
     // Nothing changed: nothing recomputed.
-    let again = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    let again = analyze(
+        &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
+        &req,
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(
         again.layers.iter().map(|l| l.recomputed).sum::<usize>(),
         0,
@@ -642,13 +670,20 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     // A replaced layer: only that layer is recomputed, for every patch.
     import_layer(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         "gd",
         &gpath,
         TextEncoding::Detect,
         &NoProgress,
     )
     .unwrap();
-    let after_layer = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    let after_layer = analyze(
+        &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
+        &req,
+        &NoProgress,
+    )
+    .unwrap();
     for l in &after_layer.layers {
         assert_eq!(l.recomputed, if l.layer == "gd" { 2 } else { 0 }, "{l:?}");
     }
@@ -662,13 +697,20 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     weipian_formats::geojson::write(&ppath, &ds).unwrap();
     let re = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&ppath, batch()),
         &NoProgress,
     )
     .unwrap();
     assert_eq!((re.updated, re.unchanged), (1, 1));
-    let after_patch = analyze(&mut e.store, &req, &NoProgress).unwrap();
+    let after_patch = analyze(
+        &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
+        &req,
+        &NoProgress,
+    )
+    .unwrap();
     assert!(
         after_patch.layers.iter().all(|l| l.recomputed == 1),
         "{:?}",
@@ -677,6 +719,7 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     // --force recomputes everything.
     let forced = analyze(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &AnalyzeRequest {
             batch: batch(),
             force: true,
@@ -700,6 +743,7 @@ fn an_issued_area_far_from_the_geometry_is_reported() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     let s = import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,
@@ -729,6 +773,7 @@ fn exports_are_scoped_to_the_actors_region_for_every_role() {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,

@@ -76,6 +76,21 @@ impl Store {
         Ok(out)
     }
 
+    /// The current revision of one patch (none for a military-land one).
+    pub fn patch_revision(&self, patch_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT COALESCE(updated_at, imported_at) FROM patches WHERE fid = ?1 AND fid {}",
+                    crate::NOT_MILITARY
+                ),
+                [patch_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The current revision of every patch of a batch, by patch id.
     pub fn patch_revisions(&self, batch: &BatchId) -> Result<HashMap<i64, String>, StoreError> {
         let mut stmt = self.conn.prepare(
@@ -174,6 +189,48 @@ impl Store {
         })
     }
 
+    /// The features of a layer whose boxes meet `bbox` (`[minx, miny, maxx,
+    /// maxy]`, EPSG:4490), found through the layer's spatial index, in fid
+    /// order: `visit(fid, blob, keys)` as for [`Store::scan_layer`]. For a
+    /// few shapes (a patch's 地块) instead of a whole batch.
+    pub fn scan_layer_within(
+        &self,
+        kind: &LayerKind,
+        bbox: [f64; 4],
+        mut visit: impl FnMut(i64, &[u8], &[Option<&str>]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let table = kind.table();
+        if !weipian_formats::gpkg::table_exists(&self.conn, &table)? {
+            return Ok(());
+        }
+        let mut select = String::from("t.fid, t.geom");
+        for key in kind.keys {
+            select.push_str(", t.");
+            select.push_str(&weipian_formats::gpkg::quote_ident(key.column));
+        }
+        let quoted = weipian_formats::gpkg::quote_ident(&table);
+        let rtree = weipian_formats::gpkg::quote_ident(&format!("rtree_{table}_geom"));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {select} FROM {quoted} t JOIN {rtree} r ON r.id = t.fid
+              WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2
+              ORDER BY t.fid"
+        ))?;
+        let mut rows = stmt.query(params![bbox[0], bbox[1], bbox[2], bbox[3]])?;
+        let nkeys = kind.keys.len();
+        while let Some(r) = rows.next()? {
+            let fid: i64 = r.get(0)?;
+            let blob = r.get_ref(1)?.as_blob_or_null()?.ok_or_else(|| {
+                StoreError::Corrupt(format!("{} fid {fid} 没有图形", kind.name_zh))
+            })?;
+            let mut keys: Vec<Option<&str>> = Vec::with_capacity(nkeys);
+            for i in 0..nkeys {
+                keys.push(r.get_ref(2 + i)?.as_str_or_null()?);
+            }
+            visit(fid, blob, &keys)?;
+        }
+        Ok(())
+    }
+
     /// A layer's features as the overlay needs them: geometry and the key
     /// values as text (aligned with `kind.keys`), without the verbatim attributes.
     pub fn layer_shapes(&self, kind: &LayerKind) -> Result<Vec<LayerShape>, StoreError> {
@@ -202,6 +259,32 @@ impl Store {
                 out.insert((patch_id, layer), (e.0, e.1));
             }
         })?;
+        Ok(out)
+    }
+
+    /// The stored overlay results of some patches, in the order given, by layer.
+    pub fn overlay_rows_of(&self, patch_ids: &[i64]) -> Result<Vec<OverlayRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT results FROM patch_analysis WHERE patch_id = ?1")?;
+        let mut out = Vec::new();
+        for &id in patch_ids {
+            let text: Option<String> = stmt.query_row([id], |r| r.get(0)).optional()?;
+            let Some(text) = text else { continue };
+            for (layer, (layer_revision, patch_revision, area_m2, by_class, features)) in
+                parse_results(id, &text)?
+            {
+                out.push(OverlayRow {
+                    patch_id: id,
+                    layer,
+                    layer_revision,
+                    patch_revision,
+                    area_m2,
+                    by_class,
+                    features,
+                });
+            }
+        }
         Ok(out)
     }
 
@@ -256,7 +339,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        write_results_merging(&tx, rows, complete, &now)?;
+        write_results_merging(&tx, rows, complete, &now, Target::Patches)?;
         tx.commit()?;
         self.written();
         Ok(rows.len())
@@ -268,10 +351,10 @@ impl Store {
 /// `[layer revision, patch revision, area m², [[class, m²]…], [feature…]]`.
 /// Numbers are written shortest-round-trip (serde_json), so they read back
 /// bit-exact.
-type Results = std::collections::BTreeMap<String, Entry>;
-type Entry = (i64, String, f64, Vec<(String, f64)>, Vec<String>);
+pub(crate) type Results = std::collections::BTreeMap<String, Entry>;
+pub(crate) type Entry = (i64, String, f64, Vec<(String, f64)>, Vec<String>);
 
-fn parse_results(patch_id: i64, text: &str) -> Result<Results, StoreError> {
+pub(crate) fn parse_results(patch_id: i64, text: &str) -> Result<Results, StoreError> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("patch_analysis 图斑 {patch_id} 的分析结果：{e}")))
 }
@@ -300,13 +383,32 @@ fn by_patch(rows: &[OverlayRow]) -> Vec<&[OverlayRow]> {
     rows.chunk_by(|a, b| a.patch_id == b.patch_id).collect()
 }
 
+/// Where results are stored: per patch, or per 地块 (same format, keyed by parcel id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Patches,
+    Parcels,
+}
+
+impl Target {
+    /// (table, key column)
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Target::Patches => ("patch_analysis", "patch_id"),
+            Target::Parcels => ("parcel_analysis", "parcel_id"),
+        }
+    }
+}
+
 fn insert_stmt<'t>(
     tx: &'t rusqlite::Transaction<'_>,
+    target: Target,
 ) -> Result<rusqlite::Statement<'t>, StoreError> {
-    Ok(tx.prepare(
-        "INSERT INTO patch_analysis (patch_id, results, analyzed_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (patch_id) DO UPDATE SET results = excluded.results, analyzed_at = excluded.analyzed_at",
-    )?)
+    let (table, key) = target.table();
+    Ok(tx.prepare(&format!(
+        "INSERT INTO {table} ({key}, results, analyzed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT ({key}) DO UPDATE SET results = excluded.results, analyzed_at = excluded.analyzed_at"
+    ))?)
 }
 
 /// Write `rows` as whole results per patch (nothing stored is kept); for
@@ -316,7 +418,7 @@ pub(crate) fn write_results(
     rows: &[OverlayRow],
     analyzed_at: impl Fn(i64) -> String,
 ) -> Result<(), StoreError> {
-    let mut stmt = insert_stmt(tx)?;
+    let mut stmt = insert_stmt(tx, Target::Patches)?;
     let mut sorted = rows.to_vec();
     sorted.sort_by_key(|r| r.patch_id);
     for group in by_patch(&sorted) {
@@ -332,20 +434,22 @@ pub(crate) fn write_results(
     Ok(())
 }
 
-fn write_results_merging(
+pub(crate) fn write_results_merging(
     tx: &rusqlite::Transaction<'_>,
     rows: &[OverlayRow],
     complete: Option<&[i64]>,
     now: &str,
+    target: Target,
 ) -> Result<(), StoreError> {
+    let (table, key) = target.table();
     let mut complete: Vec<i64> = complete.map(<[i64]>::to_vec).unwrap_or_default();
     complete.sort_unstable();
     let is_complete = |id: i64| complete.binary_search(&id).is_ok();
     // In key order: the B-tree then grows at its end instead of everywhere.
     let mut sorted: Vec<&OverlayRow> = rows.iter().collect();
     sorted.sort_by_key(|r| r.patch_id);
-    let mut stmt = insert_stmt(tx)?;
-    let mut old = tx.prepare("SELECT results FROM patch_analysis WHERE patch_id = ?1")?;
+    let mut stmt = insert_stmt(tx, target)?;
+    let mut old = tx.prepare(&format!("SELECT results FROM {table} WHERE {key} = ?1"))?;
     let mut written = Vec::with_capacity(sorted.len() / 4 + 1);
     for group in sorted.chunk_by(|a, b| a.patch_id == b.patch_id) {
         let id = group[0].patch_id;
@@ -366,7 +470,7 @@ fn write_results_merging(
         written.push(id);
     }
     // Listed patches without any row keep no results.
-    let mut delete = tx.prepare("DELETE FROM patch_analysis WHERE patch_id = ?1")?;
+    let mut delete = tx.prepare(&format!("DELETE FROM {table} WHERE {key} = ?1"))?;
     for id in complete {
         if written.binary_search(&id).is_err() {
             delete.execute([id])?;

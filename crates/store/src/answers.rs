@@ -20,6 +20,8 @@ use crate::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAnswer {
     pub patch_id: i64,
+    /// The 地块 number (0: the whole patch).
+    pub part: u32,
     /// The answer as JSON (national field codes).
     pub answer: String,
     /// Whether it validated when saved.
@@ -127,63 +129,80 @@ fn answer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredAnswer> {
         version: r.get(3)?,
         updated_at: r.get(4)?,
         updated_by: r.get(5)?,
+        part: r.get(6)?,
     })
 }
 
 impl Store {
-    /// The current answer of a patch.
-    pub fn answer(&self, patch_id: i64) -> Result<Option<StoredAnswer>, StoreError> {
+    /// The current answer of a patch (`part` 0) or of one of its 地块.
+    pub fn answer(&self, patch_id: i64, part: u32) -> Result<Option<StoredAnswer>, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT patch_id, answer, complete, version, updated_at, updated_by FROM answers WHERE patch_id = ?1",
-                [patch_id],
+                "SELECT patch_id, answer, complete, version, updated_at, updated_by, part
+                   FROM answers WHERE patch_id = ?1 AND part = ?2",
+                params![patch_id, part],
                 answer_row,
             )
             .optional()?)
     }
 
-    /// Every current answer of a batch with its patch's JCBH and XZQDM, by JCBH.
+    /// Every current answer of a patch: the whole patch's and its 地块', by part.
+    pub fn answers_of_patch(&self, patch_id: i64) -> Result<Vec<StoredAnswer>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT patch_id, answer, complete, version, updated_at, updated_by, part
+               FROM answers WHERE patch_id = ?1 ORDER BY part",
+        )?;
+        let rows = stmt.query_map([patch_id], answer_row)?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    /// Every current answer of a batch with its patch's JCBH and XZQDM, by
+    /// JCBH and part.
     pub fn batch_answers(
         &self,
         batch: &weipian_domain::BatchId,
     ) -> Result<Vec<(String, String, StoredAnswer)>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT a.patch_id, a.answer, a.complete, a.version, a.updated_at, a.updated_by, p.jcbh, p.xzqdm
+            "SELECT a.patch_id, a.answer, a.complete, a.version, a.updated_at, a.updated_by, a.part, p.jcbh, p.xzqdm
                FROM answers a JOIN patches p ON p.fid = a.patch_id
-              WHERE p.year = ?1 AND p.batch = ?2 AND p.fid {} ORDER BY p.jcbh",
+              WHERE p.year = ?1 AND p.batch = ?2 AND p.fid {} ORDER BY p.jcbh, a.part",
             crate::NOT_MILITARY
         ))?;
         let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
-            Ok((r.get(6)?, r.get(7)?, answer_row(r)?))
+            Ok((r.get(7)?, r.get(8)?, answer_row(r)?))
         })?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
 
-    /// One earlier version of a patch's answer.
+    /// One earlier version of the answer of a patch or 地块.
     pub fn answer_version(
         &self,
         patch_id: i64,
+        part: u32,
         version: i64,
     ) -> Result<Option<StoredAnswer>, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT patch_id, answer, complete, version, saved_at, saved_by FROM answer_history
-                  WHERE patch_id = ?1 AND version = ?2",
-                [patch_id, version],
+                "SELECT patch_id, answer, complete, version, saved_at, saved_by, part FROM answer_history
+                  WHERE patch_id = ?1 AND part = ?2 AND version = ?3",
+                params![patch_id, part, version],
                 answer_row,
             )
             .optional()?)
     }
 
-    /// Save a patch's answer based on version `based_on` (`None`: there was
-    /// none yet), with its audit record, in one transaction. Returns the new
-    /// version; refused with [`StoreError::Conflict`] when the stored version
-    /// is not `based_on`.
+    /// Save the answer of a patch (`part` 0) or of one of its 地块 based on
+    /// version `based_on` (`None`: there was none yet), with its audit
+    /// record, in one transaction. Returns the new version; refused with
+    /// [`StoreError::Conflict`] when the stored version is not `based_on`.
+    /// Versions never repeat, also after a re-split dropped the current
+    /// answers: history keeps every one.
     pub fn save_answer(
         &mut self,
         patch_id: i64,
+        part: u32,
         answer: &str,
         complete: bool,
         based_on: Option<i64>,
@@ -195,8 +214,9 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let current: Option<StoredAnswer> = tx
             .query_row(
-                "SELECT patch_id, answer, complete, version, updated_at, updated_by FROM answers WHERE patch_id = ?1",
-                [patch_id],
+                "SELECT patch_id, answer, complete, version, updated_at, updated_by, part
+                   FROM answers WHERE patch_id = ?1 AND part = ?2",
+                params![patch_id, part],
                 answer_row,
             )
             .optional()?;
@@ -213,18 +233,23 @@ impl Store {
                 )),
             });
         }
-        let version = based_on.unwrap_or(0) + 1;
+        let last: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM answer_history WHERE patch_id = ?1 AND part = ?2",
+            params![patch_id, part],
+            |r| r.get(0),
+        )?;
+        let version = based_on.unwrap_or(last) + 1;
         tx.execute(
-            "INSERT INTO answers (patch_id, answer, complete, version, updated_at, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (patch_id) DO UPDATE SET answer = excluded.answer, complete = excluded.complete,
+            "INSERT INTO answers (patch_id, part, answer, complete, version, updated_at, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (patch_id, part) DO UPDATE SET answer = excluded.answer, complete = excluded.complete,
                version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            params![patch_id, answer, complete, version, now, audit.actor],
+            params![patch_id, part, answer, complete, version, now, audit.actor],
         )?;
         tx.execute(
-            "INSERT INTO answer_history (patch_id, version, answer, complete, saved_at, saved_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![patch_id, version, answer, complete, now, audit.actor],
+            "INSERT INTO answer_history (patch_id, part, version, answer, complete, saved_at, saved_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![patch_id, part, version, answer, complete, now, audit.actor],
         )?;
         append_audit(&tx, &now, audit)?;
         tx.commit()?;

@@ -2,6 +2,7 @@
 //! linked to its patches; every change is audited in the same transaction.
 
 use rusqlite::{params, OptionalExtension};
+use weipian_domain::BatchId;
 
 use crate::answers::{append_audit, NewAudit};
 use crate::{Store, StoreError};
@@ -21,13 +22,15 @@ pub struct CaseRow {
 }
 
 impl Store {
-    /// Create a case linked to `patch_ids`; a number already used in the county is refused.
+    /// Create a case linked to `links` — (patch id, part): part 0 for a
+    /// whole patch, n for its 地块 n; a number already used in the county is
+    /// refused.
     pub fn create_case(
         &mut self,
         county: &str,
         number: &str,
         record: &str,
-        patch_ids: &[i64],
+        links: &[(i64, u32)],
         audit: &NewAudit,
     ) -> Result<i64, StoreError> {
         let now = self.now()?;
@@ -53,10 +56,10 @@ impl Store {
             params![county, number, record, now, audit.actor],
         )?;
         let id = tx.last_insert_rowid();
-        for p in patch_ids {
+        for (p, part) in links {
             tx.execute(
-                "INSERT INTO case_patches (case_id, patch_id) VALUES (?1, ?2)",
-                params![id, p],
+                "INSERT OR IGNORE INTO case_patches (case_id, patch_id, part) VALUES (?1, ?2, ?3)",
+                params![id, p, part],
             )?;
         }
         append_audit(&tx, &now, audit)?;
@@ -87,20 +90,68 @@ impl Store {
             )
             .optional()?;
         let Some(mut row) = row else { return Ok(None) };
-        let mut stmt = self
-            .conn
-            .prepare("SELECT patch_id FROM case_patches WHERE case_id = ?1 ORDER BY patch_id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT patch_id FROM case_patches WHERE case_id = ?1 ORDER BY patch_id",
+        )?;
         row.patch_ids = stmt
             .query_map([id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(Some(row))
     }
 
-    /// The ids of the cases a patch belongs to.
+    /// The cases linked to at least one ordinary (non-military) patch of
+    /// `batch`, by id.
+    pub fn cases_of_batch(&self, batch: &BatchId) -> Result<Vec<CaseRow>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT DISTINCT cp.case_id FROM case_patches cp JOIN patches p ON p.fid = cp.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2 AND p.fid {} ORDER BY cp.case_id",
+            crate::NOT_MILITARY
+        ))?;
+        let ids = stmt
+            .query_map(params![i64::from(batch.year), batch.name], |r| {
+                r.get::<_, i64>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(row) = self.case(id)? {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `YEAR/BATCH/JCBH` (or `…/JCBH-n` for 地块 n) of what a case is
+    /// linked to, leaving out patches of the military-land register; by
+    /// patch id and part.
+    pub fn case_patch_labels(&self, case_id: i64) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT p.year, p.batch, p.jcbh, cp.part FROM case_patches cp JOIN patches p ON p.fid = cp.patch_id
+              WHERE cp.case_id = ?1 AND p.fid {} ORDER BY p.fid, cp.part",
+            crate::NOT_MILITARY
+        ))?;
+        let rows = stmt.query_map([case_id], |r| {
+            let part: i64 = r.get(3)?;
+            Ok(format!(
+                "{}/{}/{}{}",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                if part > 0 {
+                    format!("-{part}")
+                } else {
+                    String::new()
+                }
+            ))
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    /// The ids of the cases a patch (or one of its 地块) belongs to.
     pub fn cases_of_patch(&self, patch_id: i64) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT case_id FROM case_patches WHERE patch_id = ?1 ORDER BY case_id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT case_id FROM case_patches WHERE patch_id = ?1 ORDER BY case_id",
+        )?;
         let rows = stmt.query_map([patch_id], |r| r.get(0))?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }

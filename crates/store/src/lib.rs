@@ -13,9 +13,11 @@
 //! | `import_log` | — | every successful import |
 //! | `patch_analysis` | — | overlay results per patch: each layer's figures with the revisions they were computed from |
 //! | `users`, `api_tokens` | — | users (region, role, argon2 hash) and the SHA-256 of their API tokens |
-//! | `answers`, `answer_history` | — | the locality's answer per patch (JSON, national codes), versioned; every version kept |
+//! | `parcels`, `parcel_analysis` | — | 地块: the parts a patch is split into (geometry, area) and their overlay results |
+//! | `answers`, `answer_history` | — | the locality's answer per patch or 地块 (`part`; JSON, national codes), versioned; every version kept |
 //! | `attachments` | — | evidence files per patch (bytes content-addressed in `evidence/` beside the store) |
-//! | `cases`, `case_patches` | — | cases (违法行为): the record as JSON, versioned, linked to their patches |
+//! | `cases`, `case_patches` | — | cases (违法行为): the record as JSON, versioned, linked to their patches or 地块 |
+//! | `case_ranges` | — | the illegal-land vector range of a case: features with areas and overlay figures |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -28,6 +30,7 @@
 
 mod analysis;
 mod answers;
+mod case_ranges;
 mod cases;
 mod checkpoint;
 mod error;
@@ -35,6 +38,7 @@ mod evidence;
 mod json;
 mod layers;
 mod military;
+mod parcels;
 mod patches;
 mod regions;
 mod scan;
@@ -53,10 +57,13 @@ use weipian_geo::validate::Repair;
 
 pub use analysis::{LayerShape, OverlayRevisions, OverlayRow, PatchShape, COUNTIES};
 pub use answers::{AuditCheck, AuditRecord, NewAudit, StoredAnswer};
+pub use case_ranges::{NewRangeFeature, RangeFeatureRow};
 pub use cases::CaseRow;
 pub use error::StoreError;
 pub use evidence::{Attachment, PhotoMeta};
 pub use military::MilitaryEntry;
+pub use parcels::{ParcelRow, SplitBlocker};
+pub use patches::PatchSummary;
 pub use users::{NewUser, UserRecord};
 
 /// SQL condition on `patches.fid` (or an alias given in the query) that

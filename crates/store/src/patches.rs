@@ -87,6 +87,33 @@ fn prefix_range(prefix: &str) -> (String, String) {
     (prefix.to_string(), hi)
 }
 
+/// The code range holding every county within `region` (a prefix range:
+/// callers still apply [`weipian_domain::RegionCode::is_within`]).
+fn region_range(region: weipian_domain::RegionCode) -> (String, String) {
+    let code = region.to_string();
+    let prefix = if region.value().is_multiple_of(10_000) {
+        &code[..2]
+    } else if region.value().is_multiple_of(100) {
+        &code[..4]
+    } else {
+        &code[..]
+    };
+    prefix_range(prefix)
+}
+
+/// What a list shows of a patch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchSummary {
+    pub id: i64,
+    pub kind: PatchKind,
+    pub jcbh: String,
+    pub xzqdm: String,
+    /// Ellipsoidal area, m².
+    pub area_m2: f64,
+    /// When it was last imported or changed (the analysis revision).
+    pub revision: String,
+}
+
 impl Store {
     /// Import a batch file's patches in one transaction.
     ///
@@ -416,6 +443,57 @@ impl Store {
             .pop())
     }
 
+    /// What a list shows of the patches of a batch (optionally one kind,
+    /// optionally within a region), by JCBH, without geometry or issued
+    /// attributes — never those in the military-land register.
+    pub fn patch_summaries(&self, query: &PatchQuery) -> Result<Vec<PatchSummary>, StoreError> {
+        let batch = &query.batch;
+        let mut sql = format!(
+            "SELECT fid, kind, jcbh, xzqdm, tqmj, COALESCE(updated_at, imported_at) FROM patches
+              WHERE year = ?1 AND batch = ?2 AND fid {}",
+            crate::NOT_MILITARY
+        );
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![
+            Box::new(i64::from(batch.year)),
+            Box::new(batch.name.clone()),
+        ];
+        if let Some(kind) = query.kind {
+            args.push(Box::new(kind.code()));
+            sql.push_str(&format!(" AND kind = ?{}", args.len()));
+        }
+        if let Some(region) = query.region {
+            let (lo, hi) = region_range(region);
+            args.push(Box::new(lo));
+            sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
+            args.push(Box::new(hi));
+            sql.push_str(&format!(" AND xzqdm < ?{}", args.len()));
+        }
+        sql.push_str(" ORDER BY jcbh");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let xzqdm: String = r.get(3)?;
+            if let Some(region) = query.region {
+                // The range pre-filter is by prefix; the rule is RegionCode::is_within.
+                let within =
+                    weipian_domain::RegionCode::parse(&xzqdm).is_ok_and(|c| c.is_within(region));
+                if !within {
+                    continue;
+                }
+            }
+            out.push(PatchSummary {
+                id: r.get(0)?,
+                kind: parse_kind(r.get_ref(1)?.as_str()?)?,
+                jcbh: r.get(2)?,
+                xzqdm,
+                area_m2: r.get(4)?,
+                revision: r.get(5)?,
+            });
+        }
+        Ok(out)
+    }
+
     pub(crate) fn patches_where(
         &self,
         query: &PatchQuery,
@@ -460,15 +538,7 @@ impl Store {
             }
         }
         if let Some(region) = query.region {
-            let code = region.to_string();
-            let prefix = if region.value() % 10_000 == 0 {
-                &code[..2]
-            } else if region.value() % 100 == 0 {
-                &code[..4]
-            } else {
-                &code[..]
-            };
-            let (lo, hi) = prefix_range(prefix);
+            let (lo, hi) = region_range(region);
             args.push(Box::new(lo));
             sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
             args.push(Box::new(hi));

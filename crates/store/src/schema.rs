@@ -56,6 +56,14 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "违法案件（带版本）",
         apply: migration_9,
     },
+    Migration {
+        name: "图斑拆分地块、地块叠加分析、按地块填报",
+        apply: migration_10,
+    },
+    Migration {
+        name: "案件的违法用地矢量范围",
+        apply: migration_11,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -504,6 +512,92 @@ CREATE TABLE case_patches (
   PRIMARY KEY (case_id, patch_id)
 ) WITHOUT ROWID;
 CREATE INDEX case_patches_patch ON case_patches (patch_id);
+",
+    )?;
+    Ok(())
+}
+
+/// 地块: a patch split into parts judged separately. Parts get their own
+/// overlay results; answers (and their history) and case links are keyed by
+/// (patch, part), part 0 being the whole patch — existing rows become part 0.
+fn migration_10(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE parcels (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  no INTEGER NOT NULL CHECK (no >= 1),
+  geom BLOB NOT NULL,
+  area_m2 REAL NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  UNIQUE (patch_id, no)
+);
+CREATE TABLE parcel_analysis (
+  parcel_id INTEGER PRIMARY KEY NOT NULL REFERENCES parcels(id) ON DELETE CASCADE,
+  results TEXT NOT NULL,
+  analyzed_at TEXT NOT NULL
+);
+CREATE TABLE answers_v10 (
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  part INTEGER NOT NULL DEFAULT 0,
+  answer TEXT NOT NULL,
+  complete INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  PRIMARY KEY (patch_id, part)
+) WITHOUT ROWID;
+INSERT INTO answers_v10 (patch_id, part, answer, complete, version, updated_at, updated_by)
+  SELECT patch_id, 0, answer, complete, version, updated_at, updated_by FROM answers;
+DROP TABLE answers;
+ALTER TABLE answers_v10 RENAME TO answers;
+CREATE TABLE answer_history_v10 (
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  part INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL,
+  answer TEXT NOT NULL,
+  complete INTEGER NOT NULL,
+  saved_at TEXT NOT NULL,
+  saved_by TEXT NOT NULL,
+  PRIMARY KEY (patch_id, part, version)
+) WITHOUT ROWID;
+INSERT INTO answer_history_v10 (patch_id, part, version, answer, complete, saved_at, saved_by)
+  SELECT patch_id, 0, version, answer, complete, saved_at, saved_by FROM answer_history;
+DROP TABLE answer_history;
+ALTER TABLE answer_history_v10 RENAME TO answer_history;
+CREATE TABLE case_patches_v10 (
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  part INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (case_id, patch_id, part)
+) WITHOUT ROWID;
+INSERT INTO case_patches_v10 (case_id, patch_id, part) SELECT case_id, patch_id, 0 FROM case_patches;
+DROP TABLE case_patches;
+ALTER TABLE case_patches_v10 RENAME TO case_patches;
+CREATE INDEX case_patches_patch ON case_patches (patch_id);
+",
+    )?;
+    Ok(())
+}
+
+/// The illegal-land vector range (标准格式违法用地矢量范围) of a case: its
+/// features as uploaded (EPSG:4490), with their areas and overlay figures.
+fn migration_11(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE case_ranges (
+  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+  no INTEGER NOT NULL CHECK (no >= 1),
+  geom BLOB NOT NULL,
+  area_m2 REAL NOT NULL,
+  figures TEXT NOT NULL,
+  attrs TEXT NOT NULL,
+  source TEXT NOT NULL,
+  uploaded_at TEXT NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  PRIMARY KEY (case_id, no)
+) WITHOUT ROWID;
 ",
     )?;
     Ok(())

@@ -512,3 +512,184 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     // The write lock is released: the store can be written again.
     store.save_overlay(&[], None).unwrap();
 }
+
+fn audit(action: &str, target: &str) -> NewAudit {
+    NewAudit {
+        actor: "tester".into(),
+        region: "510104".into(),
+        action: action.into(),
+        target: target.into(),
+        before: None,
+        after: None,
+        reason: None,
+    }
+}
+
+#[test]
+fn answers_and_case_links_of_schema_9_become_whole_patch_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let id: i64;
+    {
+        let mut old = Store::open_at_version(dir.path(), 9).unwrap();
+        old.import_batch(&meta(), &fields(), &[patch(0)]).unwrap();
+        id = count(&old, "SELECT fid FROM patches");
+        for (v, text) in [(1, r#"{"PDLX":"WF"}"#), (2, r#"{"PDLX":"HF"}"#)] {
+            old.conn
+                .execute(
+                    "INSERT INTO answer_history VALUES (?1, ?2, ?3, 0, 'T', 'u')",
+                    rusqlite::params![id, v, text],
+                )
+                .unwrap();
+        }
+        old.conn
+            .execute(
+                r#"INSERT INTO answers VALUES (?1, '{"PDLX":"HF"}', 0, 2, 'T', 'u')"#,
+                [id],
+            )
+            .unwrap();
+        old.conn
+            .execute_batch(
+                "INSERT INTO cases VALUES (7, '510104', 'A1', '{}', 1, 'T', 'u', 'T', 'u');",
+            )
+            .unwrap();
+        old.conn
+            .execute("INSERT INTO case_patches VALUES (7, ?1)", [id])
+            .unwrap();
+    }
+    let mut store = Store::open(dir.path()).unwrap();
+    let a = store.answer(id, 0).unwrap().unwrap();
+    assert_eq!(
+        (a.part, a.version, a.answer.as_str()),
+        (0, 2, r#"{"PDLX":"HF"}"#)
+    );
+    assert_eq!(
+        store.answer_version(id, 0, 1).unwrap().unwrap().answer,
+        r#"{"PDLX":"WF"}"#
+    );
+    assert_eq!(store.case(7).unwrap().unwrap().patch_ids, vec![id]);
+    // The next save continues the version chain.
+    let v = store
+        .save_answer(id, 0, "{}", false, Some(2), &audit("answer.save", "x"))
+        .unwrap();
+    assert_eq!(v, 3);
+}
+
+#[test]
+fn a_split_replaces_parts_whole_and_keeps_every_answer_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.import_batch(&meta(), &fields(), &[patch(0)]).unwrap();
+    let id = count(&store, "SELECT fid FROM patches");
+    let halves = [
+        (square(104.0, 30.6, 0.0025), 500.0),
+        (square(104.0025, 30.6, 0.0025), 500.0),
+    ];
+    let target = "2020/2020Q1/510104SJBG26210000";
+    let parts = store
+        .set_parcels(id, &halves, false, &audit("parcels.split", target))
+        .unwrap();
+    assert_eq!(parts.iter().map(|p| p.no).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(parts[1].geometry, halves[1].0);
+    assert_eq!(
+        store.parcel_shapes(&meta().id).unwrap()[1].jcbh,
+        "510104SJBG26210000-2"
+    );
+
+    // Answers of part 2, then a re-split: refused without consent.
+    let a = audit("answer.save", target);
+    store
+        .save_answer(id, 2, r#"{"PDLX":"WF"}"#, false, None, &a)
+        .unwrap();
+    store
+        .save_answer(id, 2, r#"{"PDLX":"HF"}"#, false, Some(1), &a)
+        .unwrap();
+    let err = store
+        .set_parcels(id, &halves[..1], false, &audit("parcels.split", target))
+        .unwrap_err();
+    assert!(err.to_string().contains("地块 2"), "{err}");
+    assert_eq!(store.parcels(id).unwrap().len(), 2);
+    assert_eq!(
+        store.split_blocked(id, false).unwrap(),
+        Some(SplitBlocker::Answers(vec![2]))
+    );
+    // With consent: the current answer goes, its versions stay, and a new
+    // answer of part 2 continues after them.
+    let one = store
+        .set_parcels(id, &halves[..1], true, &audit("parcels.split", target))
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert!(store.answer(id, 2).unwrap().is_none());
+    assert!(store.answer_version(id, 2, 2).unwrap().is_some());
+    assert_eq!(store.save_answer(id, 2, "{}", false, None, &a).unwrap(), 3);
+    // The audit trail holds both splits with their geometry.
+    let trail = store.audit_records(Some(target)).unwrap();
+    let splits: Vec<_> = trail
+        .iter()
+        .filter(|r| r.entry.action == "parcels.split")
+        .collect();
+    assert_eq!(splits.len(), 2);
+    assert!(splits[1]
+        .entry
+        .before
+        .as_deref()
+        .unwrap()
+        .contains("MultiPolygon"));
+    assert!(splits[1]
+        .entry
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("1 条填报"));
+
+    // Cases linking a part block a re-split, whatever the consent.
+    store
+        .conn
+        .execute_batch("INSERT INTO cases VALUES (1, '510104', 'A1', '{}', 1, 'T', 'u', 'T', 'u');")
+        .unwrap();
+    store
+        .conn
+        .execute("INSERT INTO case_patches VALUES (1, ?1, 1)", [id])
+        .unwrap();
+    let err = store
+        .set_parcels(id, &[], true, &audit("parcels.split", target))
+        .unwrap_err();
+    assert!(err.to_string().contains("案件"), "{err}");
+}
+
+#[test]
+fn parcel_overlay_results_are_kept_per_parcel() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.import_batch(&meta(), &fields(), &[patch(0)]).unwrap();
+    let id = count(&store, "SELECT fid FROM patches");
+    let parts = store
+        .set_parcels(
+            id,
+            &[
+                (square(104.0, 30.6, 0.0025), 1.0),
+                (square(104.0025, 30.6, 0.0025), 1.0),
+            ],
+            false,
+            &audit("parcels.split", "t"),
+        )
+        .unwrap();
+    let rows = vec![
+        overlay_row(parts[0].id, "gd", 0.1 + 0.2),
+        overlay_row(parts[1].id, "gd", 7.0),
+    ];
+    store.save_parcel_overlay(&rows).unwrap();
+    store
+        .save_parcel_overlay(&[overlay_row(parts[1].id, "jbnt", 2.0)])
+        .unwrap();
+    let back = store.parcel_overlay_rows(id).unwrap();
+    assert_eq!(back.len(), 3);
+    assert_eq!(back[0].area_m2.to_bits(), (0.1f64 + 0.2).to_bits());
+    let revs = store.parcel_overlay_revisions(&meta().id).unwrap();
+    assert!(revs.contains_key(&(parts[1].id, "jbnt".to_string())));
+    // A re-split drops the old parts' results.
+    store
+        .set_parcels(id, &[], false, &audit("parcels.split", "t"))
+        .unwrap();
+    assert!(store.parcel_overlay_rows(id).unwrap().is_empty());
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM parcel_analysis"), 0);
+}

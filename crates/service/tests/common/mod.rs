@@ -149,7 +149,15 @@ pub fn env() -> Env {
     let table = RegionTable::embedded();
     let path = dir.join("counties.geojson");
     weipian_formats::geojson::write(&path, &counties()).unwrap();
-    let s = import_regions(&mut store, &table, &path, TextEncoding::Detect, &NoProgress).unwrap();
+    let s = import_regions(
+        &mut store,
+        &weipian_domain::access::Actor::local_admin(),
+        &table,
+        &path,
+        TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
     assert_eq!(s.imported, 2);
     Env {
         _tmp: tmp,
@@ -194,6 +202,7 @@ pub fn env_two_counties() -> Env {
     weipian_formats::geojson::write(&path, &ds).unwrap();
     weipian_service::import::import_patches(
         &mut e.store,
+        &weipian_domain::access::Actor::local_admin(),
         &e.table,
         &request(&path, batch()),
         &NoProgress,

@@ -1,0 +1,263 @@
+//! The OpenAPI 3.1 document, written out by hand (the API is small and its
+//! errors are uniform): every path with its parameters, request body and
+//! response codes.
+
+use serde_json::{json, Map, Value};
+
+use crate::routes::XLSX;
+
+/// A JSON response with a description.
+fn ok(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": {} } })
+}
+
+/// A file response.
+fn file(description: &str, media_types: &[&str]) -> Value {
+    let content: Map<String, Value> = media_types
+        .iter()
+        .map(|m| {
+            (
+                (*m).to_string(),
+                json!({ "schema": { "type": "string", "format": "binary" } }),
+            )
+        })
+        .collect();
+    json!({ "description": description, "content": content })
+}
+
+/// Responses: the success one (status, response) and the error statuses.
+fn responses(success: (&str, Value), errors: &[&str]) -> Value {
+    let mut m = Map::new();
+    m.insert(success.0.into(), success.1);
+    for code in errors {
+        let description = match *code {
+            "401" => "未登录或令牌无效",
+            "403" => "所辖范围内，但角色无权执行",
+            "404" => "不存在，或不在调用者所辖行政区内",
+            "409" => "基于过期版本的修改（附 current_version）",
+            "413" => "上传内容超过上限",
+            _ => "请求有误",
+        };
+        m.insert(
+            (*code).into(),
+            json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }),
+        );
+    }
+    Value::Object(m)
+}
+
+fn path_param(name: &str, kind: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": kind }, "description": description })
+}
+
+fn query_param(name: &str, required: bool, schema: &Value, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": required, "schema": schema, "description": description })
+}
+
+fn json_body(schema: &Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+/// The OpenAPI 3.1 description of the API (served at `/api/openapi.json`).
+#[must_use]
+#[allow(clippy::too_many_lines)] // one literal document
+pub fn openapi_document() -> Value {
+    let patch_params = json!([
+        path_param("year", "integer", "年份"),
+        path_param("batch", "string", "批次"),
+        path_param("jcbh", "string", "监测编号"),
+    ]);
+    let with = |extra: Value| -> Value {
+        let mut v = patch_params.as_array().cloned().unwrap_or_default();
+        v.push(extra);
+        Value::Array(v)
+    };
+    let batch_params = json!([
+        query_param("year", true, &json!({ "type": "integer" }), "年份"),
+        query_param("batch", true, &json!({ "type": "string" }), "批次"),
+    ]);
+    let table_params = {
+        let mut v = batch_params.as_array().cloned().unwrap_or_default();
+        v.push(query_param(
+            "format",
+            false,
+            &json!({ "type": "string", "enum": ["xlsx", "csv"], "default": "xlsx" }),
+            "表格格式（导出目前只支持 xlsx）",
+        ));
+        Value::Array(v)
+    };
+    let with_all = |extra: &[Value]| -> Value {
+        let mut v = patch_params.as_array().cloned().unwrap_or_default();
+        v.extend(extra.iter().cloned());
+        Value::Array(v)
+    };
+    let geometry_body = json!({ "required": true, "content": { "application/octet-stream": {
+        "schema": { "type": "string", "format": "binary" } } } });
+    let case_id = json!([path_param("id", "integer", "案件编号")]);
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "weipian 卫片执法 API", "version": env!("CARGO_PKG_VERSION") },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": { "type": "string", "enum": ["unauthorized", "forbidden", "not_found", "conflict", "too_large", "invalid", "internal", "busy"] },
+                        "message": { "type": "string" },
+                        "current_version": { "type": "integer", "description": "409 时：当前版本" },
+                        "changed_fields": { "type": "array", "items": { "type": "string" }, "description": "409 时：对方改动的字段" }
+                    }
+                },
+                "MilitaryRecord": {
+                    "type": "object",
+                    "required": ["DWMC", "YT", "TBR", "TBRQ"],
+                    "properties": {
+                        "DWMC": { "type": "string", "description": "使用单位（可填代号）" },
+                        "YT": { "type": "string", "description": "用途" },
+                        "MJ": { "type": ["number", "null"], "description": "面积（平方米）" },
+                        "PZWJ": { "type": ["string", "null"], "description": "批准或权属文件" },
+                        "TBR": { "type": "string", "description": "填表人" },
+                        "TBRQ": { "type": "string", "description": "填表日期 YYYY-MM-DD" },
+                        "BZ": { "type": ["string", "null"], "description": "备注" }
+                    }
+                }
+            }
+        },
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/me": { "get": { "summary": "当前用户", "responses": responses(("200", ok("用户、行政区与角色")), &["401"]) } },
+            "/api/patches": { "get": {
+                "summary": "图斑列表（分页）",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("batch", true, &json!({ "type": "string" }), "批次"),
+                    query_param("kind", false, &json!({ "type": "string", "enum": ["land", "mineral"] }), "土地或矿产"),
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（限于所辖范围）"),
+                    query_param("page", false, &json!({ "type": "integer", "minimum": 1 }), "页码"),
+                    query_param("per_page", false, &json!({ "type": "integer", "minimum": 1, "maximum": 1000 }), "每页条数")
+                ],
+                "responses": responses(("200", ok("一页图斑（只含调用者所辖行政区）")), &["401", "422"])
+            } },
+            "/api/patches/{year}/{batch}/{jcbh}": { "get": {
+                "summary": "图斑详情：下发属性、叠加分析数据、填报、附件、关联案件",
+                "parameters": patch_params,
+                "responses": responses(("200", ok("图斑详情")), &["401", "404", "422"])
+            } },
+            "/api/patches/{year}/{batch}/{jcbh}/answer": {
+                "get": { "summary": "图斑填报", "parameters": patch_params,
+                         "responses": responses(("200", ok("当前填报及其校验结果")), &["401", "404", "422"]) },
+                "put": { "summary": "保存图斑填报（基于版本）", "parameters": patch_params,
+                         "requestBody": json_body(&json!({
+                             "type": "object", "required": ["answer"],
+                             "properties": { "answer": { "type": "object", "description": "填报内容（国家字段代码）" }, "based_on": { "type": ["integer", "null"] }, "reason": { "type": ["string", "null"] } } })),
+                         "responses": responses(("200", ok("已保存（不完整时列出全部问题）")), &["401", "403", "404", "409", "422"]) }
+            },
+            "/api/patches/{year}/{batch}/{jcbh}/history": { "get": {
+                "summary": "图斑及其案件的审计记录（按时间先后）",
+                "parameters": patch_params,
+                "responses": responses(("200", ok("审计记录")), &["401", "404", "422"])
+            } },
+            "/api/patches/{year}/{batch}/{jcbh}/attachments": {
+                "get": { "summary": "图斑的举证附件（含 EXIF 信息与提示）", "parameters": patch_params,
+                         "responses": responses(("200", ok("附件列表")), &["401", "404", "422"]) },
+                "post": { "summary": "上传举证附件（JPEG、PNG 或 PDF，按内容判断；请求体为文件本身）",
+                          "parameters": with(query_param("name", false, &json!({ "type": "string" }), "文件名")),
+                          "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                          "responses": responses(("201", ok("已保存的附件")), &["401", "403", "404", "413", "422"]) }
+            },
+            "/api/patches/{year}/{batch}/{jcbh}/attachments/{sha256}": { "get": {
+                "summary": "下载附件（须为该图斑的附件）",
+                "parameters": with(path_param("sha256", "string", "附件的 SHA-256")),
+                "responses": responses(("200", file("附件内容（以附件形式下载）", &["image/jpeg", "image/png", "application/pdf", "application/octet-stream"])), &["401", "404", "422"])
+            } },
+            "/api/patches/{year}/{batch}/{jcbh}/military": { "post": {
+                "summary": "登记为军用土地（此后不再出现在任何普通列表、导出和统计中）",
+                "parameters": patch_params,
+                "requestBody": json_body(&json!({ "$ref": "#/components/schemas/MilitaryRecord" })),
+                "responses": responses(("200", ok("已登记")), &["401", "403", "404", "422"])
+            } },
+            "/api/patches/{year}/{batch}/{jcbh}/parcels": {
+                "get": { "summary": "图斑拆分的地块：面积、叠加分析数据、各地块填报及合计", "parameters": patch_params,
+                         "responses": responses(("200", ok("地块及合计（未拆分时为空）")), &["401", "404", "422"]) },
+                "put": { "summary": "拆分图斑为地块（请求体为地块范围文件，每个要素一个地块；须恰好覆盖图斑，无缝隙、无重叠、不出界）",
+                         "parameters": with_all(&[
+                             query_param("name", false, &json!({ "type": "string", "default": "地块.geojson" }), "文件名，按扩展名识别格式：.geojson、.zip（Shapefile）、.gpkg、.txt（国土坐标文件）"),
+                             query_param("discard_answers", false, &json!({ "type": "boolean", "default": false }), "已有填报时仍重新拆分（原填报失效，历史版本保留）")]),
+                         "requestBody": geometry_body.clone(),
+                         "responses": responses(("200", ok("拆分后的地块")), &["401", "403", "404", "413", "422"]) },
+                "delete": { "summary": "撤销拆分",
+                            "parameters": with_all(&[
+                                query_param("discard_answers", false, &json!({ "type": "boolean", "default": false }), "地块已有填报时仍撤销"),
+                                query_param("reason", false, &json!({ "type": "string" }), "原因")]),
+                            "responses": responses(("200", ok("撤销后的图斑（无地块）")), &["401", "403", "404", "422"]) }
+            },
+            "/api/patches/{year}/{batch}/{jcbh}/parcels/{no}/answer": {
+                "get": { "summary": "地块填报", "parameters": with(path_param("no", "integer", "地块序号（1 起）")),
+                         "responses": responses(("200", ok("当前填报及其校验结果（按地块面积校验）")), &["401", "404", "422"]) },
+                "put": { "summary": "保存地块填报（基于版本）", "parameters": with(path_param("no", "integer", "地块序号（1 起）")),
+                         "requestBody": json_body(&json!({
+                             "type": "object", "required": ["answer"],
+                             "properties": { "answer": { "type": "object" }, "based_on": { "type": ["integer", "null"] }, "reason": { "type": ["string", "null"] } } })),
+                         "responses": responses(("200", ok("已保存")), &["401", "403", "404", "409", "422"]) }
+            },
+            "/api/cases": {
+                "get": { "summary": "批次的案件（所辖县）", "parameters": batch_params,
+                         "responses": responses(("200", ok("案件列表")), &["401", "422"]) },
+                "post": { "summary": "立案（县级，关联同一县的违法图斑）",
+                          "requestBody": json_body(&json!({
+                              "type": "object", "required": ["year", "batch", "number", "jcbhs"],
+                              "properties": { "year": { "type": "integer" }, "batch": { "type": "string" }, "number": { "type": "string", "description": "违法行为编号" }, "jcbhs": { "type": "array", "items": { "type": "string" } } } })),
+                          "responses": responses(("201", ok("新案件")), &["401", "403", "404", "422"]) }
+            },
+            "/api/cases/{id}": { "get": {
+                "summary": "案件", "parameters": case_id,
+                "responses": responses(("200", ok("案件")), &["401", "404"])
+            } },
+            "/api/cases/{id}/events": { "post": {
+                "summary": "办理案件：记录一个环节（基于版本）", "parameters": case_id,
+                "requestBody": json_body(&json!({
+                    "type": "object", "required": ["event", "based_on"],
+                    "properties": {
+                        "event": { "type": "object", "required": ["event"], "description": "环节：event 为 file、decide、enforce、close、rectify、eliminate、supervise、report、public_notice 或 add_party，其余字段随环节而定" },
+                        "based_on": { "type": "integer", "description": "所依据的案件版本" } } })),
+                "responses": responses(("200", ok("办理后的案件")), &["401", "403", "404", "409", "422"])
+            } },
+            "/api/cases/{id}/range": {
+                "get": { "summary": "案件的违法用地矢量范围：各要素面积与叠加分析数据", "parameters": case_id,
+                         "responses": responses(("200", ok("范围（未上传时为空）")), &["401", "404"]) },
+                "put": { "summary": "上传违法用地矢量范围（替换原有范围；须为 CGCS2000、在案件所在县内、与案件图斑重叠）",
+                         "parameters": [path_param("id", "integer", "案件编号"),
+                             query_param("name", false, &json!({ "type": "string", "default": "违法用地范围.geojson" }), "文件名，按扩展名识别格式")],
+                         "requestBody": geometry_body,
+                         "responses": responses(("200", ok("上传后的范围及提示")), &["401", "403", "404", "413", "422"]) }
+            },
+            "/api/transfers": { "get": {
+                "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
+                "responses": responses(("200", ok("图斑列表")), &["401", "422"])
+            } },
+            "/api/military": { "get": {
+                "summary": "军用土地登记（仅军用地登记角色）", "parameters": batch_params,
+                "responses": responses(("200", ok("登记列表")), &["401", "403", "422"])
+            } },
+            "/api/military/export": { "get": {
+                "summary": "导出军用土地登记表（xlsx）", "parameters": batch_params,
+                "responses": responses(("200", file("登记表", &[XLSX])), &["401", "403", "422"])
+            } },
+            "/api/answers/import": { "post": {
+                "summary": "表格回填：上传填好的填报表（请求体为文件本身）；有效行即保存，无效行列出全部原因",
+                "parameters": table_params,
+                "requestBody": { "required": true, "content": {
+                    XLSX: { "schema": { "type": "string", "format": "binary" } },
+                    "text/csv": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": responses(("200", ok("回填报告：applied、unchanged、rejected（含行号、监测编号与全部原因）")), &["401", "403", "413", "422"])
+            } },
+            "/api/answers/export": { "get": {
+                "summary": "下载填报表（回填格式，只含所辖图斑）", "parameters": table_params,
+                "responses": responses(("200", file("填报表", &[XLSX])), &["401", "422"])
+            } },
+            "/api/openapi.json": { "get": { "summary": "本文档", "security": [], "responses": { "200": { "description": "OpenAPI 文档" } } } }
+        }
+    })
+}
