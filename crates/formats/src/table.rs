@@ -75,8 +75,34 @@ pub fn read_table(path: &Path, options: &ReadOptions) -> Result<Table, FormatErr
     Ok(Table { headers, rows })
 }
 
+/// Write a table as CSV: UTF-8 with a BOM (so Excel opens Chinese text
+/// right), fields quoted where needed, written to a temporary file and
+/// renamed into place. [`read_table`] reads it back unchanged.
+pub fn write_csv(path: &Path, headers: &[String], rows: &[Vec<String>]) -> Result<(), FormatError> {
+    let ferr = |p: Problem| FormatError::file(path, p);
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new().from_writer(&mut out);
+        w.write_record(headers)
+            .map_err(|e| ferr(Problem::Invalid(e.to_string())))?;
+        for r in rows {
+            w.write_record(r)
+                .map_err(|e| ferr(Problem::Invalid(e.to_string())))?;
+        }
+        w.flush().map_err(|e| ferr(Problem::Io(e)))?;
+    }
+    crate::xlsx::write_atomically(path, &out).map_err(ferr)
+}
+
+/// Most bytes an uploaded workbook may inflate to (its XML parts).
+pub const MAX_XLSX_INFLATED: u64 = 256 << 20;
+
 fn read_xlsx(path: &Path) -> Result<Vec<(usize, Vec<Cell>)>, Problem> {
     use calamine::{Data, Reader};
+    // An .xlsx is a zip: check what it inflates to before calamine does.
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    crate::zipin::check_inflation(std::io::BufReader::new(file), len, MAX_XLSX_INFLATED)?;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(path)
         .map_err(|e| Problem::Corrupt(format!("不是有效的 xlsx 文件（{e}）")))?;
     let range = book
@@ -198,6 +224,42 @@ mod tests {
         let bad = dir.path().join("c.txt");
         std::fs::write(&bad, "x").unwrap();
         assert!(read_table(&bad, &ReadOptions::default()).is_err());
+    }
+
+    #[test]
+    fn a_workbook_that_inflates_like_a_bomb_is_refused_before_parsing() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.xlsx");
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        z.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&vec![b' '; 8 << 20]).unwrap(); // 8 MiB of blanks: ~1000:1
+        z.finish().unwrap();
+        let err = read_table(&path, &ReadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("压缩炸弹"), "{err}");
+    }
+
+    #[test]
+    fn written_csv_reads_back_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        let headers = vec!["监测编号".to_string(), "说明".to_string()];
+        let rows = vec![
+            vec![
+                "510104TD200001".to_string(),
+                "含,逗号与\"引号\"\n和换行".to_string(),
+            ],
+            vec!["510104TD200002".to_string(), String::new()],
+        ];
+        write_csv(&path, &headers, &rows).unwrap();
+        let t = read_table(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(t.headers, headers);
+        assert_eq!(t.rows[0].1[1], Cell::Text(rows[0][1].clone()));
+        assert_eq!(t.rows[1].1[1], Cell::Empty);
     }
 
     #[test]

@@ -265,14 +265,14 @@ fn col_index(col: usize) -> u16 {
 }
 
 /// Write bytes to a temporary file beside `path`, then rename it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Problem> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".weipian-")
-        .suffix(".xlsx.tmp")
+        .suffix(".tmp")
         .tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;

@@ -215,6 +215,58 @@ fn check_name(name: &str) -> Result<(), Problem> {
     }
 }
 
+/// Inflate every entry of an archive without keeping anything, counting
+/// the bytes actually produced against `limit` and each entry's compression
+/// ratio: a zip bomb is refused before a library that trusts the archive
+/// (calamine for `.xlsx`) inflates it into memory.
+pub(crate) fn check_inflation<R: Read + Seek>(
+    reader: R,
+    archive_len: u64,
+    limit: u64,
+) -> Result<(), Problem> {
+    let mut archive = ZipArchive::new(reader)
+        .map_err(|e| Problem::Corrupt(format!("不是有效的 zip 容器（{e}）")))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(Problem::UnsafeZip(format!(
+            "条目数 {} 超过上限 {MAX_ENTRIES}",
+            archive.len()
+        )));
+    }
+    let mut budget = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    for index in 0..archive.len() {
+        let mut file = archive
+            .by_index(index)
+            .map_err(|e| Problem::Corrupt(format!("条目 {index} 无法读取（{e}）")))?;
+        let name = file
+            .name()
+            .map_or_else(|_| format!("#{index}"), |n| n.to_string());
+        let compressed = file.compressed_size().min(archive_len).max(1);
+        let mut produced = 0u64;
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n as u64,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Problem::Corrupt(format!("条目“{name}”解压失败（{e}）"))),
+            };
+            produced += n;
+            budget += n;
+            if budget > limit {
+                return Err(Problem::UnsafeZip(format!(
+                    "解压后的大小超过上限 {limit} 字节（在条目“{name}”处，疑似压缩炸弹）"
+                )));
+            }
+            if produced > RATIO_MIN_BYTES && produced > MAX_RATIO.saturating_mul(compressed) {
+                return Err(Problem::UnsafeZip(format!(
+                    "条目“{name}”的压缩比超过 {MAX_RATIO}:1（疑似压缩炸弹）"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Inflate one entry, counting the bytes actually produced against the total
 /// budget and the compression ratio.
 fn inflate<R: Read + Seek>(

@@ -118,6 +118,23 @@ async fn fallback() -> ApiError {
 /// Largest JSON body (answers, cases, register records).
 const MAX_JSON_BYTES: usize = 1 << 20;
 
+/// 401 for a request without `Authorization: Bearer …` (the token itself
+/// is checked by the service when the handler runs).
+async fn require_bearer(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response, ApiError> {
+    let has_bearer = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if !has_bearer {
+        return Err(weipian_service::ServiceError::Unauthorized.into());
+    }
+    Ok(next.run(req).await)
+}
+
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     use routes::{bulk, cases, evidence, military, parcels, patches};
@@ -162,6 +179,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/military/export", get(military::export))
         .route("/api/answers/import", post(bulk::import))
         .route("/api/answers/export", get(bulk::export))
+        // Every route above needs a bearer token: one without is refused
+        // before its path, query or body is even parsed.
+        .route_layer(axum::middleware::from_fn(require_bearer))
         .route("/api/openapi.json", get(openapi))
         .fallback(fallback)
         // Uploads read their bodies with their own limits (`extract::Upload`).

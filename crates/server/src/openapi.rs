@@ -82,7 +82,7 @@ pub fn openapi_document() -> Value {
             "format",
             false,
             &json!({ "type": "string", "enum": ["xlsx", "csv"], "default": "xlsx" }),
-            "表格格式（导出目前只支持 xlsx）",
+            "表格格式（csv 为带 BOM 的 UTF-8）",
         ));
         Value::Array(v)
     };
@@ -255,7 +255,7 @@ pub fn openapi_document() -> Value {
             } },
             "/api/answers/export": { "get": {
                 "summary": "下载填报表（回填格式，只含所辖图斑）", "parameters": table_params,
-                "responses": responses(("200", file("填报表", &[XLSX])), &["401", "422"])
+                "responses": responses(("200", file("填报表", &[XLSX, "text/csv"])), &["401", "422"])
             } },
             "/api/openapi.json": { "get": { "summary": "本文档", "security": [], "responses": { "200": { "description": "OpenAPI 文档" } } } }
         }

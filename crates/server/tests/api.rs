@@ -607,6 +607,19 @@ async fn errors_are_json_with_machine_codes() {
             "{uri}"
         );
     }
+    // Without a token nothing is parsed: a malformed body or query is still 401.
+    for (method, uri, body) in [
+        ("PUT", format!("{p}/answer"), Some(json!({ "answer": 5 }))),
+        ("GET", "/api/patches?year=x".to_string(), None),
+        ("GET", "/api/cases/abc".to_string(), None),
+    ] {
+        let (s, v) = api.call(method, &uri, None, body).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+            "{method} {uri}"
+        );
+    }
     // A declared length over the limit is refused before the body is read.
     let req = Request::builder()
         .method("POST")
@@ -1233,15 +1246,29 @@ async fn bulk_answers_through_the_api_apply_good_rows_report_bad_ones_and_are_id
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
         "{v}"
     );
-    let (s, _) = api
-        .call(
+    // The CSV export (UTF-8 with BOM) uploads back with nothing to change.
+    let (s, headers, csv) = api
+        .send(
             "GET",
             "/api/answers/export?year=2020&batch=2020Q1&format=csv",
             t,
-            None,
+            Vec::new(),
         )
         .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&csv).contains("监测编号"));
+    let (s, v) = api
+        .upload(
+            "/api/answers/import?year=2020&batch=2020Q1&format=csv",
+            t,
+            csv,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["applied"], json!([]), "{v}");
+    assert_eq!(v["rejected"], json!([]), "{v}");
 }
 
 #[tokio::test]

@@ -351,7 +351,8 @@ pub fn import_answers(
     Ok(out)
 }
 
-/// Write the answers of the patches `actor` may see in the upload layout (xlsx).
+/// Write the answers of the patches `actor` may see in the upload layout:
+/// `.xlsx`, or `.csv` (UTF-8 with BOM) when `out` ends so.
 pub fn export_answers(
     store: &Store,
     actor: &Actor,
@@ -451,21 +452,56 @@ pub fn export_answers(
         crs: weipian_geo::crs::CrsHint::default(),
         encoding: None,
     };
-    let headers = std::iter::once(("JCBH".to_string(), "监测编号".to_string()))
-        .chain(std::iter::once((
-            "DKBH".to_string(),
-            "地块编号".to_string(),
-        )))
-        .chain(std::iter::once((
-            "XZQDM".to_string(),
-            "行政区代码".to_string(),
-        )))
-        .chain(
-            COLUMNS
-                .iter()
-                .map(|(c, zh, _)| ((*c).to_string(), (*zh).to_string())),
-        )
-        .collect();
+    let headers: std::collections::BTreeMap<String, String> =
+        std::iter::once(("JCBH".to_string(), "监测编号".to_string()))
+            .chain(std::iter::once((
+                "DKBH".to_string(),
+                "地块编号".to_string(),
+            )))
+            .chain(std::iter::once((
+                "XZQDM".to_string(),
+                "行政区代码".to_string(),
+            )))
+            .chain(
+                COLUMNS
+                    .iter()
+                    .map(|(c, zh, _)| ((*c).to_string(), (*zh).to_string())),
+            )
+            .collect();
+    let csv = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if csv {
+        // Chinese headers; numbers shortest round-trip, so a re-upload is exact.
+        let headers: Vec<String> = dataset
+            .fields
+            .iter()
+            .map(|f| {
+                headers
+                    .get(&f.name)
+                    .cloned()
+                    .unwrap_or_else(|| f.name.clone())
+            })
+            .collect();
+        let rows: Vec<Vec<String>> = dataset
+            .features
+            .iter()
+            .map(|f| {
+                f.attrs
+                    .iter()
+                    .map(|v| match v {
+                        AttrValue::Null => String::new(),
+                        AttrValue::Real(x) => format!("{x}"),
+                        AttrValue::Integer(i) => i.to_string(),
+                        other => other.as_text().unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .collect();
+        weipian_formats::table::write_csv(out, &headers, &rows)?;
+        return Ok(n);
+    }
     let options = weipian_formats::xlsx::XlsxOptions {
         sheet_name: "填报".into(),
         headers,

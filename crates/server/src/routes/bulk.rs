@@ -68,12 +68,11 @@ pub(crate) async fn export(
     QueryArgs(q): QueryArgs<TableQuery>,
 ) -> Result<Response, ApiError> {
     let batch = batch_id(q.year, &q.batch)?;
-    if q.format()? == Format::Csv {
-        return Err(ApiError::invalid(
-            "填报表导出目前只支持 xlsx（format=xlsx）",
-        ));
-    }
-    let name = format!("填报-{}-{}.xlsx", batch.year, batch.name);
+    let (ext, media_type) = match q.format()? {
+        Format::Xlsx => ("xlsx", super::XLSX),
+        Format::Csv => ("csv", "text/csv; charset=utf-8"),
+    };
+    let name = format!("填报-{}-{}.{ext}", batch.year, batch.name);
     let file_name = name.clone();
     let bytes = with_actor(&state, &headers, move |store, actor| {
         super::written_bytes(&file_name, |path| {
@@ -81,5 +80,5 @@ pub(crate) async fn export(
         })
     })
     .await?;
-    Ok(super::download(bytes, super::XLSX, &name))
+    Ok(super::download(bytes, media_type, &name))
 }
