@@ -318,8 +318,18 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         fine_yuan: Some(30_000.0),
         content: Some("限期拆除，罚款".into()),
     });
-    let rectify = |p: &StoredPatch| {
-        CaseEvent::Rectify(Rectification {
+    // Rectified: demolished on 2020-05-30, photographed on site after.
+    let rectify = |store: &mut Store, p: &StoredPatch, salt: u32| -> Result<CaseEvent> {
+        let c = p.geometry.centroid().context("图斑没有质心")?;
+        let bytes = weipian_demo::photo::jpeg_with_exif(
+            c.x(),
+            c.y(),
+            "2020:06:01 09:30:00",
+            90,
+            1000 + salt,
+        );
+        let photo = evidence::attach(store, &clerk, batch, &p.jcbh, "拆除后现场照片.jpg", &bytes)?;
+        Ok(CaseEvent::Rectify(Rectification {
             kind: RectificationKind::Demolition,
             date: "2020-05-30".into(),
             area_m2: p.area_m2 * 0.9,
@@ -327,8 +337,10 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
             basic_farmland_m2: 0.0,
             document: None,
             approval_date: None,
-        })
+            photos: vec![photo.sha256],
+        }))
     };
+    let rectified = [rectify(store, land[11], 1)?, rectify(store, land[12], 2)?];
     let stages: Vec<Vec<CaseEvent>> = vec![
         vec![],
         vec![file.clone()],
@@ -336,7 +348,7 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         vec![
             file.clone(),
             decide.clone(),
-            rectify(land[11]),
+            rectified[0].clone(),
             CaseEvent::Eliminate {
                 date: "2020-06-05".into(),
             },
@@ -347,7 +359,7 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         vec![
             file.clone(),
             decide.clone(),
-            rectify(land[12]),
+            rectified[1].clone(),
             CaseEvent::Eliminate {
                 date: "2020-06-05".into(),
             },
@@ -528,6 +540,6 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
             tally(&mut work, v.complete);
         }
     }
-    work.photos = salt as usize;
+    work.photos = salt as usize + rectified.len();
     Ok(work)
 }

@@ -93,6 +93,10 @@ pub struct Rectification {
     /// 补办手续: 批准时间
     #[serde(default)]
     pub approval_date: Option<String>,
+    /// On-site photos of the result: SHA-256 of photos attached to the
+    /// case's patches (the service checks they are, and when they were taken).
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 /// 挂牌督办
@@ -315,6 +319,9 @@ impl Case {
                             .into(),
                     ));
                 }
+                if r.photos.is_empty() {
+                    return Err(CaseError("整改措施须附至少一张现场照片".into()));
+                }
                 if r.kind == RectificationKind::Remedy {
                     if r.document.as_deref().is_none_or(|s| s.trim().is_empty()) {
                         return Err(CaseError("补办用地手续须填写批准文号".into()));
@@ -404,6 +411,7 @@ mod tests {
             basic_farmland_m2: 100.0,
             document: None,
             approval_date: None,
+            photos: vec!["a".repeat(64)],
         })
     }
 
@@ -539,6 +547,7 @@ mod tests {
             basic_farmland_m2: 0.0,
             document: None,
             approval_date: None,
+            photos: vec!["a".repeat(64)],
         });
         refused(&mut d, &bad, "面积不一致");
         refused(
@@ -554,7 +563,14 @@ mod tests {
             basic_farmland_m2: 0.0,
             document: Some("川府土〔2020〕99号".into()),
             approval_date: Some("2020-06-01".into()),
+            photos: vec!["a".repeat(64)],
         });
+        // A measure without an on-site photo is refused.
+        let CaseEvent::Rectify(mut no_photo) = remedy.clone() else {
+            unreachable!()
+        };
+        no_photo.photos.clear();
+        refused(&mut d, &CaseEvent::Rectify(no_photo), "现场照片");
         d.apply(&remedy).unwrap();
     }
 

@@ -214,6 +214,10 @@ pub fn apply_event(
     let mut case = view.case.clone();
     case.apply(event)
         .map_err(|e| ServiceError::Invalid(format!("案件 {}：{e}", case.number)))?;
+    if let CaseEvent::Rectify(r) = event {
+        check_rectification_photos(store, id, r)
+            .map_err(|e| ServiceError::Invalid(format!("案件 {}：{e}", case.number)))?;
+    }
     let record = serde_json::to_string(&case).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let audit = NewAudit {
         actor: actor.user.clone(),
@@ -232,6 +236,52 @@ pub fn apply_event(
             Err(conflict(&case.number, &by, &at, version, based_on))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Every photo of a rectification is a photo attached to one of the case's
+/// patches, with its capture time (EXIF), taken on or after the measure's date.
+fn check_rectification_photos(
+    store: &Store,
+    case_id: i64,
+    r: &weipian_domain::case::Rectification,
+) -> Result<(), String> {
+    let patch_ids = store
+        .case(case_id)
+        .map_err(|e| e.to_string())?
+        .map(|c| c.patch_ids)
+        .unwrap_or_default();
+    let mut attached = Vec::new();
+    for id in patch_ids {
+        attached.extend(store.attachments(id).map_err(|e| e.to_string())?);
+    }
+    let mut problems = Vec::new();
+    for sha in &r.photos {
+        let short = sha.get(..12).unwrap_or(sha);
+        let Some(a) = attached.iter().find(|a| a.sha256 == *sha) else {
+            problems.push(format!("照片 {short}… 不是本案图斑的附件（先上传照片）"));
+            continue;
+        };
+        if !a.media_type.starts_with("image/") {
+            problems.push(format!("附件 {} 不是照片", a.file_name));
+            continue;
+        }
+        match a.photo.taken_at.as_deref().and_then(|t| t.get(..10)) {
+            None => problems.push(format!(
+                "照片 {} 没有拍摄时间（EXIF），不能作为整改现场照片",
+                a.file_name
+            )),
+            Some(day) if day < r.date.as_str() => problems.push(format!(
+                "照片 {} 拍摄于 {day}，早于整改日期 {}",
+                a.file_name, r.date
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("；"))
     }
 }
 

@@ -697,6 +697,54 @@ fn cases_open_on_illegal_patches_and_move_through_their_stages_in_order() {
     let err = apply_event(&mut e.store, &clerk, c.id, &close, 1).unwrap_err();
     assert!(err.to_string().contains("尚未立案"), "{err}");
     assert_eq!(get_case(&e.store, &clerk, c.id).unwrap().version, 1);
+    // A measure's on-site photos: attached to the case's patches, dated
+    // (EXIF) on or after the measure.
+    let after = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200002",
+        "拆除后.jpg",
+        &photo(104.0641, 30.6101, "2020:05:16 09:00:00", 90),
+    )
+    .unwrap();
+    let before = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "拆除前.jpg",
+        &photo(104.0601, 30.6101, "2020:05:01 09:00:00", 90),
+    )
+    .unwrap();
+    let elsewhere = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200003",
+        "别处.jpg",
+        &photo(104.0681, 30.6101, "2020:05:16 09:00:00", 90),
+    )
+    .unwrap();
+    let undated = attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "无时间.jpg",
+        JPEG,
+    )
+    .unwrap();
+    let demolished = Rectification {
+        kind: RectificationKind::Demolition,
+        date: "2020-05-15".into(),
+        area_m2: 150.0,
+        cultivated_m2: 75.0,
+        basic_farmland_m2: 0.0,
+        document: None,
+        approval_date: None,
+        photos: vec![after.sha256.clone()],
+    };
     // In order.
     let steps = [
         CaseEvent::File {
@@ -710,15 +758,7 @@ fn cases_open_on_illegal_patches_and_move_through_their_stages_in_order() {
             fine_yuan: Some(15_000.0),
             content: None,
         }),
-        CaseEvent::Rectify(Rectification {
-            kind: RectificationKind::Demolition,
-            date: "2020-05-15".into(),
-            area_m2: 150.0,
-            cultivated_m2: 75.0,
-            basic_farmland_m2: 0.0,
-            document: None,
-            approval_date: None,
-        }),
+        CaseEvent::Rectify(demolished.clone()),
         CaseEvent::Eliminate {
             date: "2020-05-20".into(),
         },
@@ -729,6 +769,25 @@ fn cases_open_on_illegal_patches_and_move_through_their_stages_in_order() {
     ];
     let mut v = 1;
     for s in &steps {
+        if matches!(s, CaseEvent::Rectify(_)) {
+            let bad = Rectification {
+                photos: vec![
+                    before.sha256.clone(),
+                    elsewhere.sha256.clone(),
+                    undated.sha256.clone(),
+                ],
+                ..demolished.clone()
+            };
+            let err =
+                apply_event(&mut e.store, &clerk, c.id, &CaseEvent::Rectify(bad), v).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.contains("拆除前.jpg 拍摄于 2020-05-01，早于整改日期"),
+                "{msg}"
+            );
+            assert!(msg.contains("不是本案图斑的附件"), "{msg}");
+            assert!(msg.contains("无时间.jpg 没有拍摄时间"), "{msg}");
+        }
         v = apply_event(&mut e.store, &clerk, c.id, s, v)
             .unwrap()
             .version;
