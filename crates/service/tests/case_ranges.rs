@@ -241,3 +241,46 @@ fn only_the_county_filler_of_the_case_uploads() {
         Err(ServiceError::Denied(_))
     ));
 }
+
+#[test]
+fn a_military_patch_of_the_case_is_never_named() {
+    let (mut e, id) = with_case();
+    let officer = actor(Role::MilitaryOfficer, "510104");
+    weipian_service::military::file(
+        &mut e.store,
+        &officer,
+        &batch(),
+        "510104TD200002",
+        &weipian_service::military::MilitaryRecord {
+            unit: "某部".into(),
+            usage: "营区".into(),
+            area_m2: None,
+            document: None,
+            filled_by: "officer".into(),
+            date: "2020-04-18".into(),
+            note: None,
+        },
+    )
+    .unwrap();
+    let clerk = actor(Role::CountyFiller, "510104");
+    // A range touching only the military patch overlaps nothing the case shows.
+    let path = geojson(
+        &e.dir,
+        "mil.geojson",
+        &[MultiPolygon(vec![rect(
+            104.0637, 30.6097, 104.0643, 30.6103,
+        )])],
+    );
+    let err = upload_range(&mut e.store, &clerk, id, &path).unwrap_err();
+    assert!(!err.to_string().contains("510104TD200002"), "{err}");
+    // Around the other patch: accepted, and no warning names the military one.
+    let path = geojson(
+        &e.dir,
+        "ok.geojson",
+        &[MultiPolygon(vec![rect(
+            104.0597, 30.6097, 104.0603, 30.6103,
+        )])],
+    );
+    let v = upload_range(&mut e.store, &clerk, id, &path).unwrap();
+    assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+}

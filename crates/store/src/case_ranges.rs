@@ -126,17 +126,18 @@ impl Store {
     }
 
     /// The shapes a case is linked to: `(JCBH or JCBH-n, geometry)` of each
-    /// linked patch or 地块.
+    /// linked patch or 地块 — never one in the military-land register.
     pub fn case_shapes(
         &self,
         case_id: i64,
     ) -> Result<Vec<(String, MultiPolygon<f64>)>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT p.jcbh, c.part, CASE WHEN c.part = 0 THEN p.geom ELSE d.geom END
                FROM case_patches c JOIN patches p ON p.fid = c.patch_id
                LEFT JOIN parcels d ON d.patch_id = c.patch_id AND d.no = c.part
-              WHERE c.case_id = ?1 ORDER BY p.jcbh, c.part",
-        )?;
+              WHERE c.case_id = ?1 AND p.fid {} ORDER BY p.jcbh, c.part",
+            crate::NOT_MILITARY
+        ))?;
         let mut rows = stmt.query([case_id])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
