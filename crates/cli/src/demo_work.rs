@@ -38,6 +38,82 @@ pub struct DemoWork {
     pub split: Vec<String>,
     /// Ids of the cases with an illegal-land range.
     pub ranges: Vec<i64>,
+    /// Patches of the demo county per review state (code → count).
+    pub reviews: std::collections::BTreeMap<String, usize>,
+}
+
+/// The review chain in the demo: the county submits every complete answer;
+/// the city passes them, returns one, sends two up; the province returns
+/// one and reports the other to the Ministry.
+fn review_demo(
+    store: &mut Store,
+    batch: &BatchId,
+    clerk: &Actor,
+    city: RegionCode,
+    sheng: &Actor,
+    land: &[&StoredPatch],
+    work: &mut DemoWork,
+) -> Result<()> {
+    use weipian_domain::review::ReviewAction;
+    use weipian_service::review::{act, pass_all, queue};
+    let shi = Actor::new("demo-city", Scope::Region(city), Role::CityReviewer)?;
+    let mine: Vec<String> = queue(store, clerk, batch)?
+        .into_iter()
+        .map(|q| q.jcbh)
+        .collect();
+    act(store, clerk, batch, &mine, &ReviewAction::Submit, None)?;
+    pass_all(store, &shi, batch, Some("市级审核通过".into()))?;
+    let one = |p: &StoredPatch| vec![p.jcbh.clone()];
+    let ret = |reason: &str| ReviewAction::Return {
+        reason: reason.into(),
+    };
+    act(
+        store,
+        &shi,
+        batch,
+        &one(land[3]),
+        &ret("批准面积与建设占地面积不一致，请核实"),
+        None,
+    )?;
+    let up = vec![land[2].jcbh.clone(), land[4].jcbh.clone()];
+    act(
+        store,
+        &shi,
+        batch,
+        &up,
+        &ReviewAction::SubmitToProvince,
+        None,
+    )?;
+    act(
+        store,
+        sheng,
+        batch,
+        &one(land[4]),
+        &ret("现场照片未显示设施全貌"),
+        None,
+    )?;
+    act(
+        store,
+        sheng,
+        batch,
+        &one(land[2]),
+        &ReviewAction::Pass { opinion: None },
+        None,
+    )?;
+    act(
+        store,
+        sheng,
+        batch,
+        &one(land[2]),
+        &ReviewAction::Report,
+        None,
+    )?;
+    for p in land {
+        if let Ok(v) = weipian_service::review::review(store, clerk, batch, &p.jcbh) {
+            *work.reviews.entry(v.state).or_default() += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Upload a case's illegal-land range: the patch shrunk by a fifth around
@@ -541,5 +617,6 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         }
     }
     work.photos = salt as usize + rectified.len();
+    review_demo(store, batch, &clerk, city, &sheng, &land, &mut work)?;
     Ok(work)
 }

@@ -8,6 +8,7 @@ mod demo;
 mod demo_work;
 mod parcels_cmd;
 mod progress;
+mod review_cmd;
 mod table;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -95,6 +96,9 @@ enum Command {
     /// 地块拆分：把图斑拆分为分别判定的地块、查看、撤销
     #[command(subcommand)]
     Parcels(parcels_cmd::ParcelsCommand),
+    /// 审核链：县级上报、市级/省级审核（通过、退回）、市级上报、报部
+    #[command(subcommand)]
+    Review(review_cmd::ReviewCommand),
     /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
     Serve {
         /// 监听地址
@@ -1170,6 +1174,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Case(cmd) => case_command(&cli.data, cli.json, cmd),
         Command::Answers(cmd) => answers_command(&cli.data, cli.json, cmd),
         Command::Parcels(cmd) => parcels_cmd::run(&cli.data, cli.json, cmd),
+        Command::Review(cmd) => review_cmd::run(&cli.data, cli.json, cmd),
         Command::Serve { addr } => {
             let store = open_store(&cli.data)?;
             let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;

@@ -101,6 +101,48 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         (Some(1), Some(2), Some(1))
     );
     assert!(w["complete"].as_u64().unwrap() >= 10, "{w}");
+    // The review chain: submitted, passed, returned by the city and the
+    // province, one reported to the Ministry.
+    assert_eq!(w["reviews"]["reported"], 1, "{w}");
+    assert!(w["reviews"]["city_passed"].as_u64().unwrap() >= 5, "{w}");
+    let q = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "review",
+            "queue",
+            "--batch",
+            "2020Q1",
+            "--as",
+            "demo-county",
+        ],
+    ));
+    let returned: Vec<&str> = q["queue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["last_return"]["reason"].as_str())
+        .collect();
+    assert_eq!(returned.len(), 2, "{q}");
+    // A city reviewer cannot report; the refusal names the reason and exits 1.
+    let some = w["split"][0].as_str().unwrap();
+    let out = weipian(
+        &a,
+        &[
+            "review",
+            "report",
+            some,
+            "--batch",
+            "2020Q1",
+            "--as",
+            "demo-city",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("省级审核用户"),
+        "{out:?}"
+    );
     // A filed case with its surveyed illegal-land range.
     let case_id = w["ranges"][0].as_i64().unwrap().to_string();
     let r = ok(&weipian(

@@ -18,6 +18,7 @@ pub mod determination;
 pub mod fields;
 pub mod layer;
 pub mod region;
+pub mod review;
 pub mod units;
 
 pub use attr::{AttrValue, FieldDef, FieldType};

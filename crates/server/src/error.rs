@@ -32,6 +32,17 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
     }
 
+    /// The error a service refusal code stands for (`not_found`,
+    /// `forbidden`, `conflict`, anything else `invalid`), with its message.
+    pub(crate) fn from_refusal(code: &str, message: impl Into<String>) -> Self {
+        match code {
+            "not_found" => Self::new(StatusCode::NOT_FOUND, "not_found", message),
+            "forbidden" => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
+            "conflict" => Self::new(StatusCode::CONFLICT, "conflict", message),
+            _ => Self::invalid(message),
+        }
+    }
+
     /// 404.
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(

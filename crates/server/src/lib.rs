@@ -137,7 +137,7 @@ async fn require_bearer(
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    use routes::{bulk, cases, evidence, military, parcels, patches};
+    use routes::{bulk, cases, evidence, military, parcels, patches, review};
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
@@ -148,6 +148,10 @@ pub fn router(state: AppState) -> Router {
             get(patches::get_answer).put(patches::put_answer),
         )
         .route(&format!("{patch}/history"), get(patches::history))
+        .route(&format!("{patch}/review"), get(review::get))
+        .route("/api/reviews", post(review::act))
+        .route("/api/reviews/queue", get(review::queue))
+        .route("/api/reviews/pass-all", post(review::pass_all))
         .route(
             &format!("{patch}/attachments"),
             get(evidence::list).post(evidence::upload),

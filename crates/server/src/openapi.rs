@@ -233,6 +233,33 @@ pub fn openapi_document() -> Value {
                          "requestBody": geometry_body,
                          "responses": responses(("200", ok("上传后的范围及提示")), &["401", "403", "404", "413", "422"]) }
             },
+            "/api/patches/{year}/{batch}/{jcbh}/review": { "get": {
+                "summary": "图斑的审核状态、退回次数与每一步记录（办理人、时间、意见）",
+                "parameters": patch_params,
+                "responses": responses(("200", ok("审核状态")), &["401", "404", "422"])
+            } },
+            "/api/reviews": { "post": {
+                "summary": "审核链办理：县级上报、审核通过、退回（须写原因）、市级上报、报部；可一次办理多个图斑",
+                "requestBody": json_body(&json!({
+                    "type": "object", "required": ["year", "batch", "jcbhs", "action"],
+                    "properties": {
+                        "year": { "type": "integer" }, "batch": { "type": "string" },
+                        "jcbhs": { "type": "array", "items": { "type": "string" } },
+                        "action": { "type": "object", "required": ["action"], "description": "action 为 submit、pass（opinion）、return（reason）、submit_to_province 或 report" },
+                        "based_on": { "type": ["integer", "null"], "description": "单个图斑时：所依据的审核版本" } } })),
+                "responses": responses(("200", ok("已办理的图斑及其新状态；多个图斑时另列未办理的图斑及原因")), &["401", "403", "404", "409", "422"])
+            } },
+            "/api/reviews/queue": { "get": {
+                "summary": "等待调用者办理的图斑（所辖范围内）", "parameters": batch_params,
+                "responses": responses(("200", ok("待办图斑")), &["401", "422"])
+            } },
+            "/api/reviews/pass-all": { "post": {
+                "summary": "批量审核通过：所辖范围内全部已上报到本级的图斑（市级或省级审核用户）",
+                "requestBody": json_body(&json!({
+                    "type": "object", "required": ["year", "batch"],
+                    "properties": { "year": { "type": "integer" }, "batch": { "type": "string" }, "opinion": { "type": ["string", "null"] } } })),
+                "responses": responses(("200", ok("已通过的图斑")), &["401", "403", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -532,6 +532,49 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
         if in_scope {
             assert_eq!(v["source"], "范围.geojson", "{name}: {v}");
         }
+
+        // The review chain: j's place, submitting it (the county's), the
+        // queue, passing everything submitted (reviewers').
+        let (s, v) = api.call("GET", &format!("{patch}/review"), t, None).await;
+        assert_eq!((s, v["code"].as_str()), (read, code(read)), "{name}: {v}");
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/reviews",
+                t,
+                Some(json!({ "year": 2020, "batch": "2020Q1", "jcbhs": [j], "action": { "action": "submit" } })),
+            )
+            .await;
+        let want = write(StatusCode::OK);
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+        if s == StatusCode::OK {
+            assert_eq!(v["done"][0]["state"], "city", "{name}: {v}");
+        }
+        let (s, _) = api
+            .call("GET", "/api/reviews/queue?year=2020&batch=2020Q1", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}");
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/reviews/pass-all",
+                t,
+                Some(json!({ "year": 2020, "batch": "2020Q1" })),
+            )
+            .await;
+        let reviewer = matches!(role, Role::CityReviewer | Role::ProvinceReviewer);
+        let want = if reviewer {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+        let passed = v["done"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            passed,
+            usize::from(*role == Role::CityReviewer && in_scope),
+            "{name}: {v}"
+        );
     }
     // The answer as everyone in scope now sees it.
     let (_, got) = api.call("GET", &answer_uri, Some(&tokens[2]), None).await;
@@ -833,6 +876,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/cases/{id}", vec!["get"]),
         ("/api/cases/{id}/events", vec!["post"]),
         ("/api/cases/{id}/range", vec!["get", "put"]),
+        ("/api/patches/{year}/{batch}/{jcbh}/review", vec!["get"]),
+        ("/api/reviews", vec!["post"]),
+        ("/api/reviews/queue", vec!["get"]),
+        ("/api/reviews/pass-all", vec!["post"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/parcels",
             vec!["get", "put", "delete"],
@@ -1446,5 +1493,170 @@ async fn the_history_lists_every_save_and_attachment_in_order() {
     assert_eq!(
         (s, v["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+}
+
+#[tokio::test]
+async fn a_patch_goes_up_the_chain_is_returned_and_locked_while_up() {
+    let (api, tokens) = api(&[
+        ("clerk", Role::CountyFiller, "510104"),
+        ("city", Role::CityReviewer, "510100"),
+        ("prov", Role::ProvinceReviewer, "510000"),
+    ]);
+    let (clerk, city, prov) = (
+        Some(tokens[0].as_str()),
+        Some(tokens[1].as_str()),
+        Some(tokens[2].as_str()),
+    );
+    let j = "510104TD200001";
+    let patch = format!("/api/patches/2020/2020Q1/{j}");
+    let step = |action: Value, based_on: Option<i64>| json!({ "year": 2020, "batch": "2020Q1", "jcbhs": [j], "action": action, "based_on": based_on });
+    // Incomplete: refused with every missing piece.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/reviews",
+            clerk,
+            Some(step(json!({ "action": "submit" }), None)),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("尚未填报"), "{v}");
+    api.upload(&format!("{patch}/attachments?name=a.jpg"), clerk, photo(1))
+        .await;
+    let (s, _) = api
+        .call(
+            "PUT",
+            &format!("{patch}/answer"),
+            clerk,
+            Some(json!({ "answer": illegal() })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/reviews",
+            clerk,
+            Some(step(json!({ "action": "submit" }), Some(0))),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Up: the answer is locked for the county.
+    let (s, v) = api
+        .call(
+            "PUT",
+            &format!("{patch}/answer"),
+            clerk,
+            Some(json!({ "answer": illegal(), "based_on": 1 })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("已上报"), "{v}");
+    // A stale step is a conflict; the city returns it on the right version.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/reviews",
+            city,
+            Some(step(
+                json!({ "action": "return", "reason": "面积有误" }),
+                Some(0),
+            )),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/reviews",
+            city,
+            Some(step(
+                json!({ "action": "return", "reason": "面积有误" }),
+                Some(1),
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The county sees it in its queue with the reason, fixes, resubmits.
+    let (_, q) = api
+        .call(
+            "GET",
+            "/api/reviews/queue?year=2020&batch=2020Q1",
+            clerk,
+            None,
+        )
+        .await;
+    let item = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["jcbh"] == j)
+        .unwrap()
+        .clone();
+    assert_eq!(item["last_return"]["reason"], "面积有误", "{q}");
+    let mut fixed = illegal();
+    fixed["WFMJ"] = json!(9.0);
+    fixed["XZJSYDMJ"] = json!(9.0);
+    let (s, v) = api
+        .call(
+            "PUT",
+            &format!("{patch}/answer"),
+            clerk,
+            Some(json!({ "answer": fixed, "based_on": 1 })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    for (who, action) in [
+        (clerk, json!({ "action": "submit" })),
+        (city, json!({ "action": "pass", "opinion": "同意" })),
+        (city, json!({ "action": "submit_to_province" })),
+        (prov, json!({ "action": "pass" })),
+        (prov, json!({ "action": "report" })),
+    ] {
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/reviews",
+                who,
+                Some(step(action.clone(), None)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{action}: {v}");
+    }
+    let (_, v) = api
+        .call("GET", &format!("{patch}/review"), city, None)
+        .await;
+    assert_eq!(
+        (v["state"].as_str(), v["city_returns"].as_u64()),
+        (Some("reported"), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["steps"].as_array().unwrap().len(), 7, "{v}");
+    // Out of order: 422 with the reason.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/reviews",
+            prov,
+            Some(step(json!({ "action": "report" }), None)),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{v}"
     );
 }

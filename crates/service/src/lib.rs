@@ -29,6 +29,7 @@ pub mod parcels;
 pub mod patches;
 mod prepare;
 pub mod progress;
+pub mod review;
 pub mod scope;
 pub mod users;
 

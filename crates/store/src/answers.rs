@@ -212,6 +212,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::reviews::ensure_editable(&tx, patch_id)?;
         let current: Option<StoredAnswer> = tx
             .query_row(
                 "SELECT patch_id, answer, complete, version, updated_at, updated_by, part

@@ -18,6 +18,7 @@
 //! | `attachments` | — | evidence files per patch (bytes content-addressed in `evidence/` beside the store) |
 //! | `cases`, `case_patches` | — | cases (违法行为): the record as JSON, versioned, linked to their patches or 地块 |
 //! | `case_ranges` | — | the illegal-land vector range of a case: features with areas and overlay figures |
+//! | `reviews`, `review_log` | — | each patch's place in the review chain (县→市→省→部), versioned, and every step with actor, time and opinion |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -41,6 +42,7 @@ mod military;
 mod parcels;
 mod patches;
 mod regions;
+mod reviews;
 mod scan;
 mod schema;
 mod users;
@@ -64,6 +66,7 @@ pub use evidence::{Attachment, PhotoMeta};
 pub use military::MilitaryEntry;
 pub use parcels::{ParcelRow, SplitBlocker};
 pub use patches::PatchSummary;
+pub use reviews::{ReviewChange, ReviewStep, StoredReview};
 pub use users::{NewUser, UserRecord};
 
 /// SQL condition on `patches.fid` (or an alias given in the query) that

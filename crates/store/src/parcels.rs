@@ -159,6 +159,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::reviews::ensure_editable(&tx, patch_id)?;
         match Self::split_blocker(&tx, patch_id, discard_answers)? {
             None => {}
             Some(SplitBlocker::Cases(ids)) => {

@@ -64,6 +64,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "案件的违法用地矢量范围",
         apply: migration_11,
     },
+    Migration {
+        name: "审核链：县级上报、市级与省级审核、报部",
+        apply: migration_12,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -598,6 +602,38 @@ CREATE TABLE case_ranges (
   uploaded_by TEXT NOT NULL,
   PRIMARY KEY (case_id, no)
 ) WITHOUT ROWID;
+",
+    )?;
+    Ok(())
+}
+
+/// The review chain: each patch's place in it (absent: with the county,
+/// never submitted), versioned, and every step with actor, time and opinion.
+fn migration_12(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE reviews (
+  patch_id INTEGER PRIMARY KEY NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  review TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE INDEX reviews_state ON reviews (state);
+CREATE TABLE review_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  region TEXT NOT NULL,
+  opinion TEXT,
+  at TEXT NOT NULL
+);
+CREATE INDEX review_log_patch ON review_log (patch_id);
 ",
     )?;
     Ok(())

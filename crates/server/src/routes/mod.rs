@@ -7,6 +7,7 @@ pub(crate) mod evidence;
 pub(crate) mod military;
 pub(crate) mod parcels;
 pub(crate) mod patches;
+pub(crate) mod review;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
