@@ -61,7 +61,50 @@ fn review_demo(
         .into_iter()
         .map(|q| q.jcbh)
         .collect();
-    act(store, clerk, batch, &mine, &ReviewAction::Submit, None)?;
+    let submitted = act(store, clerk, batch, &mine, &ReviewAction::Submit, None)?;
+    // The desk rules flagged some: the county answers each (复核), the city
+    // upholds one (and returns that patch) and clears the rest.
+    let keep = [&land[2].jcbh, &land[3].jcbh, &land[4].jcbh];
+    let mut upheld = false;
+    for d in &submitted.done {
+        let open: Vec<_> = weipian_service::desk::flags(store, clerk, batch, &d.jcbh)?
+            .into_iter()
+            .filter(|f| f.status == "open")
+            .collect();
+        if open.is_empty() {
+            continue;
+        }
+        for f in &open {
+            weipian_service::desk::reply(
+                store,
+                clerk,
+                f.id,
+                "已复核：现场情况与填报一致，照片为补拍",
+            )?;
+        }
+        let uphold = !upheld && !keep.contains(&&d.jcbh);
+        for f in &open {
+            let note = if uphold {
+                "疑点属实，退回县级重新核实"
+            } else {
+                "经核实可以排除"
+            };
+            weipian_service::desk::decide(store, &shi, f.id, uphold, Some(note))?;
+        }
+        if uphold {
+            upheld = true;
+            act(
+                store,
+                &shi,
+                batch,
+                std::slice::from_ref(&d.jcbh),
+                &ReviewAction::Return {
+                    reason: format!("内业审核疑点属实：{}", open[0].message),
+                },
+                None,
+            )?;
+        }
+    }
     pass_all(store, &shi, batch, Some("市级审核通过".into()))?;
     let one = |p: &StoredPatch| vec![p.jcbh.clone()];
     let ret = |reason: &str| ReviewAction::Return {

@@ -6,6 +6,7 @@
 
 mod demo;
 mod demo_work;
+mod desk_cmd;
 mod parcels_cmd;
 mod progress;
 mod review_cmd;
@@ -99,6 +100,9 @@ enum Command {
     /// 审核链：县级上报、市级/省级审核（通过、退回）、市级上报、报部
     #[command(subcommand)]
     Review(review_cmd::ReviewCommand),
+    /// 内业审核：规则、运行、疑点的复核与认定
+    #[command(subcommand)]
+    Desk(desk_cmd::DeskCommand),
     /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
     Serve {
         /// 监听地址
@@ -1175,6 +1179,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Answers(cmd) => answers_command(&cli.data, cli.json, cmd),
         Command::Parcels(cmd) => parcels_cmd::run(&cli.data, cli.json, cmd),
         Command::Review(cmd) => review_cmd::run(&cli.data, cli.json, cmd),
+        Command::Desk(cmd) => desk_cmd::run(&cli.data, cli.json, cmd),
         Command::Serve { addr } => {
             let store = open_store(&cli.data)?;
             let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;

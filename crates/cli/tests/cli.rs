@@ -123,7 +123,12 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         .iter()
         .filter_map(|i| i["last_return"]["reason"].as_str())
         .collect();
-    assert_eq!(returned.len(), 2, "{q}");
+    // Returned: by the city, by the province, and for an upheld desk flag.
+    assert_eq!(returned.len(), 3, "{q}");
+    assert!(
+        returned.iter().any(|r| r.contains("内业审核疑点属实")),
+        "{q}"
+    );
     // A city reviewer cannot report; the refusal names the reason and exits 1.
     let some = w["split"][0].as_str().unwrap();
     let out = weipian(

@@ -185,6 +185,9 @@ pub struct CodeTable {
     pub parcels: ParcelPolicy,
     #[serde(default)]
     pub case_range: RangePolicy,
+    /// Thresholds of the desk-review rules.
+    #[serde(default)]
+    pub desk: crate::desk::DeskPolicy,
     #[serde(default)]
     pub deduction: Vec<DeductionKind>,
     pub land: Vec<Category>,
@@ -238,7 +241,13 @@ impl CodeTable {
             && t.parcels.partition_tolerance_m2.is_finite()
             && t.parcels.partition_tolerance_m2 >= 0.0
             && t.case_range.outside_county_tolerance_m2.is_finite()
-            && t.case_range.outside_county_tolerance_m2 >= 0.0;
+            && t.case_range.outside_county_tolerance_m2 >= 0.0
+            && (0.0..=1.0).contains(&t.desk.approval_cover_share)
+            && (0.0..=1.0).contains(&t.desk.other_gd_share)
+            && t.desk.other_gd_m2 >= 0.0
+            && t.desk.area_slack_m2 >= 0.0
+            && t.desk.phash_max_bits <= 64
+            && t.desk.deadline_warning_days >= 0;
         if !sane {
             return Err(CodeTableError::Invalid("policy 阈值超出合理范围".into()));
         }

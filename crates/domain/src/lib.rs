@@ -14,6 +14,7 @@ pub mod access;
 pub mod attr;
 pub mod batch;
 pub mod case;
+pub mod desk;
 pub mod determination;
 pub mod fields;
 pub mod layer;

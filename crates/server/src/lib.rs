@@ -30,6 +30,7 @@
 //!
 //! The store is one SQLite connection; requests take it in turn on the
 //! blocking pool (the store's own reads fan out over cores where it pays).
+#![recursion_limit = "256"] // the OpenAPI document is one json! literal
 
 use std::sync::{Arc, Mutex};
 
@@ -137,7 +138,7 @@ async fn require_bearer(
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    use routes::{bulk, cases, evidence, military, parcels, patches, review};
+    use routes::{bulk, cases, desk, evidence, military, parcels, patches, review};
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
@@ -152,6 +153,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reviews", post(review::act))
         .route("/api/reviews/queue", get(review::queue))
         .route("/api/reviews/pass-all", post(review::pass_all))
+        .route(&format!("{patch}/flags"), get(desk::flags))
+        .route("/api/desk/rules", get(desk::rules))
+        .route("/api/desk/run", post(desk::run))
+        .route("/api/flags/{id}/reply", post(desk::reply))
+        .route("/api/flags/{id}/decision", post(desk::decide))
         .route(
             &format!("{patch}/attachments"),
             get(evidence::list).post(evidence::upload),

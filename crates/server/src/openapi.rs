@@ -260,6 +260,36 @@ pub fn openapi_document() -> Value {
                     "properties": { "year": { "type": "integer" }, "batch": { "type": "string" }, "opinion": { "type": ["string", "null"] } } })),
                 "responses": responses(("200", ok("已通过的图斑")), &["401", "403", "422"])
             } },
+            "/api/patches/{year}/{batch}/{jcbh}/flags": { "get": {
+                "summary": "图斑的内业审核疑点：规则、依据、县级复核说明、认定结果",
+                "parameters": patch_params,
+                "responses": responses(("200", ok("疑点列表")), &["401", "404", "422"])
+            } },
+            "/api/desk/rules": { "get": {
+                "summary": "内业审核规则（代码、名称、说明）",
+                "responses": responses(("200", ok("规则列表")), &["401"])
+            } },
+            "/api/desk/run": { "post": {
+                "summary": "运行内业审核规则（技术支撑单位、市级或省级审核用户；所辖范围内全部或指定图斑）",
+                "requestBody": json_body(&json!({
+                    "type": "object", "required": ["year", "batch"],
+                    "properties": { "year": { "type": "integer" }, "batch": { "type": "string" },
+                                    "jcbhs": { "type": ["array", "null"], "items": { "type": "string" } } } })),
+                "responses": responses(("200", ok("新增、仍待认定、自动关闭的疑点数与疑似问题图斑")), &["401", "403", "404", "422"])
+            } },
+            "/api/flags/{id}/reply": { "post": {
+                "summary": "县级答复疑点（复核说明）",
+                "parameters": [path_param("id", "integer", "疑点编号")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["text"], "properties": { "text": { "type": "string" } } })),
+                "responses": responses(("200", ok("答复后的疑点")), &["401", "403", "404", "422"])
+            } },
+            "/api/flags/{id}/decision": { "post": {
+                "summary": "认定疑点：属实（upheld=true）或排除（市级或省级审核用户）",
+                "parameters": [path_param("id", "integer", "疑点编号")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["upheld"],
+                    "properties": { "upheld": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
+                "responses": responses(("200", ok("认定后的疑点")), &["401", "403", "404", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -575,6 +575,29 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             usize::from(*role == Role::CityReviewer && in_scope),
             "{name}: {v}"
         );
+
+        // Desk review: the flags of j (read), running the rules (reviewers
+        // and the technical-support unit only).
+        let (s, v) = api.call("GET", &format!("{patch}/flags"), t, None).await;
+        assert_eq!((s, v["code"].as_str()), (read, code(read)), "{name}: {v}");
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/desk/run",
+                t,
+                Some(json!({ "year": 2020, "batch": "2020Q1", "jcbhs": [j] })),
+            )
+            .await;
+        let runs = matches!(
+            role,
+            Role::CityReviewer | Role::ProvinceReviewer | Role::DeskReviewer
+        );
+        let want = match (runs, in_scope) {
+            (false, _) => StatusCode::FORBIDDEN,
+            (true, true) => StatusCode::OK,
+            (true, false) => StatusCode::NOT_FOUND,
+        };
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
     }
     // The answer as everyone in scope now sees it.
     let (_, got) = api.call("GET", &answer_uri, Some(&tokens[2]), None).await;
@@ -880,6 +903,11 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reviews", vec!["post"]),
         ("/api/reviews/queue", vec!["get"]),
         ("/api/reviews/pass-all", vec!["post"]),
+        ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
+        ("/api/desk/rules", vec!["get"]),
+        ("/api/desk/run", vec!["post"]),
+        ("/api/flags/{id}/reply", vec!["post"]),
+        ("/api/flags/{id}/decision", vec!["post"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/parcels",
             vec!["get", "put", "delete"],

@@ -40,6 +40,37 @@ fn clean_name(name: &str) -> String {
     }
 }
 
+/// The 64-bit difference hash (dHash) of a picture: grey, shrunk to 9 × 8,
+/// one bit per horizontal neighbour pair (left brighter than right). Re-saved,
+/// resized or re-compressed copies of a photo differ in a few bits at most.
+/// `None` when the bytes are not a picture the decoder reads within limits
+/// (the file is still accepted). Written here because no maintained crate
+/// does only this without a heavy image stack of its own.
+#[must_use]
+pub fn difference_hash(bytes: &[u8]) -> Option<u64> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(20_000);
+    limits.max_image_height = Some(20_000);
+    limits.max_alloc = Some(512 << 20);
+    reader.limits(limits);
+    let img = reader.decode().ok()?;
+    let small =
+        image::imageops::resize(&img.to_luma8(), 9, 8, image::imageops::FilterType::Triangle);
+    let mut h = 0u64;
+    for y in 0..8 {
+        for x in 0..8 {
+            h <<= 1;
+            if small.get_pixel(x, y).0[0] > small.get_pixel(x + 1, y).0[0] {
+                h |= 1;
+            }
+        }
+    }
+    Some(h)
+}
+
 /// A photo's capture time, GPS position and direction from its EXIF data;
 /// empty when there is none or it is unreadable (never an error: the photo
 /// is accepted and flagged).
@@ -83,6 +114,7 @@ pub fn photo_meta(bytes: &[u8]) -> PhotoMeta {
         });
     PhotoMeta {
         taken_at,
+        phash: difference_hash(bytes),
         lat: dms(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S", 90.0),
         lon: dms(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W", 180.0),
         direction: rationals(Tag::GPSImgDirection)
@@ -241,6 +273,16 @@ fn label_readable(store: &Store, actor: &Actor, label: &str) -> Result<bool, Ser
         .is_some_and(|p| RegionCode::parse(&p.xzqdm).is_ok_and(|r| actor.may(Op::ReadPatches, r))))
 }
 
+/// An attachment as shown, with its flags (no scope check: callers check it).
+pub(crate) fn view_of(
+    store: &Store,
+    viewer: &Actor,
+    patch: &StoredPatch,
+    a: weipian_store::Attachment,
+) -> Result<AttachmentView, ServiceError> {
+    view(store, viewer, patch, a)
+}
+
 fn view(
     store: &Store,
     actor: &Actor,
@@ -350,5 +392,29 @@ mod tests {
         assert_eq!(clean_name("C:\\照片\\现场1.jpg"), "现场1.jpg");
         assert_eq!(clean_name("a\u{0}b\n.jpg"), "ab.jpg");
         assert_eq!(clean_name("/"), "附件");
+    }
+
+    #[test]
+    fn the_same_picture_in_other_bytes_hashes_alike_and_another_does_not() {
+        let shot = |scene, salt| {
+            weipian_demo::photo::scene_jpeg(104.06, 30.61, "2020:04:02 10:31:07", 90, scene, salt)
+        };
+        let a = difference_hash(&shot(7, 1)).unwrap();
+        let b = difference_hash(&shot(7, 2)).unwrap();
+        let c = difference_hash(&shot(8, 1)).unwrap();
+        assert!((a ^ b).count_ones() <= 2, "{a:064b} {b:064b}");
+        assert!((a ^ c).count_ones() > 10, "{a:064b} {c:064b}");
+        // No picture in it: no hash, no error.
+        assert_eq!(
+            difference_hash(&weipian_demo::photo::jpeg_with_exif(
+                104.0,
+                30.0,
+                "2020:01:01 00:00:00",
+                0,
+                0
+            )),
+            None
+        );
+        assert_eq!(difference_hash(b"%PDF-1.4"), None);
     }
 }

@@ -18,6 +18,7 @@ pub mod answers;
 pub mod bulk;
 pub mod case_ranges;
 pub mod cases;
+pub mod desk;
 pub mod error;
 pub mod evidence;
 pub mod export;

@@ -272,6 +272,19 @@ pub fn act(
                 continue;
             }
         }
+        if matches!(action, ReviewAction::Pass { .. }) {
+            let open = store.open_flag_count(patch.id)?;
+            if open > 0 {
+                refuse(
+                    &mut out,
+                    jcbh,
+                    ServiceError::Invalid(format!(
+                        "图斑有 {open} 个未认定的内业审核疑点（疑似问题图斑），须先逐个认定（属实或排除）"
+                    )),
+                );
+                continue;
+            }
+        }
         let review = serde_json::to_string(&r).map_err(|e| ServiceError::Invalid(e.to_string()))?;
         changes.push(ReviewChange {
             patch_id: patch.id,
@@ -295,14 +308,39 @@ pub fn act(
         labels.push((jcbh.clone(), r.state));
     }
     let saved = store.save_reviews(&changes)?;
+    let mut submitted = Vec::new();
     for ((jcbh, state), result) in labels.into_iter().zip(saved) {
         match result {
-            Ok(version) => out.done.push(Done {
-                jcbh,
-                state: state.code().into(),
-                version,
-            }),
+            Ok(version) => {
+                if matches!(action, ReviewAction::Submit) {
+                    submitted.push(jcbh.clone());
+                }
+                out.done.push(Done {
+                    jcbh,
+                    state: state.code().into(),
+                    version,
+                });
+            }
             Err(e) => refuse(&mut out, &jcbh, e.into()),
+        }
+    }
+    // The desk-review rules run on every submission.
+    let mut hashes: Option<crate::desk::Hashes> = None;
+    for jcbh in submitted {
+        let Some(patch) = store.patch(batch, &jcbh)? else {
+            continue;
+        };
+        if hashes.is_none() {
+            hashes = Some(crate::desk::Hashes::load(store, &patch.xzqdm)?);
+        }
+        if let Some(h) = hashes.as_ref() {
+            crate::desk::run_on(
+                store,
+                &patch,
+                h,
+                "内业审核规则（上报时）",
+                &actor.scope.code(),
+            )?;
         }
     }
     Ok(out)

@@ -37,9 +37,9 @@ fn illegal(area: f64) -> Answer {
     }
 }
 
-/// Answer `jcbh` completely (with a photo) as the county at (lon, 30.61).
-fn answer(e: &mut Env, county: &Actor, jcbh: &str, lon: f64, based_on: Option<i64>) {
-    let photo = weipian_demo::photo::jpeg_with_exif(lon, 30.6101, "2020:04:02 10:00:00", 90, 7);
+/// Answer `jcbh` completely (with a photo taken at (lon, lat)) as the county.
+fn answer(e: &mut Env, county: &Actor, jcbh: &str, (lon, lat): (f64, f64), based_on: Option<i64>) {
+    let photo = weipian_demo::photo::jpeg_with_exif(lon, lat, "2020:04:02 10:00:00", 90, 7);
     evidence::attach(&mut e.store, county, &batch(), jcbh, "现场.jpg", &photo).unwrap();
     let v = save_answer(
         &mut e.store,
@@ -93,7 +93,7 @@ fn the_whole_chain_with_a_return_from_each_level() {
     .unwrap();
     assert!(o.done.is_empty());
     assert!(o.refused[0].reason.contains("尚未填报"), "{o:?}");
-    answer(&mut e, &jinjiang, A, 104.0601, None);
+    answer(&mut e, &jinjiang, A, (104.0601, 30.6101), None);
     let o = act(
         &mut e.store,
         &jinjiang,
@@ -222,7 +222,7 @@ fn out_of_order_out_of_scope_or_by_the_wrong_role_is_refused_per_patch() {
     let mut e = env_two_counties();
     let jinjiang = actor(Role::CountyFiller, "510104");
     let b = batch();
-    answer(&mut e, &jinjiang, A, 104.0601, None);
+    answer(&mut e, &jinjiang, A, (104.0601, 30.6101), None);
     // Another county's clerk, another city's reviewer: not found.
     for who in [
         actor(Role::CountyFiller, "510105"),
@@ -279,9 +279,15 @@ fn bulk_actions_apply_what_they_can_and_list_the_rest() {
     let qingyang = actor(Role::CountyFiller, "510105");
     let city = actor(Role::CityReviewer, "510100");
     let b = batch();
-    answer(&mut e, &jinjiang, A, 104.0601, None);
-    answer(&mut e, &jinjiang, "510104TD200002", 104.0641, None);
-    answer(&mut e, &qingyang, B, 104.0001, None);
+    answer(&mut e, &jinjiang, A, (104.0601, 30.6101), None);
+    answer(
+        &mut e,
+        &jinjiang,
+        "510104TD200002",
+        (104.0641, 30.6101),
+        None,
+    );
+    answer(&mut e, &qingyang, B, (104.0001, 30.6501), None);
     // One bulk submission: two go up, the unanswered one is listed.
     let all: Vec<String> = ["510104TD200001", "510104TD200002", "510104TD200003"]
         .iter()

@@ -38,6 +38,9 @@ pub struct PhotoMeta {
     pub lat: Option<f64>,
     /// Direction the camera faced, degrees clockwise from north.
     pub direction: Option<f64>,
+    /// 64-bit perceptual (difference) hash of the picture, to find the same
+    /// scene in other files.
+    pub phash: Option<u64>,
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
@@ -55,12 +58,22 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
             lon: r.get(9)?,
             lat: r.get(10)?,
             direction: r.get(11)?,
+            phash: r.get::<_, Option<i64>>(12)?.map(hash_of_bits),
         },
     })
 }
 
+/// A 64-bit hash as SQLite's signed integer, bit for bit.
+fn hash_bits(h: u64) -> i64 {
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+fn hash_of_bits(b: i64) -> u64 {
+    u64::from_ne_bytes(b.to_ne_bytes())
+}
+
 const COLS: &str =
-    "id, patch_id, sha256, file_name, media_type, size, added_at, added_by, taken_at, lon, lat, direction";
+    "id, patch_id, sha256, file_name, media_type, size, added_at, added_by, taken_at, lon, lat, direction, phash";
 
 impl Store {
     fn evidence_path(&self, sha256: &str) -> PathBuf {
@@ -114,8 +127,8 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO attachments (patch_id, sha256, file_name, media_type, size, added_at, added_by,
-                                      taken_at, lon, lat, direction)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                      taken_at, lon, lat, direction, phash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 patch_id,
                 sha,
@@ -127,7 +140,8 @@ impl Store {
                 photo.taken_at,
                 photo.lon,
                 photo.lat,
-                photo.direction
+                photo.direction,
+                photo.phash.map(hash_bits)
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -171,6 +185,55 @@ impl Store {
         ))?;
         let rows = stmt.query_map(params![sha256, patch_id], |r| r.get(0))?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    /// The perceptual hashes of the photos of ordinary patches whose
+    /// XZQDM starts with `xzqdm_prefix`: (patch id, JCBH, XZQDM, hash).
+    pub fn photo_hashes(
+        &self,
+        xzqdm_prefix: &str,
+    ) -> Result<Vec<(i64, String, String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT a.patch_id, p.jcbh, p.xzqdm, a.phash FROM attachments a JOIN patches p ON p.fid = a.patch_id
+              WHERE a.phash IS NOT NULL AND substr(p.xzqdm, 1, length(?1)) = ?1 AND p.fid {}
+              ORDER BY a.patch_id",
+            crate::NOT_MILITARY
+        ))?;
+        let rows = stmt.query_map([xzqdm_prefix], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                hash_of_bits(r.get::<_, i64>(3)?),
+            ))
+        })?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
+    /// `YEAR/BATCH/JCBH` and XZQDM of an ordinary patch (none for one in
+    /// the military-land register).
+    pub fn patch_key(&self, patch_id: i64) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT year, batch, jcbh, xzqdm FROM patches WHERE fid = ?1 AND fid {}",
+                    crate::NOT_MILITARY
+                ),
+                [patch_id],
+                |r| {
+                    Ok((
+                        format!(
+                            "{}/{}/{}",
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?
+                        ),
+                        r.get(3)?,
+                    ))
+                },
+            )
+            .optional()?)
     }
 
     /// `YEAR/BATCH/JCBH` of a patch, for messages.

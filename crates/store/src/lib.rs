@@ -19,6 +19,7 @@
 //! | `cases`, `case_patches` | — | cases (违法行为): the record as JSON, versioned, linked to their patches or 地块 |
 //! | `case_ranges` | — | the illegal-land vector range of a case: features with areas and overlay figures |
 //! | `reviews`, `review_log` | — | each patch's place in the review chain (县→市→省→部), versioned, and every step with actor, time and opinion |
+//! | `flags` | — | desk-review flags (疑点) per patch: rule, evidence, the county's 复核 reply, the reviewer's decision |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -36,6 +37,7 @@ mod cases;
 mod checkpoint;
 mod error;
 mod evidence;
+mod flags;
 mod json;
 mod layers;
 mod military;
@@ -63,6 +65,7 @@ pub use case_ranges::{NewRangeFeature, RangeFeatureRow};
 pub use cases::CaseRow;
 pub use error::StoreError;
 pub use evidence::{Attachment, PhotoMeta};
+pub use flags::{FlagRow, FlagRun, NewFlag};
 pub use military::MilitaryEntry;
 pub use parcels::{ParcelRow, SplitBlocker};
 pub use patches::PatchSummary;

@@ -68,6 +68,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "审核链：县级上报、市级与省级审核、报部",
         apply: migration_12,
     },
+    Migration {
+        name: "照片感知哈希、内业审核疑点",
+        apply: migration_13,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -634,6 +638,34 @@ CREATE TABLE review_log (
   at TEXT NOT NULL
 );
 CREATE INDEX review_log_patch ON review_log (patch_id);
+",
+    )?;
+    Ok(())
+}
+
+/// Photos' perceptual hashes (the same scene in other files); desk-review
+/// flags (疑点) with the county's 复核 reply and the reviewer's decision.
+fn migration_13(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+ALTER TABLE attachments ADD COLUMN phash INTEGER;
+CREATE TABLE flags (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  rule TEXT NOT NULL,
+  message TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'upheld', 'cleared')),
+  raised_at TEXT NOT NULL,
+  raised_by TEXT NOT NULL,
+  reply TEXT,
+  replied_at TEXT,
+  replied_by TEXT,
+  decision_note TEXT,
+  decided_at TEXT,
+  decided_by TEXT
+);
+CREATE INDEX flags_patch ON flags (patch_id);
 ",
     )?;
     Ok(())

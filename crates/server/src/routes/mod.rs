@@ -3,6 +3,7 @@
 
 pub(crate) mod bulk;
 pub(crate) mod cases;
+pub(crate) mod desk;
 pub(crate) mod evidence;
 pub(crate) mod military;
 pub(crate) mod parcels;

@@ -1,0 +1,340 @@
+//! Desk review over a real store: rules run on submission and on demand,
+//! flags hold a patch back until decided, the county answers them, and a
+//! correction clears what no longer fires.
+
+use std::path::PathBuf;
+
+use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::determination::Answer;
+use weipian_domain::review::ReviewAction;
+use weipian_domain::{AttrValue, FieldDef, FieldType, RegionCode};
+use weipian_formats::{Dataset, Feature, TextEncoding};
+use weipian_geo::crs::CrsHint;
+use weipian_service::answers::{save_answer, SaveAnswer};
+use weipian_service::review::act;
+use weipian_service::{desk, evidence, NoProgress, ServiceError};
+
+mod common;
+use common::*;
+
+fn actor(role: Role, region: &str) -> Actor {
+    Actor::new(
+        &format!("{}-{region}", role.code()),
+        Scope::Region(RegionCode::parse(region).unwrap()),
+        role,
+    )
+    .unwrap()
+}
+
+const A: &str = "510104TD200001"; // around (104.06, 30.61)
+const A2: &str = "510104TD200002"; // around (104.064, 30.61)
+const B: &str = "510105TD200001"; // around (104.0, 30.65), 青羊区
+
+fn illegal() -> Answer {
+    Answer {
+        category: "WF".into(),
+        sub: Some("WF01".into()),
+        basis: "现场核实：未经批准建设厂房".into(),
+        actual_use: Some("厂房".into()),
+        illegal_area_m2: Some(100.0),
+        illegal_cultivated_m2: Some(50.0),
+        illegal_basic_farmland_m2: Some(0.0),
+        new_construction_m2: Some(100.0),
+        new_construction_cultivated_m2: Some(50.0),
+        ..Answer::default()
+    }
+}
+
+fn save(e: &mut Env, who: &Actor, jcbh: &str, answer: Answer, based_on: Option<i64>) {
+    save_answer(
+        &mut e.store,
+        who,
+        &SaveAnswer {
+            batch: batch(),
+            jcbh: jcbh.into(),
+            answer,
+            based_on,
+            reason: None,
+        },
+    )
+    .unwrap();
+}
+
+fn photo(e: &mut Env, who: &Actor, jcbh: &str, at: (f64, f64), scene: u64, salt: u32) {
+    let bytes = weipian_demo::photo::scene_jpeg(at.0, at.1, "2020:04:02 10:00:00", 90, scene, salt);
+    evidence::attach(
+        &mut e.store,
+        who,
+        &batch(),
+        jcbh,
+        &format!("现场{salt}.jpg"),
+        &bytes,
+    )
+    .unwrap();
+}
+
+fn submit(e: &mut Env, who: &Actor, jcbh: &str) {
+    let o = act(
+        &mut e.store,
+        who,
+        &batch(),
+        &[jcbh.to_string()],
+        &ReviewAction::Submit,
+        None,
+    )
+    .unwrap();
+    assert_eq!(o.done.len(), 1, "{o:?}");
+}
+
+fn rules_of(e: &Env, who: &Actor, jcbh: &str) -> Vec<(String, String)> {
+    desk::flags(&e.store, who, &batch(), jcbh)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.rule, f.status))
+        .collect()
+}
+
+#[test]
+fn a_flag_raised_on_submission_holds_the_patch_until_decided() {
+    let mut e = env_two_counties();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let city = actor(Role::CityReviewer, "510100");
+    // A photo taken 4 km away.
+    photo(&mut e, &clerk, A, (104.06, 30.65), 1, 1);
+    save(&mut e, &clerk, A, illegal(), None);
+    submit(&mut e, &clerk, A);
+    let flags = desk::flags(&e.store, &city, &batch(), A).unwrap();
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(
+        (flags[0].rule.as_str(), flags[0].status.as_str()),
+        ("R05", "open")
+    );
+    assert!(flags[0].evidence[0].contains("拍摄位置距图斑"), "{flags:?}");
+    assert_eq!(flags[0].rule_name, "照片问题");
+    // The city cannot pass it while the flag is open.
+    let o = act(
+        &mut e.store,
+        &city,
+        &batch(),
+        &[A.into()],
+        &ReviewAction::Pass { opinion: None },
+        None,
+    )
+    .unwrap();
+    assert!(o.refused[0].reason.contains("疑点"), "{o:?}");
+    // The county answers (复核); only the county may; only reviewers decide.
+    let id = flags[0].id;
+    assert!(matches!(
+        desk::reply(&mut e.store, &city, id, "x"),
+        Err(ServiceError::Denied(_))
+    ));
+    let f = desk::reply(
+        &mut e.store,
+        &clerk,
+        id,
+        "照片为进村道路口拍摄，另附现场照片",
+    )
+    .unwrap();
+    assert_eq!(
+        f.reply.as_deref(),
+        Some("照片为进村道路口拍摄，另附现场照片")
+    );
+    assert!(matches!(
+        desk::decide(&mut e.store, &clerk, id, false, None),
+        Err(ServiceError::Denied(_))
+    ));
+    let desk_user = actor(Role::DeskReviewer, "510000");
+    assert!(matches!(
+        desk::decide(&mut e.store, &desk_user, id, false, None),
+        Err(ServiceError::Denied(_))
+    ));
+    let f = desk::decide(&mut e.store, &city, id, false, Some("已核实，拍摄位置合理")).unwrap();
+    assert_eq!(
+        (f.status.as_str(), f.decided_by.as_deref()),
+        ("cleared", Some("city-510100"))
+    );
+    let o = act(
+        &mut e.store,
+        &city,
+        &batch(),
+        &[A.into()],
+        &ReviewAction::Pass { opinion: None },
+        None,
+    )
+    .unwrap();
+    assert_eq!(o.done.len(), 1, "{o:?}");
+    // Decided flags stay, with the county's answer and the decision.
+    let again = desk::flags(&e.store, &city, &batch(), A).unwrap();
+    assert_eq!(
+        again[0].decision_note.as_deref(),
+        Some("已核实，拍摄位置合理")
+    );
+    // Another county, another city: not found.
+    for who in [
+        actor(Role::CountyFiller, "510105"),
+        actor(Role::CityReviewer, "510300"),
+    ] {
+        assert!(matches!(
+            desk::flags(&e.store, &who, &batch(), A),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(matches!(
+            desk::reply(&mut e.store, &who, id, "x"),
+            Err(ServiceError::NotFound(_))
+        ));
+    }
+}
+
+#[test]
+fn the_same_picture_on_another_patch_is_found_and_named_only_within_the_county() {
+    let mut e = env_two_counties();
+    let jinjiang = actor(Role::CountyFiller, "510104");
+    let qingyang = actor(Role::CountyFiller, "510105");
+    // One scene, three files: on A, on A2 (same county), on B (next county).
+    photo(&mut e, &jinjiang, A, (104.0601, 30.6101), 42, 1);
+    photo(&mut e, &jinjiang, A2, (104.0641, 30.6101), 42, 2);
+    photo(&mut e, &qingyang, B, (104.0001, 30.6501), 42, 3);
+    // A different scene on A2 as well; it matches nothing.
+    photo(&mut e, &jinjiang, A2, (104.0641, 30.6101), 43, 4);
+    let d = actor(Role::DeskReviewer, "510000");
+    let s = desk::run(&mut e.store, &d, &batch(), Some(&[A.to_string()])).unwrap();
+    assert_eq!((s.patches, s.flagged.clone()), (1, vec![A.to_string()]));
+    let flags = desk::flags(&e.store, &jinjiang, &batch(), A).unwrap();
+    let ev = flags
+        .iter()
+        .find(|f| f.rule == "R05")
+        .unwrap()
+        .evidence
+        .join("；");
+    assert!(ev.contains(A2), "{ev}");
+    assert!(ev.contains("其他县的 1 个图斑"), "{ev}");
+    assert!(!ev.contains(B), "{ev}");
+}
+
+fn layer(
+    path: &std::path::Path,
+    fields: Vec<FieldDef>,
+    items: Vec<(MultiPolygonT, Vec<AttrValue>)>,
+) {
+    let ds = Dataset {
+        source: PathBuf::from("layer"),
+        fields,
+        features: items
+            .into_iter()
+            .enumerate()
+            .map(|(i, (g, attrs))| Feature {
+                row: i + 1,
+                geometry: Some(g),
+                attrs,
+                repairs: vec![],
+            })
+            .collect(),
+        crs: CrsHint {
+            epsg: Some(4490),
+            ..CrsHint::default()
+        },
+        encoding: None,
+    };
+    weipian_formats::geojson::write(path, &ds).unwrap();
+}
+
+type MultiPolygonT = geo_types::MultiPolygon<f64>;
+
+#[test]
+fn overlay_rules_fire_on_the_figures_and_a_correction_clears_them() {
+    let mut e = env_two_counties();
+    let admin = Actor::local_admin();
+    // 耕地 over all of A and A2; an approval (川府土〔2019〕1号) over all of A.
+    let gd = e.dir.join("gd.geojson");
+    layer(
+        &gd,
+        vec![FieldDef::new("DLBM", FieldType::Text { width: 4 })],
+        vec![(
+            geo_types::MultiPolygon(vec![rect(104.05, 30.60, 104.07, 30.62)]),
+            vec![AttrValue::Text("0101".into())],
+        )],
+    );
+    weipian_service::import::import_layer(
+        &mut e.store,
+        &admin,
+        "gd",
+        &gd,
+        TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
+    let pz = e.dir.join("pzyd.geojson");
+    layer(
+        &pz,
+        vec![
+            FieldDef::new("PZWH", FieldType::Text { width: 30 }),
+            FieldDef::new("PZSJ", FieldType::Text { width: 10 }),
+        ],
+        vec![(
+            geo_types::MultiPolygon(vec![rect(104.058, 30.608, 104.062, 30.612)]),
+            vec![
+                AttrValue::Text("川府土〔2019〕1号".into()),
+                AttrValue::Text("2019-05-01".into()),
+            ],
+        )],
+    );
+    weipian_service::import::import_layer(
+        &mut e.store,
+        &admin,
+        "pzyd",
+        &pz,
+        TextEncoding::Detect,
+        &NoProgress,
+    )
+    .unwrap();
+    weipian_service::analyze::analyze(
+        &mut e.store,
+        &admin,
+        &weipian_service::analyze::AnalyzeRequest {
+            batch: batch(),
+            force: false,
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let area = e.store.patch(&batch(), A).unwrap().unwrap().area_m2;
+    photo(&mut e, &clerk, A, (104.0601, 30.6101), 1, 1);
+    photo(&mut e, &clerk, A2, (104.0641, 30.6101), 2, 2);
+    // A: 合法 citing a number that is not the approval over it (R02).
+    let legal = |number: &str| Answer {
+        category: "HF".into(),
+        sub: Some("HF01".into()),
+        basis: "已办理农用地转用".into(),
+        approval_number: Some(number.into()),
+        approval_authority: Some("四川省人民政府".into()),
+        approval_date: Some("2019-05-01".into()),
+        approval_area_m2: Some(area),
+        ..Answer::default()
+    };
+    save(&mut e, &clerk, A, legal("川府土〔2018〕9号"), None);
+    // A2: 其他 on a patch all on 耕地 (R03).
+    let other = Answer {
+        category: "QT".into(),
+        sub: Some("QT01".into()),
+        basis: "地表无变化".into(),
+        ..Answer::default()
+    };
+    save(&mut e, &clerk, A2, other, None);
+    let d = actor(Role::DeskReviewer, "510000");
+    desk::run(&mut e.store, &d, &batch(), None).unwrap();
+    assert_eq!(rules_of(&e, &d, A), vec![("R02".into(), "open".into())]);
+    assert_eq!(rules_of(&e, &d, A2), vec![("R03".into(), "open".into())]);
+    // The county corrects A; the next run closes that flag by itself and
+    // leaves A2's open. Nothing is deleted.
+    save(&mut e, &clerk, A, legal("川府土〔2019〕1号"), Some(1));
+    let s = desk::run(&mut e.store, &d, &batch(), None).unwrap();
+    assert_eq!((s.cleared, s.still_open), (1, 1), "{s:?}");
+    assert_eq!(rules_of(&e, &d, A), vec![("R02".into(), "cleared".into())]);
+    assert_eq!(rules_of(&e, &d, A2), vec![("R03".into(), "open".into())]);
+    // Only reviewers and the technical-support unit run the rules.
+    assert!(matches!(
+        desk::run(&mut e.store, &clerk, &batch(), None),
+        Err(ServiceError::Denied(_))
+    ));
+}
