@@ -299,8 +299,14 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
     let mut attach = |store: &mut Store, p: &StoredPatch| -> Result<()> {
         let c = p.geometry.centroid().context("图斑没有质心")?;
         salt += 1;
-        let bytes =
-            weipian_demo::photo::jpeg_with_exif(c.x(), c.y(), "2020:04:15 10:00:00", salt, salt);
+        let bytes = weipian_demo::photo::scene_jpeg(
+            c.x(),
+            c.y(),
+            "2020:04:15 10:00:00",
+            salt,
+            u64::from(salt),
+            salt,
+        );
         evidence::attach(
             store,
             &clerk,
@@ -440,11 +446,12 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
     // Rectified: demolished on 2020-05-30, photographed on site after.
     let rectify = |store: &mut Store, p: &StoredPatch, salt: u32| -> Result<CaseEvent> {
         let c = p.geometry.centroid().context("图斑没有质心")?;
-        let bytes = weipian_demo::photo::jpeg_with_exif(
+        let bytes = weipian_demo::photo::scene_jpeg(
             c.x(),
             c.y(),
             "2020:06:01 09:30:00",
             90,
+            u64::from(1000 + salt),
             1000 + salt,
         );
         let photo = evidence::attach(store, &clerk, batch, &p.jcbh, "拆除后现场照片.jpg", &bytes)?;
@@ -630,11 +637,12 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         for (p, answer) in mineral.iter().zip(answers) {
             let c = p.geometry.centroid().context("图斑没有质心")?;
             salt += 1;
-            let bytes = weipian_demo::photo::jpeg_with_exif(
+            let bytes = weipian_demo::photo::scene_jpeg(
                 c.x(),
                 c.y(),
                 "2020:04:16 09:30:00",
                 salt,
+                u64::from(salt),
                 salt,
             );
             evidence::attach(
