@@ -253,6 +253,28 @@ enum AnswerCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// 省级直接修改填报（只有省级审核用户，须写明原因；不受上报锁定）
+    Override {
+        jcbh: String,
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        /// 填报内容 JSON 文件
+        #[arg(long)]
+        file: PathBuf,
+        /// 修改原因（必填，各级可见）
+        #[arg(long)]
+        reason: String,
+        /// 已拆分图斑的地块序号
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        parcel: u32,
+        /// 所依据的版本号
+        #[arg(long)]
+        based_on: Option<i64>,
+        #[arg(long = "as")]
+        as_user: String,
+    },
     /// 列出已移交、尚未收到接收单位反馈的图斑
     Transfers {
         #[arg(long)]
@@ -617,6 +639,34 @@ fn answer_command(data: &Path, json: bool, cmd: AnswerCommand) -> Result<()> {
             print_answer(
                 json,
                 &answers::save_part_answer(&mut store, &who, &req, parcel)?,
+            )
+        }
+        AnswerCommand::Override {
+            jcbh,
+            batch,
+            year,
+            file,
+            reason,
+            parcel,
+            based_on,
+            as_user,
+        } => {
+            let who = acting(&store, Some(&as_user))?;
+            let batch = resolve_batch(&store, year, &batch)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let answer: weipian_domain::determination::Answer = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("{}：不是有效的填报 JSON（{e}）", file.display()))?;
+            let req = answers::SaveAnswer {
+                batch,
+                jcbh,
+                answer,
+                based_on,
+                reason: None,
+            };
+            print_answer(
+                json,
+                &answers::override_answer(&mut store, &who, &req, parcel, &reason)?,
             )
         }
         AnswerCommand::Transfers {

@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use weipian_domain::access::Actor;
 use weipian_domain::BatchId;
@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
             get(patches::get_answer).put(patches::put_answer),
         )
         .route(&format!("{patch}/history"), get(patches::history))
+        .route(&format!("{patch}/override"), put(patches::override_answer))
         .route(&format!("{patch}/review"), get(review::get))
         .route("/api/reviews", post(review::act))
         .route("/api/reviews/queue", get(review::queue))

@@ -290,6 +290,15 @@ pub fn openapi_document() -> Value {
                     "properties": { "upheld": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
                 "responses": responses(("200", ok("认定后的疑点")), &["401", "403", "404", "422"])
             } },
+            "/api/patches/{year}/{batch}/{jcbh}/override": { "put": {
+                "summary": "省级直接修改填报（只有省级审核用户，须写明原因；各级可见，记入审计日志）",
+                "parameters": patch_params,
+                "requestBody": json_body(&json!({
+                    "type": "object", "required": ["answer", "reason"],
+                    "properties": { "answer": { "type": "object" }, "based_on": { "type": ["integer", "null"] },
+                                    "reason": { "type": "string" }, "parcel": { "type": ["integer", "null"], "description": "地块序号" } } })),
+                "responses": responses(("200", ok("修改后的填报")), &["401", "403", "404", "409", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -576,6 +576,28 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             "{name}: {v}"
         );
 
+        // 省级直接修改: only a province reviewer, in its province.
+        let (s, v) = api
+            .call(
+                "PUT",
+                &format!("/api/patches/2020/2020Q1/{j2}/override"),
+                t,
+                Some(json!({ "answer": transferred, "reason": "外业核查结果" })),
+            )
+            .await;
+        let want = match (in_scope, *role == Role::ProvinceReviewer) {
+            (false, _) => StatusCode::NOT_FOUND,
+            (true, true) => StatusCode::OK,
+            (true, false) => StatusCode::FORBIDDEN,
+        };
+        // A stale base version (none given) is a conflict, once permitted.
+        let want = if want == StatusCode::OK {
+            StatusCode::CONFLICT
+        } else {
+            want
+        };
+        assert_eq!(s, want, "{name}: {v}");
+
         // Desk review: the flags of j (read), running the rules (reviewers
         // and the technical-support unit only).
         let (s, v) = api.call("GET", &format!("{patch}/flags"), t, None).await;
@@ -905,6 +927,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reviews/pass-all", vec!["post"]),
         ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
         ("/api/desk/rules", vec!["get"]),
+        ("/api/patches/{year}/{batch}/{jcbh}/override", vec!["put"]),
         ("/api/desk/run", vec!["post"]),
         ("/api/flags/{id}/reply", vec!["post"]),
         ("/api/flags/{id}/decision", vec!["post"]),

@@ -41,6 +41,9 @@ pub struct AnswerView {
     pub errors: Vec<FieldError>,
     pub updated_at: Option<String>,
     pub updated_by: Option<String>,
+    /// Set when a province reviewer wrote this answer directly (省级直接修改):
+    /// the reason (the reviewer is `updated_by`).
+    pub override_reason: Option<String>,
 }
 
 /// A patch the actor may see, or NotFound (also when outside its scope).
@@ -188,6 +191,7 @@ pub fn get_part_answer(
             errors: Vec::new(),
             updated_at: None,
             updated_by: None,
+            override_reason: None,
         });
     };
     let answer = parse_answer(&s.answer, jcbh)?;
@@ -205,6 +209,7 @@ pub fn get_part_answer(
         version: s.version,
         updated_at: Some(s.updated_at),
         updated_by: Some(s.updated_by),
+        override_reason: s.override_reason,
     })
 }
 
@@ -261,14 +266,51 @@ pub fn save_part_answer(
     req: &SaveAnswer,
     part: u32,
 ) -> Result<AnswerView, ServiceError> {
+    write_answer(store, actor, req, part, None)
+}
+
+/// 省级直接修改: a province reviewer writes the answer of a patch (or 地块)
+/// in its province itself — whatever the review state, when a county
+/// refuses or the field check found otherwise. The reason is required and
+/// stays with the answer, shown to every level; the audit trail records it
+/// as `answer.override`.
+pub fn override_answer(
+    store: &mut Store,
+    actor: &Actor,
+    req: &SaveAnswer,
+    part: u32,
+    reason: &str,
+) -> Result<AnswerView, ServiceError> {
+    if reason.trim().is_empty() {
+        return Err(ServiceError::Invalid("省级直接修改须写明原因".into()));
+    }
+    write_answer(store, actor, req, part, Some(reason.trim()))
+}
+
+fn write_answer(
+    store: &mut Store,
+    actor: &Actor,
+    req: &SaveAnswer,
+    part: u32,
+    override_reason: Option<&str>,
+) -> Result<AnswerView, ServiceError> {
     let patch = visible_patch(store, actor, &req.batch, &req.jcbh)?;
     let region = RegionCode::parse(&patch.xzqdm)
         .map_err(|_| ServiceError::NotFound(format!("图斑 {}", req.jcbh)))?;
-    if !actor.may(Op::Determine, region) {
-        return Err(ServiceError::Denied(format!(
-            "{}不能填报判定结果（由县级填报）",
-            actor.role
-        )));
+    match override_reason {
+        None if !actor.may(Op::Determine, region) => {
+            return Err(ServiceError::Denied(format!(
+                "{}不能填报判定结果（由县级填报）",
+                actor.role
+            )))
+        }
+        Some(_) if actor.role != weipian_domain::access::Role::ProvinceReviewer => {
+            return Err(ServiceError::Denied(format!(
+                "{}不能直接修改填报（只有省级审核用户可以）",
+                actor.role
+            )))
+        }
+        _ => {}
     }
     let table = table(&req.batch)?;
     let area = part_area(store, &patch, part)?;
@@ -285,13 +327,26 @@ pub fn save_part_answer(
     let audit = NewAudit {
         actor: actor.user.clone(),
         region: actor.scope.code(),
-        action: "answer.save".into(),
+        action: if override_reason.is_some() {
+            "answer.override"
+        } else {
+            "answer.save"
+        }
+        .into(),
         target: format!("{}/{}/{label}", req.batch.year, req.batch.name),
         before,
         after: Some(text.clone()),
-        reason: req.reason.clone(),
+        reason: override_reason
+            .map(str::to_string)
+            .or_else(|| req.reason.clone()),
     };
-    let version = match store.save_answer(patch.id, part, &text, complete, req.based_on, &audit) {
+    let saved = match override_reason {
+        Some(why) => {
+            store.override_answer(patch.id, part, &text, complete, req.based_on, why, &audit)
+        }
+        None => store.save_answer(patch.id, part, &text, complete, req.based_on, &audit),
+    };
+    let version = match saved {
         Ok(v) => v,
         Err(weipian_store::StoreError::Conflict { version, by, at }) => {
             // Show what changed since the version the caller edited.
@@ -332,6 +387,7 @@ pub fn save_part_answer(
         errors,
         updated_at: None,
         updated_by: Some(actor.user.clone()),
+        override_reason: override_reason.map(str::to_string),
     })
 }
 

@@ -398,3 +398,74 @@ fn a_split_patch_is_submitted_when_every_part_is_complete() {
         weipian_service::parcels::unsplit(&mut e.store, &jinjiang, &b, A, true, None).unwrap_err();
     assert!(err.to_string().contains("已上报"), "{err}");
 }
+
+#[test]
+fn a_province_reviewer_overrides_an_answer_with_a_reason_seen_by_every_level() {
+    use weipian_service::answers::{get_answer, override_answer};
+    let mut e = env_two_counties();
+    let jinjiang = actor(Role::CountyFiller, "510104");
+    let city = actor(Role::CityReviewer, "510100");
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    let b = batch();
+    answer(&mut e, &jinjiang, A, (104.0601, 30.6101), None);
+    act(
+        &mut e.store,
+        &jinjiang,
+        &b,
+        &one(A),
+        &ReviewAction::Submit,
+        None,
+    )
+    .unwrap();
+    // Up the chain, the county cannot change it; the province can, with a reason.
+    let req = |area: f64, based_on| SaveAnswer {
+        batch: b.clone(),
+        jcbh: A.into(),
+        answer: illegal(area),
+        based_on,
+        reason: None,
+    };
+    for who in [&jinjiang, &city] {
+        let err =
+            override_answer(&mut e.store, who, &req(80.0, Some(1)), 0, "外业核查结果").unwrap_err();
+        assert!(matches!(err, ServiceError::Denied(_)), "{err}");
+    }
+    let zhejiang = actor(Role::ProvinceReviewer, "330000");
+    let err = override_answer(&mut e.store, &zhejiang, &req(80.0, Some(1)), 0, "x").unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
+    let err = override_answer(&mut e.store, &sheng, &req(80.0, Some(1)), 0, "  ").unwrap_err();
+    assert!(err.to_string().contains("原因"), "{err}");
+    let v = override_answer(
+        &mut e.store,
+        &sheng,
+        &req(80.0, Some(1)),
+        0,
+        "外业核查：违法面积为 80 平方米",
+    )
+    .unwrap();
+    assert_eq!(v.version, 2);
+    // Every level sees it as an override, by whom and why.
+    for who in [&jinjiang, &city, &sheng] {
+        let got = get_answer(&e.store, who, &b, A).unwrap();
+        assert_eq!(
+            got.override_reason.as_deref(),
+            Some("外业核查：违法面积为 80 平方米")
+        );
+        assert_eq!(got.updated_by.as_deref(), Some("province-510000"));
+        assert_eq!(got.answer.unwrap().illegal_area_m2, Some(80.0));
+    }
+    let trail = e
+        .store
+        .audit_records(Some(&format!("2020/2020Q1/{A}")))
+        .unwrap();
+    let o = trail
+        .iter()
+        .find(|r| r.entry.action == "answer.override")
+        .unwrap();
+    assert_eq!(
+        o.entry.reason.as_deref(),
+        Some("外业核查：违法面积为 80 平方米")
+    );
+    // The review state did not move.
+    assert_eq!(review(&e.store, &city, &b, A).unwrap().state, "city");
+}

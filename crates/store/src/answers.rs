@@ -22,6 +22,9 @@ pub struct StoredAnswer {
     pub patch_id: i64,
     /// The 地块 number (0: the whole patch).
     pub part: u32,
+    /// Set when a province reviewer changed the answer directly
+    /// (省级直接修改): the reason given.
+    pub override_reason: Option<String>,
     /// The answer as JSON (national field codes).
     pub answer: String,
     /// Whether it validated when saved.
@@ -130,6 +133,7 @@ fn answer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredAnswer> {
         updated_at: r.get(4)?,
         updated_by: r.get(5)?,
         part: r.get(6)?,
+        override_reason: r.get(7)?,
     })
 }
 
@@ -139,7 +143,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT patch_id, answer, complete, version, updated_at, updated_by, part
+                "SELECT patch_id, answer, complete, version, updated_at, updated_by, part, override_reason
                    FROM answers WHERE patch_id = ?1 AND part = ?2",
                 params![patch_id, part],
                 answer_row,
@@ -150,7 +154,7 @@ impl Store {
     /// Every current answer of a patch: the whole patch's and its 地块', by part.
     pub fn answers_of_patch(&self, patch_id: i64) -> Result<Vec<StoredAnswer>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT patch_id, answer, complete, version, updated_at, updated_by, part
+            "SELECT patch_id, answer, complete, version, updated_at, updated_by, part, override_reason
                FROM answers WHERE patch_id = ?1 ORDER BY part",
         )?;
         let rows = stmt.query_map([patch_id], answer_row)?;
@@ -164,13 +168,13 @@ impl Store {
         batch: &weipian_domain::BatchId,
     ) -> Result<Vec<(String, String, StoredAnswer)>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT a.patch_id, a.answer, a.complete, a.version, a.updated_at, a.updated_by, a.part, p.jcbh, p.xzqdm
+            "SELECT a.patch_id, a.answer, a.complete, a.version, a.updated_at, a.updated_by, a.part, a.override_reason, p.jcbh, p.xzqdm
                FROM answers a JOIN patches p ON p.fid = a.patch_id
               WHERE p.year = ?1 AND p.batch = ?2 AND p.fid {} ORDER BY p.jcbh, a.part",
             crate::NOT_MILITARY
         ))?;
         let rows = stmt.query_map(params![i64::from(batch.year), batch.name], |r| {
-            Ok((r.get(7)?, r.get(8)?, answer_row(r)?))
+            Ok((r.get(8)?, r.get(9)?, answer_row(r)?))
         })?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
@@ -185,7 +189,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT patch_id, answer, complete, version, saved_at, saved_by, part FROM answer_history
+                "SELECT patch_id, answer, complete, version, saved_at, saved_by, part, override_reason FROM answer_history
                   WHERE patch_id = ?1 AND part = ?2 AND version = ?3",
                 params![patch_id, part, version],
                 answer_row,
@@ -208,14 +212,58 @@ impl Store {
         based_on: Option<i64>,
         audit: &NewAudit,
     ) -> Result<i64, StoreError> {
+        self.write_answer(patch_id, part, answer, complete, based_on, None, audit)
+    }
+
+    /// [`Store::save_answer`] by a province reviewer changing the answer
+    /// directly (省级直接修改), whatever the review state: the reason is kept
+    /// with the answer and its version, so every level sees the override.
+    #[allow(clippy::too_many_arguments)] // one answer write, spelled out
+    pub fn override_answer(
+        &mut self,
+        patch_id: i64,
+        part: u32,
+        answer: &str,
+        complete: bool,
+        based_on: Option<i64>,
+        reason: &str,
+        audit: &NewAudit,
+    ) -> Result<i64, StoreError> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::Invalid("省级直接修改须写明原因".into()));
+        }
+        self.write_answer(
+            patch_id,
+            part,
+            answer,
+            complete,
+            based_on,
+            Some(reason),
+            audit,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_answer(
+        &mut self,
+        patch_id: i64,
+        part: u32,
+        answer: &str,
+        complete: bool,
+        based_on: Option<i64>,
+        override_reason: Option<&str>,
+        audit: &NewAudit,
+    ) -> Result<i64, StoreError> {
         let now = self.now()?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        crate::reviews::ensure_editable(&tx, patch_id)?;
+        if override_reason.is_none() {
+            crate::reviews::ensure_editable(&tx, patch_id)?;
+        }
         let current: Option<StoredAnswer> = tx
             .query_row(
-                "SELECT patch_id, answer, complete, version, updated_at, updated_by, part
+                "SELECT patch_id, answer, complete, version, updated_at, updated_by, part, override_reason
                    FROM answers WHERE patch_id = ?1 AND part = ?2",
                 params![patch_id, part],
                 answer_row,
@@ -241,16 +289,17 @@ impl Store {
         )?;
         let version = based_on.unwrap_or(last) + 1;
         tx.execute(
-            "INSERT INTO answers (patch_id, part, answer, complete, version, updated_at, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO answers (patch_id, part, answer, complete, version, updated_at, updated_by, override_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (patch_id, part) DO UPDATE SET answer = excluded.answer, complete = excluded.complete,
-               version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            params![patch_id, part, answer, complete, version, now, audit.actor],
+               version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+               override_reason = excluded.override_reason",
+            params![patch_id, part, answer, complete, version, now, audit.actor, override_reason],
         )?;
         tx.execute(
-            "INSERT INTO answer_history (patch_id, part, version, answer, complete, saved_at, saved_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![patch_id, part, version, answer, complete, now, audit.actor],
+            "INSERT INTO answer_history (patch_id, part, version, answer, complete, saved_at, saved_by, override_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![patch_id, part, version, answer, complete, now, audit.actor, override_reason],
         )?;
         append_audit(&tx, &now, audit)?;
         tx.commit()?;

@@ -72,6 +72,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "照片感知哈希、内业审核疑点",
         apply: migration_13,
     },
+    Migration {
+        name: "省级直接修改（原因随填报保存）",
+        apply: migration_14,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -666,6 +670,18 @@ CREATE TABLE flags (
   decided_by TEXT
 );
 CREATE INDEX flags_patch ON flags (patch_id);
+",
+    )?;
+    Ok(())
+}
+
+/// 省级直接修改: an answer written by a province reviewer over the county's
+/// keeps the reason with it (and with its version in the history).
+fn migration_14(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+ALTER TABLE answers ADD COLUMN override_reason TEXT;
+ALTER TABLE answer_history ADD COLUMN override_reason TEXT;
 ",
     )?;
     Ok(())

@@ -140,3 +140,34 @@ pub(crate) async fn put_answer(
     .await?;
     Ok(Json(view).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Override {
+    answer: Answer,
+    based_on: Option<i64>,
+    /// Why the province writes the answer itself (required).
+    reason: String,
+    /// A 地块 of a split patch (absent: the whole patch).
+    parcel: Option<u32>,
+}
+
+/// 省级直接修改 (province reviewers, with a reason).
+pub(crate) async fn override_answer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathArgs((year, batch, jcbh)): PatchPath,
+    JsonBody(body): JsonBody<Override>,
+) -> Result<Response, ApiError> {
+    let req = answers::SaveAnswer {
+        batch: batch_id(year, &batch)?,
+        jcbh,
+        answer: body.answer,
+        based_on: body.based_on,
+        reason: None,
+    };
+    let view = with_actor(&state, &headers, move |store, actor| {
+        answers::override_answer(store, actor, &req, body.parcel.unwrap_or(0), &body.reason)
+    })
+    .await?;
+    Ok(Json(view).into_response())
+}
