@@ -10,6 +10,7 @@ mod desk_cmd;
 mod parcels_cmd;
 mod progress;
 mod review_cmd;
+mod sample_cmd;
 mod table;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -103,6 +104,9 @@ enum Command {
     /// 内业审核：规则、运行、疑点的复核与认定
     #[command(subcommand)]
     Desk(desk_cmd::DeskCommand),
+    /// 抽查与交叉检查
+    #[command(subcommand)]
+    Sample(sample_cmd::SampleCommand),
     /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
     Serve {
         /// 监听地址
@@ -1230,6 +1234,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Parcels(cmd) => parcels_cmd::run(&cli.data, cli.json, cmd),
         Command::Review(cmd) => review_cmd::run(&cli.data, cli.json, cmd),
         Command::Desk(cmd) => desk_cmd::run(&cli.data, cli.json, cmd),
+        Command::Sample(cmd) => sample_cmd::run(&cli.data, cli.json, cmd),
         Command::Serve { addr } => {
             let store = open_store(&cli.data)?;
             let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;

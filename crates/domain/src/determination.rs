@@ -188,6 +188,9 @@ pub struct CodeTable {
     /// Thresholds of the desk-review rules.
     #[serde(default)]
     pub desk: crate::desk::DeskPolicy,
+    /// Sampling (抽查) strata and defaults.
+    #[serde(default)]
+    pub sampling: crate::sampling::SamplingPolicy,
     #[serde(default)]
     pub deduction: Vec<DeductionKind>,
     pub land: Vec<Category>,

@@ -20,6 +20,7 @@ pub mod fields;
 pub mod layer;
 pub mod region;
 pub mod review;
+pub mod sampling;
 pub mod units;
 
 pub use attr::{AttrValue, FieldDef, FieldType};

@@ -138,7 +138,7 @@ async fn require_bearer(
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    use routes::{bulk, cases, desk, evidence, military, parcels, patches, review};
+    use routes::{bulk, cases, desk, evidence, military, parcels, patches, review, sampling};
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
@@ -159,6 +159,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/desk/run", post(desk::run))
         .route("/api/flags/{id}/reply", post(desk::reply))
         .route("/api/flags/{id}/decision", post(desk::decide))
+        .route("/api/samples", post(sampling::draw))
+        .route("/api/samples/{id}", get(sampling::show))
+        .route("/api/samples/{id}/cross", post(sampling::cross))
+        .route("/api/samples/{id}/results", post(sampling::record))
         .route(
             &format!("{patch}/attachments"),
             get(evidence::list).post(evidence::upload),

@@ -299,6 +299,34 @@ pub fn openapi_document() -> Value {
                                     "reason": { "type": "string" }, "parcel": { "type": ["integer", "null"], "description": "地块序号" } } })),
                 "responses": responses(("200", ok("修改后的填报")), &["401", "403", "404", "409", "422"])
             } },
+            "/api/samples": { "post": {
+                "summary": "抽查：按判定类型与面积分级分层随机抽样（样本量由允许误差与置信水平确定；同一种子抽出同样的样本）",
+                "requestBody": json_body(&json!({
+                    "type": "object", "required": ["year", "batch", "seed"],
+                    "properties": { "year": { "type": "integer" }, "batch": { "type": "string" },
+                                    "region": { "type": ["string", "null"] }, "margin": { "type": ["number", "null"] },
+                                    "confidence": { "type": ["number", "null"], "enum": [0.9, 0.95, 0.99, null] },
+                                    "seed": { "type": "integer" } } })),
+                "responses": responses(("201", ok("样本")), &["401", "403", "404", "422"])
+            } },
+            "/api/samples/{id}": { "get": {
+                "summary": "样本：各层结果与错误率估计（置信区间）；交叉检查的县只看到分给它的图斑",
+                "parameters": [path_param("id", "integer", "抽查编号")],
+                "responses": responses(("200", ok("样本")), &["401", "404"])
+            } },
+            "/api/samples/{id}/cross": { "post": {
+                "summary": "安排交叉检查：各县检查其他县的样本图斑，不查本县",
+                "parameters": [path_param("id", "integer", "抽查编号")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["seed"], "properties": { "seed": { "type": "integer" } } })),
+                "responses": responses(("200", ok("样本")), &["401", "403", "404", "422"])
+            } },
+            "/api/samples/{id}/results": { "post": {
+                "summary": "记录样本图斑的检查结果（有误须写明问题）",
+                "parameters": [path_param("id", "integer", "抽查编号")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["jcbh", "wrong"],
+                    "properties": { "jcbh": { "type": "string" }, "wrong": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
+                "responses": responses(("200", ok("样本")), &["401", "403", "404", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

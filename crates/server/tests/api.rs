@@ -598,6 +598,42 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
         };
         assert_eq!(s, want, "{name}: {v}");
 
+        // 抽查: reviewers and the Ministry draw within their region.
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/samples",
+                t,
+                Some(json!({ "year": 2020, "batch": "2020Q1", "region": "510104", "seed": 1 })),
+            )
+            .await;
+        let samples = matches!(
+            role,
+            Role::CityReviewer | Role::ProvinceReviewer | Role::Ministry
+        );
+        let want = match (samples, in_scope) {
+            (false, _) => StatusCode::FORBIDDEN,
+            (true, true) => StatusCode::CREATED,
+            (true, false) => StatusCode::NOT_FOUND,
+        };
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+        if s == StatusCode::CREATED {
+            let (s, _) = api
+                .call("GET", &format!("/api/samples/{}", v["id"]), t, None)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{name}");
+            // No other county's clerk sees it.
+            let (s, _) = api
+                .call(
+                    "GET",
+                    &format!("/api/samples/{}", v["id"]),
+                    Some(&tokens[1]),
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{name}");
+        }
+
         // Desk review: the flags of j (read), running the rules (reviewers
         // and the technical-support unit only).
         let (s, v) = api.call("GET", &format!("{patch}/flags"), t, None).await;
@@ -927,6 +963,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reviews/pass-all", vec!["post"]),
         ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
         ("/api/desk/rules", vec!["get"]),
+        ("/api/samples", vec!["post"]),
+        ("/api/samples/{id}", vec!["get"]),
+        ("/api/samples/{id}/cross", vec!["post"]),
+        ("/api/samples/{id}/results", vec!["post"]),
         ("/api/patches/{year}/{batch}/{jcbh}/override", vec!["put"]),
         ("/api/desk/run", vec!["post"]),
         ("/api/flags/{id}/reply", vec!["post"]),

@@ -31,6 +31,7 @@ pub mod patches;
 mod prepare;
 pub mod progress;
 pub mod review;
+pub mod sampling;
 pub mod scope;
 pub mod users;
 

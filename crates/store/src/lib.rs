@@ -20,6 +20,7 @@
 //! | `case_ranges` | — | the illegal-land vector range of a case: features with areas and overlay figures |
 //! | `reviews`, `review_log` | — | each patch's place in the review chain (县→市→省→部), versioned, and every step with actor, time and opinion |
 //! | `flags` | — | desk-review flags (疑点) per patch: rule, evidence, the county's 复核 reply, the reviewer's decision |
+//! | `samples`, `sample_items` | — | 抽查: how each sample was drawn (seed, margin, strata) and its patches with their cross-checking county and result |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -45,6 +46,7 @@ mod parcels;
 mod patches;
 mod regions;
 mod reviews;
+mod samples;
 mod scan;
 mod schema;
 mod users;
@@ -70,6 +72,7 @@ pub use military::MilitaryEntry;
 pub use parcels::{ParcelRow, SplitBlocker};
 pub use patches::PatchSummary;
 pub use reviews::{ReviewChange, ReviewStep, StoredReview};
+pub use samples::{NewSample, SampleItem, SampleRow};
 pub use users::{NewUser, UserRecord};
 
 /// SQL condition on `patches.fid` (or an alias given in the query) that

@@ -76,6 +76,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "省级直接修改（原因随填报保存）",
         apply: migration_14,
     },
+    Migration {
+        name: "抽查样本与交叉检查",
+        apply: migration_15,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -682,6 +686,40 @@ fn migration_14(tx: &Transaction<'_>) -> Result<(), StoreError> {
         "
 ALTER TABLE answers ADD COLUMN override_reason TEXT;
 ALTER TABLE answer_history ADD COLUMN override_reason TEXT;
+",
+    )?;
+    Ok(())
+}
+
+/// Samples (抽查): how each was drawn (seed, margin, strata sizes) and the
+/// sampled patches with their cross-checking county and result.
+fn migration_15(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE samples (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  year INTEGER NOT NULL,
+  batch TEXT NOT NULL,
+  region TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  margin REAL NOT NULL,
+  confidence REAL NOT NULL,
+  population INTEGER NOT NULL,
+  strata TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE sample_items (
+  sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  stratum TEXT NOT NULL,
+  checker TEXT,
+  result TEXT CHECK (result IN ('correct', 'wrong')),
+  note TEXT,
+  checked_by TEXT,
+  checked_at TEXT,
+  PRIMARY KEY (sample_id, patch_id)
+) WITHOUT ROWID;
 ",
     )?;
     Ok(())

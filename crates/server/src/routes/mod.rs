@@ -9,6 +9,7 @@ pub(crate) mod military;
 pub(crate) mod parcels;
 pub(crate) mod patches;
 pub(crate) mod review;
+pub(crate) mod sampling;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
