@@ -1,15 +1,18 @@
-//! Embeds every year's determination code table found in
-//! `data/determination/*.toml`: adding a year is adding a file.
+//! Embeds every year's policy files: the determination code tables in
+//! `data/determination/*.toml` and the schedules in `data/schedule/*.toml`.
+//! Adding a year is adding files.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-fn main() {
+/// Write `OUT_DIR/<out>` holding `const <name>: &[(u16, &str)]` with the
+/// (year, text) of every `<dir>/YEAR.toml`, by year.
+fn embed(dir: &str, name: &str, out: &str, what: &str) {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let dir = manifest.join("../../data/determination");
+    let dir = manifest.join("../../data").join(dir);
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut years: Vec<(u16, PathBuf)> = std::fs::read_dir(&dir)
-        .expect("data/determination exists")
+        .expect("the data directory exists")
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter_map(|p| {
@@ -18,17 +21,28 @@ fn main() {
         })
         .collect();
     years.sort();
-    let mut out = String::from("/// (year, TOML text) of every embedded code table, by year.\npub(crate) const EMBEDDED: &[(u16, &str)] = &[\n");
+    let mut text = format!(
+        "/// (year, TOML text) of every embedded {what}, by year.\npub(crate) const {name}: &[(u16, &str)] = &[\n"
+    );
     for (year, path) in &years {
         println!("cargo:rerun-if-changed={}", path.display());
         let _ = writeln!(
-            out,
+            text,
             "    ({year}, include_str!({:?})),",
             path.display().to_string()
         );
     }
-    out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"))
-        .join("determination_tables.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    text.push_str("];\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join(out);
+    std::fs::write(dest, text).expect("OUT_DIR is writable");
+}
+
+fn main() {
+    embed(
+        "determination",
+        "EMBEDDED",
+        "determination_tables.rs",
+        "code table",
+    );
+    embed("schedule", "EMBEDDED_SCHEDULES", "schedules.rs", "schedule");
 }

@@ -107,7 +107,13 @@ pub(crate) fn run(data: &Path, json: bool, cmd: DeskCommand) -> Result<()> {
             let who = acting(&store, Some(&as_user))?;
             let batch = resolve_batch(&store, year, &batch)?;
             let only = (!jcbhs.is_empty()).then_some(jcbhs.as_slice());
-            let s = desk::run(&mut store, &who, &batch, only)?;
+            let s = desk::run(
+                &mut store,
+                &who,
+                &batch,
+                only,
+                weipian_service::today_in_china(),
+            )?;
             if json {
                 let mut doc = serde_json::to_value(&s)?;
                 if let Some(m) = doc.as_object_mut() {

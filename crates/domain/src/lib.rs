@@ -21,6 +21,7 @@ pub mod layer;
 pub mod region;
 pub mod review;
 pub mod sampling;
+pub mod schedule;
 pub mod units;
 
 pub use attr::{AttrValue, FieldDef, FieldType};

@@ -122,6 +122,7 @@ fn gather(
     patch: &StoredPatch,
     table: &CodeTable,
     hashes: &Hashes,
+    today: Option<time::Date>,
 ) -> Result<DeskFacts, ServiceError> {
     let mut facts = DeskFacts {
         kind: patch.kind,
@@ -172,6 +173,17 @@ fn gather(
         });
     }
     facts.complete = complete;
+    // R07: days to the nearest deadline, while the county still has the patch.
+    let with_county = store.review(patch.id)?.is_none_or(|r| r.state == "county");
+    if let (Some(today), true, Ok(county)) = (today, with_county, RegionCode::parse(&patch.xzqdm)) {
+        facts.days_to_deadline = crate::schedule::days_to_county_deadline(
+            store,
+            patch.batch.year,
+            &patch.batch.name,
+            county,
+            today,
+        )?;
+    }
     // Overlay figures, current ones only.
     let rows = store.overlay_rows_of(&[patch.id])?;
     let revision = store.patch_revision(patch.id)?;
@@ -248,9 +260,10 @@ pub(crate) fn run_on(
     hashes: &Hashes,
     by: &str,
     region: &str,
+    today: Option<time::Date>,
 ) -> Result<weipian_store::FlagRun, ServiceError> {
     let table = table(&patch.batch)?;
-    let facts = gather(store, patch, table, hashes)?;
+    let facts = gather(store, patch, table, hashes, today)?;
     let firing: Vec<NewFlag> = check(&facts, &table.desk)
         .into_iter()
         .map(|f| NewFlag {
@@ -273,12 +286,13 @@ pub(crate) fn run_on(
 
 /// Run the rules on the patches of a batch in `actor`'s region (all, or the
 /// JCBHs given): the technical-support unit (desk reviewer) or a city or
-/// province reviewer.
+/// province reviewer. `today` dates the deadline rule (R07).
 pub fn run(
     store: &mut Store,
     actor: &Actor,
     batch: &BatchId,
     jcbhs: Option<&[String]>,
+    today: time::Date,
 ) -> Result<RunSummary, ServiceError> {
     if !matches!(
         actor.role,
@@ -323,7 +337,7 @@ pub fn run(
         let Some((_, h)) = hashes.as_ref() else {
             continue;
         };
-        let r = run_on(store, p, h, &actor.user, &actor.scope.code())?;
+        let r = run_on(store, p, h, &actor.user, &actor.scope.code(), Some(today))?;
         summary.patches += 1;
         summary.raised += r.raised;
         summary.still_open += r.still_open;

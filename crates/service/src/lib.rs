@@ -32,8 +32,15 @@ mod prepare;
 pub mod progress;
 pub mod review;
 pub mod sampling;
+pub mod schedule;
 pub mod scope;
 pub mod users;
 
 pub use error::{RowProblem, ServiceError};
+
+/// Today's date in China (UTC+8), the calendar deadlines are counted in.
+#[must_use]
+pub fn today_in_china() -> time::Date {
+    (time::OffsetDateTime::now_utc() + time::Duration::hours(8)).date()
+}
 pub use progress::{NoProgress, Progress};

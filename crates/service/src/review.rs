@@ -340,6 +340,7 @@ pub fn act(
                 h,
                 "内业审核规则（上报时）",
                 &actor.scope.code(),
+                None,
             )?;
         }
     }

@@ -26,6 +26,10 @@ fn actor(role: Role, region: &str) -> Actor {
     .unwrap()
 }
 
+fn day(s: &str) -> time::Date {
+    weipian_domain::determination::parse_date(s).unwrap()
+}
+
 const A: &str = "510104TD200001"; // around (104.06, 30.61)
 const A2: &str = "510104TD200002"; // around (104.064, 30.61)
 const B: &str = "510105TD200001"; // around (104.0, 30.65), 青羊区
@@ -197,7 +201,14 @@ fn the_same_picture_on_another_patch_is_found_and_named_only_within_the_county()
     // A different scene on A2 as well; it matches nothing.
     photo(&mut e, &jinjiang, A2, (104.0641, 30.6101), 43, 4);
     let d = actor(Role::DeskReviewer, "510000");
-    let s = desk::run(&mut e.store, &d, &batch(), Some(&[A.to_string()])).unwrap();
+    let s = desk::run(
+        &mut e.store,
+        &d,
+        &batch(),
+        Some(&[A.to_string()]),
+        day("2020-04-10"),
+    )
+    .unwrap();
     assert_eq!((s.patches, s.flagged.clone()), (1, vec![A.to_string()]));
     let flags = desk::flags(&e.store, &jinjiang, &batch(), A).unwrap();
     let ev = flags
@@ -322,19 +333,19 @@ fn overlay_rules_fire_on_the_figures_and_a_correction_clears_them() {
     };
     save(&mut e, &clerk, A2, other, None);
     let d = actor(Role::DeskReviewer, "510000");
-    desk::run(&mut e.store, &d, &batch(), None).unwrap();
+    desk::run(&mut e.store, &d, &batch(), None, day("2020-04-10")).unwrap();
     assert_eq!(rules_of(&e, &d, A), vec![("R02".into(), "open".into())]);
     assert_eq!(rules_of(&e, &d, A2), vec![("R03".into(), "open".into())]);
     // The county corrects A; the next run closes that flag by itself and
     // leaves A2's open. Nothing is deleted.
     save(&mut e, &clerk, A, legal("川府土〔2019〕1号"), Some(1));
-    let s = desk::run(&mut e.store, &d, &batch(), None).unwrap();
+    let s = desk::run(&mut e.store, &d, &batch(), None, day("2020-04-10")).unwrap();
     assert_eq!((s.cleared, s.still_open), (1, 1), "{s:?}");
     assert_eq!(rules_of(&e, &d, A), vec![("R02".into(), "cleared".into())]);
     assert_eq!(rules_of(&e, &d, A2), vec![("R03".into(), "open".into())]);
     // Only reviewers and the technical-support unit run the rules.
     assert!(matches!(
-        desk::run(&mut e.store, &clerk, &batch(), None),
+        desk::run(&mut e.store, &clerk, &batch(), None, day("2020-04-10")),
         Err(ServiceError::Denied(_))
     ));
 }

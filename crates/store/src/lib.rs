@@ -21,6 +21,8 @@
 //! | `reviews`, `review_log` | — | each patch's place in the review chain (县→市→省→部), versioned, and every step with actor, time and opinion |
 //! | `flags` | — | desk-review flags (疑点) per patch: rule, evidence, the county's 复核 reply, the reviewer's decision |
 //! | `samples`, `sample_items` | — | 抽查: how each sample was drawn (seed, margin, strata) and its patches with their cross-checking county and result |
+//! | `snapshots`, `snapshot_rows`, `snapshot_cases` | — | 时点快照: answers, review states and cases as they stood at a cut-off; never changed |
+//! | `extensions` | — | 延期申请 against deadlines: reason, measures, new date, decision |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -49,6 +51,7 @@ mod reviews;
 mod samples;
 mod scan;
 mod schema;
+mod snapshots;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +76,7 @@ pub use parcels::{ParcelRow, SplitBlocker};
 pub use patches::PatchSummary;
 pub use reviews::{ReviewChange, ReviewStep, StoredReview};
 pub use samples::{NewSample, SampleItem, SampleRow};
+pub use snapshots::{ExtensionRow, FrozenPart, SnapshotRow};
 pub use users::{NewUser, UserRecord};
 
 /// SQL condition on `patches.fid` (or an alias given in the query) that

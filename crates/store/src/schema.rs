@@ -80,6 +80,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "抽查样本与交叉检查",
         apply: migration_15,
     },
+    Migration {
+        name: "时点快照与延期申请",
+        apply: migration_16,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -720,6 +724,58 @@ CREATE TABLE sample_items (
   checked_at TEXT,
   PRIMARY KEY (sample_id, patch_id)
 ) WITHOUT ROWID;
+",
+    )?;
+    Ok(())
+}
+
+/// Snapshots frozen at each cut-off (the answers, review states and cases
+/// as they stood), and extension requests against deadlines.
+fn migration_16(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE snapshots (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  deadline TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  period TEXT NOT NULL,
+  region TEXT NOT NULL,
+  batches TEXT NOT NULL,
+  taken_at TEXT NOT NULL,
+  taken_by TEXT NOT NULL,
+  UNIQUE (year, deadline, region)
+);
+CREATE TABLE snapshot_rows (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  patch_id INTEGER NOT NULL,
+  part INTEGER NOT NULL,
+  answer TEXT,
+  answer_version INTEGER,
+  review_state TEXT NOT NULL,
+  PRIMARY KEY (snapshot_id, patch_id, part)
+) WITHOUT ROWID;
+CREATE TABLE snapshot_cases (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  case_id INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (snapshot_id, case_id)
+) WITHOUT ROWID;
+CREATE TABLE extensions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  year INTEGER NOT NULL,
+  deadline TEXT NOT NULL,
+  region TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  measures TEXT NOT NULL,
+  new_due TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'granted', 'refused')),
+  requested_at TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  decided_at TEXT,
+  decided_by TEXT,
+  decision_note TEXT
+);
 ",
     )?;
     Ok(())

@@ -37,7 +37,13 @@ pub(crate) async fn run(
 ) -> Result<Response, ApiError> {
     let batch = batch_id(body.year, &body.batch)?;
     let v = with_actor(&state, &headers, move |store, actor| {
-        desk::run(store, actor, &batch, body.jcbhs.as_deref())
+        desk::run(
+            store,
+            actor,
+            &batch,
+            body.jcbhs.as_deref(),
+            weipian_service::today_in_china(),
+        )
     })
     .await?;
     Ok(Json(v).into_response())
