@@ -11,6 +11,7 @@ mod parcels_cmd;
 mod progress;
 mod review_cmd;
 mod sample_cmd;
+mod schedule_cmd;
 mod table;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -107,6 +108,21 @@ enum Command {
     /// 抽查与交叉检查
     #[command(subcommand)]
     Sample(sample_cmd::SampleCommand),
+    /// 时间节点、时点快照与延期申请
+    #[command(subcommand)]
+    Schedule(schedule_cmd::ScheduleCommand),
+    /// 我的待办：待填报、被退回、待复核的疑点、待审核、临近的时间节点
+    Awaiting {
+        #[arg(long)]
+        batch: String,
+        #[arg(long)]
+        year: Option<u16>,
+        /// 以此日期为“今天”（默认北京时间今天）
+        #[arg(long)]
+        today: Option<String>,
+        #[arg(long = "as")]
+        as_user: String,
+    },
     /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
     Serve {
         /// 监听地址
@@ -1235,6 +1251,20 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Review(cmd) => review_cmd::run(&cli.data, cli.json, cmd),
         Command::Desk(cmd) => desk_cmd::run(&cli.data, cli.json, cmd),
         Command::Sample(cmd) => sample_cmd::run(&cli.data, cli.json, cmd),
+        Command::Schedule(cmd) => schedule_cmd::run(&cli.data, cli.json, cmd),
+        Command::Awaiting {
+            batch,
+            year,
+            today,
+            as_user,
+        } => schedule_cmd::awaiting(
+            &cli.data,
+            cli.json,
+            &batch,
+            year,
+            today.as_deref(),
+            &as_user,
+        ),
         Command::Serve { addr } => {
             let store = open_store(&cli.data)?;
             let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;

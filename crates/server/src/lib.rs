@@ -138,7 +138,9 @@ async fn require_bearer(
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    use routes::{bulk, cases, desk, evidence, military, parcels, patches, review, sampling};
+    use routes::{
+        bulk, cases, desk, evidence, military, parcels, patches, review, sampling, schedule,
+    };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
@@ -163,6 +165,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/samples/{id}", get(sampling::show))
         .route("/api/samples/{id}/cross", post(sampling::cross))
         .route("/api/samples/{id}/results", post(sampling::record))
+        .route("/api/schedule", get(schedule::status))
+        .route("/api/snapshots/{id}", get(schedule::snapshot))
+        .route(
+            "/api/extensions",
+            get(schedule::extensions).post(schedule::extend),
+        )
+        .route("/api/extensions/{id}/decision", post(schedule::decide))
+        .route("/api/me/awaiting", get(schedule::awaiting))
         .route(
             &format!("{patch}/attachments"),
             get(evidence::list).post(evidence::upload),

@@ -327,6 +327,38 @@ pub fn openapi_document() -> Value {
                     "properties": { "jcbh": { "type": "string" }, "wrong": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
                 "responses": responses(("200", ok("样本")), &["401", "403", "404", "422"])
             } },
+            "/api/schedule": { "get": {
+                "summary": "时间节点：各行政区须在何时完成什么、完成情况、是否逾期（过了时点即冻结快照）",
+                "parameters": [query_param("year", true, &json!({ "type": "integer" }), "年度")],
+                "responses": responses(("200", ok("时间节点列表")), &["401", "422"])
+            } },
+            "/api/snapshots/{id}": { "get": {
+                "summary": "时点快照：冻结的图斑与案件数、时点后整改",
+                "parameters": [path_param("id", "integer", "快照编号")],
+                "responses": responses(("200", ok("快照")), &["401", "404"])
+            } },
+            "/api/extensions": {
+                "get": { "summary": "延期申请（所辖范围）",
+                         "parameters": [query_param("year", true, &json!({ "type": "integer" }), "年度")],
+                         "responses": responses(("200", ok("延期申请列表")), &["401", "422"]) },
+                "post": { "summary": "申请延期（不可抗力；由该时间节点的办理层级提出）",
+                          "requestBody": json_body(&json!({ "type": "object", "required": ["year", "deadline", "reason", "measures", "new_due"],
+                              "properties": { "year": { "type": "integer" }, "deadline": { "type": "string" }, "reason": { "type": "string" },
+                                              "measures": { "type": "string" }, "new_due": { "type": "string", "format": "date" } } })),
+                          "responses": responses(("201", ok("已提交")), &["401", "403", "404", "422"]) }
+            },
+            "/api/extensions/{id}/decision": { "post": {
+                "summary": "批复延期申请（上一级）",
+                "parameters": [path_param("id", "integer", "延期申请编号")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["grant"],
+                    "properties": { "grant": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
+                "responses": responses(("200", ok("批复结果")), &["401", "403", "404", "422"])
+            } },
+            "/api/me/awaiting": { "get": {
+                "summary": "我的待办：待填报、被退回、待复核的疑点、待审核、7 日内到期或已逾期的时间节点",
+                "parameters": batch_params,
+                "responses": responses(("200", ok("待办")), &["401", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

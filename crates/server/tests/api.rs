@@ -598,6 +598,46 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
         };
         assert_eq!(s, want, "{name}: {v}");
 
+        // The schedule and what awaits: everyone, scoped.
+        let (s, v) = api.call("GET", "/api/schedule?year=2020", t, None).await;
+        assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        let counted: usize = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["deadline"] == "2020Q1-report")
+            .map(|i| i["total"].as_u64().unwrap() as usize)
+            .sum();
+        let visible = match (*role, in_scope) {
+            (_, false) => usize::from(*region == "510105"),
+            (Role::CountyFiller | Role::MilitaryOfficer, true) => 3,
+            _ => 4,
+        };
+        assert_eq!(counted, visible, "{name}: {v}");
+        let (s, _) = api
+            .call("GET", "/api/me/awaiting?year=2020&batch=2020Q1", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}");
+        // Extensions: the level the deadline is for asks (the province here).
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/extensions",
+                t,
+                Some(
+                    json!({ "year": 2020, "deadline": "2020Y-report", "reason": format!("原因{i}"),
+                             "measures": "措施", "new_due": "2021-03-31" }),
+                ),
+            )
+            .await;
+        // (Any province may ask for its own region, in scope or not.)
+        let want = if *role == Role::ProvinceReviewer {
+            StatusCode::CREATED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
+
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
             .call(
@@ -963,6 +1003,11 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reviews/pass-all", vec!["post"]),
         ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
         ("/api/desk/rules", vec!["get"]),
+        ("/api/schedule", vec!["get"]),
+        ("/api/snapshots/{id}", vec!["get"]),
+        ("/api/extensions", vec!["get", "post"]),
+        ("/api/extensions/{id}/decision", vec!["post"]),
+        ("/api/me/awaiting", vec!["get"]),
         ("/api/samples", vec!["post"]),
         ("/api/samples/{id}", vec!["get"]),
         ("/api/samples/{id}/cross", vec!["post"]),

@@ -476,3 +476,110 @@ pub(crate) fn days_to_county_deadline(
     }
     Ok(best)
 }
+
+/// One patch in a to-do list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Todo {
+    pub jcbh: String,
+    pub xzqdm: String,
+    pub note: Option<String>,
+}
+
+/// What awaits a user in a batch (工作台).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Awaiting {
+    /// County: patches with it not answered completely yet.
+    pub to_fill: Vec<Todo>,
+    /// County: patches returned by the city or province, with the reason.
+    pub returned: Vec<Todo>,
+    /// County: open desk-review flags not answered yet (复核).
+    pub flags_to_answer: Vec<Todo>,
+    /// City / province: patches submitted to it, or passed and not sent on.
+    pub to_review: Vec<Todo>,
+    /// Deadlines not met within the next 7 days, or overdue.
+    pub deadlines: Vec<DueItem>,
+}
+
+/// What awaits `actor` in `batch` today.
+pub fn awaiting(
+    store: &mut Store,
+    actor: &Actor,
+    batch: &weipian_domain::BatchId,
+    today: Date,
+) -> Result<Awaiting, ServiceError> {
+    let mut out = Awaiting {
+        to_fill: Vec::new(),
+        returned: Vec::new(),
+        flags_to_answer: Vec::new(),
+        to_review: Vec::new(),
+        deadlines: Vec::new(),
+    };
+    match actor.role {
+        Role::CountyFiller => {
+            for q in crate::review::queue(store, actor, batch)? {
+                let todo = |note| Todo {
+                    jcbh: q.jcbh.clone(),
+                    xzqdm: q.xzqdm.clone(),
+                    note,
+                };
+                if let Some(r) = &q.last_return {
+                    out.returned.push(todo(Some(r.reason.clone())));
+                    continue;
+                }
+                let Some(p) = store.patch(batch, &q.jcbh)? else {
+                    continue;
+                };
+                let parts = store.parcels(p.id)?;
+                let complete = if parts.is_empty() {
+                    store.answer(p.id, 0)?.is_some_and(|a| a.complete)
+                } else {
+                    let mut all = true;
+                    for d in &parts {
+                        all &= store.answer(p.id, d.no)?.is_some_and(|a| a.complete);
+                    }
+                    all
+                };
+                if !complete {
+                    out.to_fill.push(todo(None));
+                }
+            }
+            let Some(region) = crate::scope::region_filter(actor, None)? else {
+                return Ok(out);
+            };
+            for p in store.patch_summaries(&weipian_store::PatchQuery {
+                batch: batch.clone(),
+                kind: None,
+                region,
+            })? {
+                for f in store.flags(p.id)? {
+                    if f.status == "open" && f.reply.is_none() {
+                        out.flags_to_answer.push(Todo {
+                            jcbh: p.jcbh.clone(),
+                            xzqdm: p.xzqdm.clone(),
+                            note: Some(format!("{}：{}", f.rule, f.message)),
+                        });
+                    }
+                }
+            }
+        }
+        Role::CityReviewer | Role::ProvinceReviewer => {
+            for q in crate::review::queue(store, actor, batch)? {
+                out.to_review.push(Todo {
+                    jcbh: q.jcbh,
+                    xzqdm: q.xzqdm,
+                    note: Some(q.state_name),
+                });
+            }
+        }
+        _ => {}
+    }
+    if Schedule::embedded(batch.year).is_some() {
+        // Every level's dates concern the patches in the actor's region:
+        // a county must be done before its city's date.
+        out.deadlines = status(store, actor, batch.year, today)?
+            .into_iter()
+            .filter(|d| !d.done && d.days_left <= 7)
+            .collect();
+    }
+    Ok(out)
+}

@@ -6,7 +6,7 @@ use weipian_domain::determination::Answer;
 use weipian_domain::RegionCode;
 use weipian_service::answers::{save_answer, SaveAnswer};
 use weipian_service::schedule::{decide_extension, request_extension, snapshot, status};
-use weipian_service::{desk, ServiceError};
+use weipian_service::{desk, review, ServiceError};
 
 mod common;
 use common::*;
@@ -232,4 +232,76 @@ fn the_deadline_rule_fires_on_an_incomplete_answer_as_the_date_nears() {
     )
     .unwrap();
     assert!(rules(&e).contains(&"R07".to_string()), "{:?}", rules(&e));
+}
+
+#[test]
+fn what_awaits_each_user() {
+    use weipian_domain::review::ReviewAction;
+    use weipian_service::schedule::awaiting;
+    let mut e = env_two_counties();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let city = actor(Role::CityReviewer, "510100");
+    // A complete answer on A (with a photo), submitted then returned;
+    // TD200002 complete and submitted; TD200003 untouched.
+    for (j, lon) in [(A, 104.0601), ("510104TD200002", 104.0641)] {
+        let photo = weipian_demo::photo::jpeg_with_exif(lon, 30.6101, "2020:04:02 10:00:00", 0, 1);
+        weipian_service::evidence::attach(&mut e.store, &clerk, &batch(), j, "a.jpg", &photo)
+            .unwrap();
+        save_answer(
+            &mut e.store,
+            &clerk,
+            &SaveAnswer {
+                batch: batch(),
+                jcbh: j.into(),
+                answer: Answer {
+                    category: "QT".into(),
+                    sub: Some("QT01".into()),
+                    basis: "地表无变化".into(),
+                    ..Answer::default()
+                },
+                based_on: None,
+                reason: None,
+            },
+        )
+        .unwrap();
+    }
+    let both = vec![A.to_string(), "510104TD200002".to_string()];
+    review::act(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        &both,
+        &ReviewAction::Submit,
+        None,
+    )
+    .unwrap();
+    review::act(
+        &mut e.store,
+        &city,
+        &batch(),
+        &[A.to_string()],
+        &ReviewAction::Return {
+            reason: "请补充说明".into(),
+        },
+        None,
+    )
+    .unwrap();
+    let w = awaiting(&mut e.store, &clerk, &batch(), day("2020-04-25")).unwrap();
+    let j = |v: &[weipian_service::schedule::Todo]| {
+        v.iter().map(|t| t.jcbh.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(j(&w.to_fill), vec!["510104TD200003"]);
+    assert_eq!(j(&w.returned), vec![A]);
+    assert_eq!(w.returned[0].note.as_deref(), Some("请补充说明"));
+    // 5 days before the Q1 date, not all reported: listed.
+    assert!(
+        w.deadlines
+            .iter()
+            .any(|d| d.deadline == "2020Q1-report" && d.days_left == 5),
+        "{:?}",
+        w.deadlines
+    );
+    let c = awaiting(&mut e.store, &city, &batch(), day("2020-04-10")).unwrap();
+    assert_eq!(j(&c.to_review), vec!["510104TD200002"]);
+    assert!(c.deadlines.is_empty(), "{:?}", c.deadlines);
 }

@@ -10,6 +10,7 @@ pub(crate) mod parcels;
 pub(crate) mod patches;
 pub(crate) mod review;
 pub(crate) mod sampling;
+pub(crate) mod schedule;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
