@@ -40,6 +40,10 @@ pub struct DemoWork {
     pub ranges: Vec<i64>,
     /// Patches of the demo county per review state (code → count).
     pub reviews: std::collections::BTreeMap<String, usize>,
+    /// Field checks done by the technical-support unit.
+    pub field_checks: usize,
+    /// Ids of the samples drawn.
+    pub samples: Vec<i64>,
 }
 
 /// The review chain in the demo: the county submits every complete answer;
@@ -156,6 +160,34 @@ fn review_demo(
             *work.reviews.entry(v.state).or_default() += 1;
         }
     }
+    // The province has the technical-support unit check the patch it
+    // returned in the field; the city draws a sample of the county.
+    let province = RegionCode::parse(&sheng.scope.code())?;
+    let unit = Actor::new("demo-desk", Scope::Region(province), Role::DeskReviewer)?;
+    let checks =
+        weipian_service::field::assign(store, sheng, batch, std::slice::from_ref(&land[4].jcbh))?;
+    if let Some(c) = checks.first() {
+        weipian_service::field::complete(
+            store,
+            &unit,
+            c.id,
+            "现场为设施农用地，已备案，设施全貌与备案一致",
+            None,
+        )?;
+        work.field_checks += 1;
+    }
+    let sample = weipian_service::sampling::draw(
+        store,
+        &shi,
+        &weipian_service::sampling::DrawRequest {
+            batch: batch.clone(),
+            region: RegionCode::parse(&clerk.scope.code()).ok(),
+            margin: Some(0.2),
+            confidence: Some(0.95),
+            seed: 2020,
+        },
+    )?;
+    work.samples.push(sample.id);
     Ok(())
 }
 

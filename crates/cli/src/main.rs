@@ -7,6 +7,7 @@
 mod demo;
 mod demo_work;
 mod desk_cmd;
+mod field_cmd;
 mod parcels_cmd;
 mod progress;
 mod review_cmd;
@@ -108,6 +109,9 @@ enum Command {
     /// 抽查与交叉检查
     #[command(subcommand)]
     Sample(sample_cmd::SampleCommand),
+    /// 技术支撑单位外业核查：安排、结果、照片
+    #[command(subcommand)]
+    Field(field_cmd::FieldCommand),
     /// 时间节点、时点快照与延期申请
     #[command(subcommand)]
     Schedule(schedule_cmd::ScheduleCommand),
@@ -1251,6 +1255,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Review(cmd) => review_cmd::run(&cli.data, cli.json, cmd),
         Command::Desk(cmd) => desk_cmd::run(&cli.data, cli.json, cmd),
         Command::Sample(cmd) => sample_cmd::run(&cli.data, cli.json, cmd),
+        Command::Field(cmd) => field_cmd::run(&cli.data, cli.json, cmd),
         Command::Schedule(cmd) => schedule_cmd::run(&cli.data, cli.json, cmd),
         Command::Awaiting {
             batch,

@@ -148,6 +148,14 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         String::from_utf8_lossy(&out.stdout).contains("省级审核用户"),
         "{out:?}"
     );
+    // A field check done, a sample drawn.
+    assert_eq!(w["field_checks"], 1, "{w}");
+    let sample = w["samples"][0].as_i64().unwrap().to_string();
+    let sv = ok(&weipian(
+        &a,
+        &["--json", "sample", "show", &sample, "--as", "demo-city"],
+    ));
+    assert!(!sv["items"].as_array().unwrap().is_empty(), "{sv}");
     // A filed case with its surveyed illegal-land range.
     let case_id = w["ranges"][0].as_i64().unwrap().to_string();
     let r = ok(&weipian(

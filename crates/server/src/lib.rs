@@ -139,7 +139,7 @@ async fn require_bearer(
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        bulk, cases, desk, evidence, military, parcels, patches, review, sampling, schedule,
+        bulk, cases, desk, evidence, field, military, parcels, patches, review, sampling, schedule,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
@@ -173,6 +173,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/extensions/{id}/decision", post(schedule::decide))
         .route("/api/me/awaiting", get(schedule::awaiting))
+        .route(&format!("{patch}/field-checks"), get(field::list))
+        .route("/api/field-checks", post(field::assign))
+        .route("/api/field-checks/{id}/result", post(field::complete))
+        .route("/api/field-checks/{id}/photos", post(field::photo))
         .route(
             &format!("{patch}/attachments"),
             get(evidence::list).post(evidence::upload),

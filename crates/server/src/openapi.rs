@@ -359,6 +359,30 @@ pub fn openapi_document() -> Value {
                 "parameters": batch_params,
                 "responses": responses(("200", ok("待办")), &["401", "422"])
             } },
+            "/api/patches/{year}/{batch}/{jcbh}/field-checks": { "get": {
+                "summary": "图斑的外业核查（与县级填报并列显示）",
+                "parameters": patch_params,
+                "responses": responses(("200", ok("外业核查列表")), &["401", "404", "422"])
+            } },
+            "/api/field-checks": { "post": {
+                "summary": "安排外业核查（省级或市级审核用户）",
+                "requestBody": json_body(&json!({ "type": "object", "required": ["year", "batch", "jcbhs"],
+                    "properties": { "year": { "type": "integer" }, "batch": { "type": "string" }, "jcbhs": { "type": "array", "items": { "type": "string" } } } })),
+                "responses": responses(("201", ok("已安排的核查")), &["401", "403", "404", "422"])
+            } },
+            "/api/field-checks/{id}/result": { "post": {
+                "summary": "填写外业核查结果（技术支撑单位）：核查情况与实测范围（GeoJSON）",
+                "parameters": [path_param("id", "integer", "核查编号")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["findings"],
+                    "properties": { "findings": { "type": "string" }, "boundary": { "type": ["object", "null"], "description": "GeoJSON" } } })),
+                "responses": responses(("200", ok("核查")), &["401", "403", "404", "422"])
+            } },
+            "/api/field-checks/{id}/photos": { "post": {
+                "summary": "上传外业核查照片（技术支撑单位；请求体为照片本身）",
+                "parameters": [path_param("id", "integer", "核查编号"), query_param("name", false, &json!({ "type": "string" }), "文件名")],
+                "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": responses(("201", ok("核查")), &["401", "403", "404", "413", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -638,6 +638,31 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
         };
         assert_eq!((s, v["code"].as_str()), (want, code(want)), "{name}: {v}");
 
+        // 外业核查: reviewers assign; everyone who reads j sees the checks.
+        let (s, v) = api
+            .call("GET", &format!("{patch}/field-checks"), t, None)
+            .await;
+        assert_eq!((s, v["code"].as_str()), (read, code(read)), "{name}: {v}");
+        let (s, v) = api
+            .call(
+                "POST",
+                "/api/field-checks",
+                t,
+                Some(json!({ "year": 2020, "batch": "2020Q1", "jcbhs": [format!("510104TD20000{}", 1 + i % 3)] })),
+            )
+            .await;
+        let assigns = matches!(role, Role::CityReviewer | Role::ProvinceReviewer);
+        let want = match (assigns, in_scope) {
+            (false, _) => StatusCode::FORBIDDEN,
+            (true, true) => StatusCode::CREATED,
+            (true, false) => StatusCode::NOT_FOUND,
+        };
+        // (A second open check of the same patch is refused as invalid.)
+        assert!(
+            s == want || (want == StatusCode::CREATED && s == StatusCode::UNPROCESSABLE_ENTITY),
+            "{name}: {s} {v}"
+        );
+
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
             .call(
@@ -1003,6 +1028,13 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reviews/pass-all", vec!["post"]),
         ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
         ("/api/desk/rules", vec!["get"]),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/field-checks",
+            vec!["get"],
+        ),
+        ("/api/field-checks", vec!["post"]),
+        ("/api/field-checks/{id}/result", vec!["post"]),
+        ("/api/field-checks/{id}/photos", vec!["post"]),
         ("/api/schedule", vec!["get"]),
         ("/api/snapshots/{id}", vec!["get"]),
         ("/api/extensions", vec!["get", "post"]),
@@ -1795,4 +1827,84 @@ async fn a_patch_goes_up_the_chain_is_returned_and_locked_while_up() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
         "{v}"
     );
+}
+
+#[tokio::test]
+async fn a_field_check_result_with_its_surveyed_boundary_through_the_api() {
+    let (api, tokens) = api(&[
+        ("clerk", Role::CountyFiller, "510104"),
+        ("prov", Role::ProvinceReviewer, "510000"),
+        ("unit", Role::DeskReviewer, "510000"),
+    ]);
+    let (clerk, prov, unit) = (
+        Some(tokens[0].as_str()),
+        Some(tokens[1].as_str()),
+        Some(tokens[2].as_str()),
+    );
+    let j = "510104TD200001";
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/field-checks",
+            prov,
+            Some(json!({ "year": 2020, "batch": "2020Q1", "jcbhs": [j] })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v[0]["id"].as_i64().unwrap();
+    let boundary = json!({ "type": "Polygon", "coordinates": [[[104.0598, 30.6098], [104.0602, 30.6098], [104.0602, 30.6102], [104.0598, 30.6102], [104.0598, 30.6098]]] });
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("/api/field-checks/{id}/result"),
+            clerk,
+            Some(json!({ "findings": "x" })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("/api/field-checks/{id}/result"),
+            unit,
+            Some(json!({ "findings": "现场为新建厂房", "boundary": boundary })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let area = v["boundary_area_m2"].as_f64().unwrap();
+    assert!((area - 1_600.0).abs() < 200.0, "{v}");
+    let (s, v) = api
+        .upload(
+            &format!("/api/field-checks/{id}/photos?name=现场.jpg"),
+            unit,
+            photo(3),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = api
+        .call(
+            "GET",
+            &format!("/api/patches/2020/2020Q1/{j}/field-checks"),
+            clerk,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (
+            v[0]["status"].as_str(),
+            v[0]["photos"].as_array().map(Vec::len)
+        ),
+        (Some("done"), Some(1)),
+        "{v}"
+    );
+    // A bad boundary is refused with the reason, nothing recorded.
+    let (s, v) = api
+        .call("POST", &format!("/api/field-checks/{id}/result"), unit, Some(json!({ "findings": "y", "boundary": { "type": "Point", "coordinates": [104.0, 30.0] } })))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
 }

@@ -30,7 +30,7 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// A file name as shown: its last path component, without control
 /// characters, at most 100 characters.
-fn clean_name(name: &str) -> String {
+pub(crate) fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let s: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
     if s.trim().is_empty() {
@@ -187,6 +187,26 @@ pub struct AttachmentView {
     pub flags: Vec<String>,
 }
 
+/// The media type of an evidence file by its content, or why it is refused
+/// (empty, over the size limit, not a JPEG, PNG or PDF).
+pub(crate) fn checked_media_type(name: &str, bytes: &[u8]) -> Result<&'static str, ServiceError> {
+    if bytes.is_empty() {
+        return Err(ServiceError::Invalid(format!("附件 {name} 是空文件")));
+    }
+    if bytes.len() > MAX_ATTACHMENT_BYTES {
+        return Err(ServiceError::Invalid(format!(
+            "附件 {name} 有 {:.1} MB，超过 {} MB 的上限",
+            bytes.len() as f64 / 1_048_576.0,
+            MAX_ATTACHMENT_BYTES / 1_048_576
+        )));
+    }
+    sniff(bytes).ok_or_else(|| {
+        ServiceError::Invalid(format!(
+            "附件 {name} 的内容不是 JPEG、PNG 照片或 PDF 文件（按文件内容判断，不按扩展名）"
+        ))
+    })
+}
+
 /// Attach a file to a patch (a county filler, in its county).
 pub fn attach(
     store: &mut Store,
@@ -204,21 +224,7 @@ pub fn attach(
         )));
     }
     let name = clean_name(file_name);
-    if bytes.is_empty() {
-        return Err(ServiceError::Invalid(format!("附件 {name} 是空文件")));
-    }
-    if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(ServiceError::Invalid(format!(
-            "附件 {name} 有 {:.1} MB，超过 {} MB 的上限",
-            bytes.len() as f64 / 1_048_576.0,
-            MAX_ATTACHMENT_BYTES / 1_048_576
-        )));
-    }
-    let media_type = sniff(bytes).ok_or_else(|| {
-        ServiceError::Invalid(format!(
-            "附件 {name} 的内容不是 JPEG、PNG 照片或 PDF 文件（按文件内容判断，不按扩展名）"
-        ))
-    })?;
+    let media_type = checked_media_type(&name, bytes)?;
     let audit = NewAudit {
         actor: actor.user.clone(),
         region: actor.scope.code(),

@@ -22,6 +22,7 @@ pub mod desk;
 pub mod error;
 pub mod evidence;
 pub mod export;
+pub mod field;
 pub mod figures;
 pub mod history;
 pub mod import;

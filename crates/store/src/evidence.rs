@@ -81,17 +81,10 @@ impl Store {
         dir.join("evidence").join(&sha256[..2]).join(sha256)
     }
 
-    /// Store `bytes` as an attachment of a patch (the caller checked type and
-    /// size). The same bytes twice on one patch are one attachment.
-    pub fn add_attachment(
-        &mut self,
-        patch_id: i64,
-        bytes: &[u8],
-        file_name: &str,
-        media_type: &str,
-        photo: &PhotoMeta,
-        audit: &NewAudit,
-    ) -> Result<Attachment, StoreError> {
+    /// Store bytes in the content-addressed evidence directory (once: the
+    /// same bytes are one file), written to a temp file and renamed.
+    /// Returns their SHA-256.
+    pub(crate) fn put_evidence(&self, bytes: &[u8]) -> Result<String, StoreError> {
         let sha: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -111,6 +104,21 @@ impl Store {
             tmp.as_file().sync_all().map_err(io)?;
             tmp.persist(&path).map_err(|e| io(e.error))?;
         }
+        Ok(sha)
+    }
+
+    /// Store `bytes` as an attachment of a patch (the caller checked type and
+    /// size). The same bytes twice on one patch are one attachment.
+    pub fn add_attachment(
+        &mut self,
+        patch_id: i64,
+        bytes: &[u8],
+        file_name: &str,
+        media_type: &str,
+        photo: &PhotoMeta,
+        audit: &NewAudit,
+    ) -> Result<Attachment, StoreError> {
+        let sha = self.put_evidence(bytes)?;
         let now = self.now()?;
         let tx = self
             .conn

@@ -23,6 +23,7 @@
 //! | `samples`, `sample_items` | — | 抽查: how each sample was drawn (seed, margin, strata) and its patches with their cross-checking county and result |
 //! | `snapshots`, `snapshot_rows`, `snapshot_cases` | — | 时点快照: answers, review states and cases as they stood at a cut-off; never changed |
 //! | `extensions` | — | 延期申请 against deadlines: reason, measures, new date, decision |
+//! | `field_checks`, `field_check_photos` | — | 外业核查 by the technical-support unit: findings, surveyed boundary, photos |
 //! | `military_register` | — | patches filed as military land: left out of every ordinary read (restricted register) |
 //! | `audit_log` | — | every change: who, when, region, before → after, reason; SHA-256 chained |
 //! | `weipian_meta` | — | `schema_version`, `audit_head` |
@@ -40,6 +41,7 @@ mod cases;
 mod checkpoint;
 mod error;
 mod evidence;
+mod field;
 mod flags;
 mod json;
 mod layers;
@@ -70,6 +72,7 @@ pub use case_ranges::{NewRangeFeature, RangeFeatureRow};
 pub use cases::CaseRow;
 pub use error::StoreError;
 pub use evidence::{Attachment, PhotoMeta};
+pub use field::FieldCheckRow;
 pub use flags::{FlagRow, FlagRun, NewFlag};
 pub use military::MilitaryEntry;
 pub use parcels::{ParcelRow, SplitBlocker};

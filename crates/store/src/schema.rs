@@ -84,6 +84,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "时点快照与延期申请",
         apply: migration_16,
     },
+    Migration {
+        name: "技术支撑单位外业核查",
+        apply: migration_17,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -776,6 +780,40 @@ CREATE TABLE extensions (
   decided_by TEXT,
   decision_note TEXT
 );
+",
+    )?;
+    Ok(())
+}
+
+/// Field checks (外业核查) by the technical-support unit: assignment, the
+/// unit's findings and surveyed boundary, its photos (bytes in `evidence/`).
+fn migration_17(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE field_checks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  patch_id INTEGER NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  status TEXT NOT NULL CHECK (status IN ('assigned', 'done')),
+  assigned_at TEXT NOT NULL,
+  assigned_by TEXT NOT NULL,
+  findings TEXT,
+  boundary BLOB,
+  boundary_area_m2 REAL,
+  done_at TEXT,
+  done_by TEXT
+);
+CREATE INDEX field_checks_patch ON field_checks (patch_id);
+CREATE TABLE field_check_photos (
+  field_check_id INTEGER NOT NULL REFERENCES field_checks(id) ON DELETE CASCADE,
+  sha256 TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  taken_at TEXT,
+  lon REAL,
+  lat REAL,
+  added_at TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  PRIMARY KEY (field_check_id, sha256)
+) WITHOUT ROWID;
 ",
     )?;
     Ok(())
