@@ -469,3 +469,115 @@ fn a_province_reviewer_overrides_an_answer_with_a_reason_seen_by_every_level() {
     // The review state did not move.
     assert_eq!(review(&e.store, &city, &b, A).unwrap().state, "city");
 }
+
+/// The whole chain with several users: two counties, their city, the
+/// province (and its technical-support unit), a return, a field check and a
+/// province override, up to the report to the Ministry; the audit chain
+/// holds at the end.
+#[test]
+fn two_counties_a_city_and_the_province_through_the_whole_chain() {
+    use weipian_service::answers::override_answer;
+    let mut e = env_two_counties();
+    let jinjiang = actor(Role::CountyFiller, "510104");
+    let qingyang = actor(Role::CountyFiller, "510105");
+    let city = actor(Role::CityReviewer, "510100");
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    let unit = actor(Role::DeskReviewer, "510000");
+    let b = batch();
+    answer(&mut e, &jinjiang, A, (104.0601, 30.6101), None);
+    answer(&mut e, &qingyang, B, (104.0001, 30.6501), None);
+    act(
+        &mut e.store,
+        &jinjiang,
+        &b,
+        &one(A),
+        &ReviewAction::Submit,
+        None,
+    )
+    .unwrap();
+    act(
+        &mut e.store,
+        &qingyang,
+        &b,
+        &one(B),
+        &ReviewAction::Submit,
+        None,
+    )
+    .unwrap();
+    // The city returns 青羊区's patch; the county corrects and resubmits.
+    act(
+        &mut e.store,
+        &city,
+        &b,
+        &one(B),
+        &ret("违法面积需按实测更正"),
+        None,
+    )
+    .unwrap();
+    let fixed = SaveAnswer {
+        batch: b.clone(),
+        jcbh: B.into(),
+        answer: illegal(95.0),
+        based_on: Some(1),
+        reason: Some("按实测更正".into()),
+    };
+    save_answer(&mut e.store, &qingyang, &fixed).unwrap();
+    act(
+        &mut e.store,
+        &qingyang,
+        &b,
+        &one(B),
+        &ReviewAction::Submit,
+        None,
+    )
+    .unwrap();
+    // The city passes both and sends them up.
+    let both = vec![A.to_string(), B.to_string()];
+    let o = pass_all(&mut e.store, &city, &b, Some("同意".into())).unwrap();
+    assert_eq!(o.done.len(), 2, "{o:?}");
+    act(
+        &mut e.store,
+        &city,
+        &b,
+        &both,
+        &ReviewAction::SubmitToProvince,
+        None,
+    )
+    .unwrap();
+    // The province has 锦江区's patch checked in the field and corrects it itself.
+    let c = weipian_service::field::assign(&mut e.store, &sheng, &b, &one(A)).unwrap();
+    weipian_service::field::complete(&mut e.store, &unit, c[0].id, "实测违法面积 80 平方米", None)
+        .unwrap();
+    let corrected = SaveAnswer {
+        batch: b.clone(),
+        jcbh: A.into(),
+        answer: illegal(80.0),
+        based_on: Some(1),
+        reason: None,
+    };
+    override_answer(
+        &mut e.store,
+        &sheng,
+        &corrected,
+        0,
+        "据外业核查更正违法面积",
+    )
+    .unwrap();
+    let o = pass_all(&mut e.store, &sheng, &b, None).unwrap();
+    assert_eq!(o.done.len(), 2, "{o:?}");
+    let o = act(&mut e.store, &sheng, &b, &both, &ReviewAction::Report, None).unwrap();
+    assert_eq!(o.done.len(), 2, "{o:?}");
+    let va = review(&e.store, &city, &b, A).unwrap();
+    let vb = review(&e.store, &city, &b, B).unwrap();
+    assert_eq!(
+        (va.state.as_str(), vb.state.as_str()),
+        ("reported", "reported")
+    );
+    assert_eq!((va.city_returns, vb.city_returns), (0, 1));
+    let a_now = weipian_service::answers::get_answer(&e.store, &jinjiang, &b, A).unwrap();
+    assert_eq!(
+        a_now.override_reason.as_deref(),
+        Some("据外业核查更正违法面积")
+    );
+    assert!(e.store.verify_audit().unwrap().first_bad.is_none());
+}
