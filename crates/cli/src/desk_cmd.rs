@@ -115,11 +115,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: DeskCommand) -> Result<()> {
                 weipian_service::today_in_china(),
             )?;
             if json {
-                let mut doc = serde_json::to_value(&s)?;
-                if let Some(m) = doc.as_object_mut() {
-                    m.insert("ok".into(), true.into());
-                }
-                println!("{doc}");
+                crate::print_ok(&s)?;
             } else {
                 println!(
                     "检查 {} 个图斑：新增疑点 {} 个，仍待认定 {} 个，规则不再触发而关闭 {} 个；疑似问题图斑 {} 个",

@@ -480,11 +480,7 @@ fn main() -> ExitCode {
 /// Print a summary: the line for people, or the JSON for scripts.
 fn report<T: serde::Serialize>(json: bool, line: &str, value: &T) -> Result<()> {
     if json {
-        let mut doc = serde_json::to_value(value)?;
-        if let Some(obj) = doc.as_object_mut() {
-            obj.insert("ok".into(), true.into());
-        }
-        println!("{doc}");
+        crate::print_ok(value)?;
     } else {
         println!("{line}");
     }
@@ -592,11 +588,7 @@ fn acting(store: &Store, name: Option<&str>) -> Result<weipian_domain::access::A
 
 fn print_answer(json: bool, v: &weipian_service::answers::AnswerView) -> Result<()> {
     if json {
-        let mut doc = serde_json::to_value(v)?;
-        if let Some(o) = doc.as_object_mut() {
-            o.insert("ok".into(), true.into());
-        }
-        println!("{doc}");
+        crate::print_ok(v)?;
         return Ok(());
     }
     let label = weipian_service::answers::part_label(&v.jcbh, v.parcel);
@@ -929,11 +921,7 @@ fn case_command(data: &Path, json: bool, cmd: CaseCommand) -> Result<()> {
                 None => case_ranges::range(&store, &who, id)?,
             };
             if json {
-                let mut doc = serde_json::to_value(&v)?;
-                if let Some(o) = doc.as_object_mut() {
-                    o.insert("ok".into(), true.into());
-                }
-                println!("{doc}");
+                crate::print_ok(&v)?;
             } else if v.features.is_empty() {
                 println!("案件 {id} 尚未上传违法用地矢量范围");
             } else {
@@ -1025,6 +1013,16 @@ fn audit_command(data: &Path, json: bool, cmd: AuditCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Print `v` as JSON with `"ok": true` added (the `--json` summary).
+fn print_ok<T: serde::Serialize>(v: &T) -> Result<()> {
+    let mut doc = serde_json::to_value(v)?;
+    if let Some(m) = doc.as_object_mut() {
+        m.insert("ok".into(), true.into());
+    }
+    println!("{doc}");
+    Ok(())
 }
 
 fn open_store(data: &Path) -> Result<Store> {

@@ -58,11 +58,7 @@ pub(crate) enum ParcelsCommand {
 
 fn print(json: bool, v: &ParcelsView) -> Result<()> {
     if json {
-        let mut doc = serde_json::to_value(v)?;
-        if let Some(o) = doc.as_object_mut() {
-            o.insert("ok".into(), true.into());
-        }
-        println!("{doc}");
+        crate::print_ok(v)?;
         return Ok(());
     }
     if v.parcels.is_empty() {

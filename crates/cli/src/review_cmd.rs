@@ -109,11 +109,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReviewCommand) -> Result<()> {
             let batch = resolve_batch(&store, year, &batch)?;
             let v = review::review(&store, &who, &batch, &jcbh)?;
             if json {
-                let mut doc = serde_json::to_value(&v)?;
-                if let Some(m) = doc.as_object_mut() {
-                    m.insert("ok".into(), true.into());
-                }
-                println!("{doc}");
+                crate::print_ok(&v)?;
             } else {
                 println!(
                     "图斑 {}：{}（市级退回 {} 次，省级退回 {} 次）",

@@ -61,11 +61,7 @@ pub(crate) enum SampleCommand {
 
 fn print(json: bool, v: &SampleView) -> Result<()> {
     if json {
-        let mut doc = serde_json::to_value(v)?;
-        if let Some(m) = doc.as_object_mut() {
-            m.insert("ok".into(), true.into());
-        }
-        println!("{doc}");
+        crate::print_ok(v)?;
         return Ok(());
     }
     println!(

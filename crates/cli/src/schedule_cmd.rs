@@ -112,11 +112,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ScheduleCommand) -> Result<()> {
             let who = acting(&store, as_user.as_deref())?;
             let v = schedule::snapshot(&store, &who, id)?;
             if json {
-                let mut doc = serde_json::to_value(&v)?;
-                if let Some(m) = doc.as_object_mut() {
-                    m.insert("ok".into(), true.into());
-                }
-                println!("{doc}");
+                crate::print_ok(&v)?;
             } else {
                 println!(
                     "快照 {}：{}（{}），{} 冻结；图斑 {} 项，案件 {} 件；时点后整改 {} 项",
@@ -231,11 +227,7 @@ pub(crate) fn awaiting(
     let batch = resolve_batch(&store, year, batch)?;
     let w = schedule::awaiting(&mut store, &who, &batch, today(today_text)?)?;
     if json {
-        let mut doc = serde_json::to_value(&w)?;
-        if let Some(m) = doc.as_object_mut() {
-            m.insert("ok".into(), true.into());
-        }
-        println!("{doc}");
+        crate::print_ok(&w)?;
         return Ok(());
     }
     println!(
