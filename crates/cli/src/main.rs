@@ -10,6 +10,7 @@ mod desk_cmd;
 mod field_cmd;
 mod parcels_cmd;
 mod progress;
+mod report_cmd;
 mod review_cmd;
 mod sample_cmd;
 mod schedule_cmd;
@@ -112,6 +113,9 @@ enum Command {
     /// 技术支撑单位外业核查：安排、结果、照片
     #[command(subcommand)]
     Field(field_cmd::FieldCommand),
+    /// 统计与报表
+    #[command(subcommand)]
+    Report(report_cmd::ReportCommand),
     /// 时间节点、时点快照与延期申请
     #[command(subcommand)]
     Schedule(schedule_cmd::ScheduleCommand),
@@ -1254,6 +1258,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Desk(cmd) => desk_cmd::run(&cli.data, cli.json, cmd),
         Command::Sample(cmd) => sample_cmd::run(&cli.data, cli.json, cmd),
         Command::Field(cmd) => field_cmd::run(&cli.data, cli.json, cmd),
+        Command::Report(cmd) => report_cmd::run(&cli.data, cli.json, cmd),
         Command::Schedule(cmd) => schedule_cmd::run(&cli.data, cli.json, cmd),
         Command::Awaiting {
             batch,

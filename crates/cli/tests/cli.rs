@@ -148,6 +148,37 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         String::from_utf8_lossy(&out.stdout).contains("省级审核用户"),
         "{out:?}"
     );
+    // Statistics by city: every patch issued, the verified split by legality.
+    let st = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "report",
+            "stats",
+            "--batch",
+            "2020Q1",
+            "--level",
+            "province",
+            "--as",
+            "demo-province",
+        ],
+    ));
+    let land = st["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "land")
+        .unwrap()
+        .clone();
+    assert!(land["issued"]["count"].as_u64().unwrap() >= 1000, "{land}");
+    assert!(land["illegal"]["count"].as_u64().unwrap() >= 5, "{land}");
+    let sum = ["legal", "illegal", "other"]
+        .iter()
+        .map(|k| land[k]["area_m2"].as_f64().unwrap())
+        .sum::<f64>();
+    // Equal up to the 地块 partition tolerance (the split patch's parts).
+    let verified = land["verified"]["area_m2"].as_f64().unwrap();
+    assert!((sum - verified).abs() < 0.1, "{sum} vs {verified}");
     // A field check done, a sample drawn.
     assert_eq!(w["field_checks"], 1, "{w}");
     let sample = w["samples"][0].as_i64().unwrap().to_string();

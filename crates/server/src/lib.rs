@@ -140,6 +140,7 @@ async fn require_bearer(
 pub fn router(state: AppState) -> Router {
     use routes::{
         bulk, cases, desk, evidence, field, military, parcels, patches, review, sampling, schedule,
+        stats,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/extensions/{id}/decision", post(schedule::decide))
         .route("/api/me/awaiting", get(schedule::awaiting))
+        .route("/api/stats", get(stats::get))
         .route(&format!("{patch}/field-checks"), get(field::list))
         .route("/api/field-checks", post(field::assign))
         .route("/api/field-checks/{id}/result", post(field::complete))

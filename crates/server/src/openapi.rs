@@ -383,6 +383,16 @@ pub fn openapi_document() -> Value {
                 "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
                 "responses": responses(("201", ok("核查")), &["401", "403", "404", "413", "422"])
             } },
+            "/api/stats": { "get": {
+                "summary": "统计：按行政区汇总下发、已核实填报、合法/违法/其他（伪变化）的个数与面积（平方米），每个数字列出背后的图斑；可按时点快照统计",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("batch", true, &json!({ "type": "string" }), "批次"),
+                    query_param("level", false, &json!({ "type": "string", "enum": ["county", "city", "province", "national"] }), "汇总层级"),
+                    query_param("snapshot", false, &json!({ "type": "integer" }), "时点快照编号")
+                ],
+                "responses": responses(("200", ok("各行政区统计")), &["401", "404", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

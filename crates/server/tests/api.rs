@@ -663,6 +663,24 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             "{name}: {s} {v}"
         );
 
+        // Statistics: everyone, counting only what they may read.
+        let (s, v) = api
+            .call(
+                "GET",
+                "/api/stats?year=2020&batch=2020Q1&level=province",
+                t,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        let issued: u64 = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["issued"]["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(issued as usize, visible, "{name}: {v}");
+
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
             .call(
@@ -1028,6 +1046,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reviews/pass-all", vec!["post"]),
         ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
         ("/api/desk/rules", vec!["get"]),
+        ("/api/stats", vec!["get"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/field-checks",
             vec!["get"],

@@ -35,6 +35,7 @@ pub mod review;
 pub mod sampling;
 pub mod schedule;
 pub mod scope;
+pub mod stats;
 pub mod users;
 
 pub use error::{RowProblem, ServiceError};

@@ -88,6 +88,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "技术支撑单位外业核查",
         apply: migration_17,
     },
+    Migration {
+        name: "快照记录填报是否完整",
+        apply: migration_18,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -816,5 +820,12 @@ CREATE TABLE field_check_photos (
 ) WITHOUT ROWID;
 ",
     )?;
+    Ok(())
+}
+
+/// A snapshot keeps whether each frozen answer was complete then (what
+/// "verified" means in the period's statistics).
+fn migration_18(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("ALTER TABLE snapshot_rows ADD COLUMN complete INTEGER NOT NULL DEFAULT 0;")?;
     Ok(())
 }

@@ -33,6 +33,8 @@ pub struct FrozenPart {
     pub answer: Option<String>,
     pub answer_version: Option<i64>,
     pub review_state: String,
+    /// Whether the answer was complete at the cut-off.
+    pub complete: bool,
 }
 
 /// An extension request.
@@ -144,8 +146,8 @@ impl Store {
         // Answered parts, and every patch without an answer as part 0.
         tx.execute(
             &format!(
-                "INSERT INTO snapshot_rows (snapshot_id, patch_id, part, answer, answer_version, review_state)
-                 SELECT ?1, p.fid, a.part, a.answer, a.version, COALESCE(r.state, 'county')
+                "INSERT INTO snapshot_rows (snapshot_id, patch_id, part, answer, answer_version, review_state, complete)
+                 SELECT ?1, p.fid, a.part, a.answer, a.version, COALESCE(r.state, 'county'), a.complete
                    FROM patches p JOIN answers a ON a.patch_id = p.fid
                    LEFT JOIN reviews r ON r.patch_id = p.fid
                   WHERE {filter}"
@@ -202,7 +204,7 @@ impl Store {
     /// The frozen parts of a snapshot, by JCBH and part.
     pub fn snapshot_parts(&self, id: i64) -> Result<Vec<FrozenPart>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT s.patch_id, p.jcbh, p.xzqdm, s.part, s.answer, s.answer_version, s.review_state
+            "SELECT s.patch_id, p.jcbh, p.xzqdm, s.part, s.answer, s.answer_version, s.review_state, s.complete
                FROM snapshot_rows s JOIN patches p ON p.fid = s.patch_id
               WHERE s.snapshot_id = ?1 ORDER BY p.jcbh, s.part",
         )?;
@@ -215,6 +217,7 @@ impl Store {
                 answer: r.get(4)?,
                 answer_version: r.get(5)?,
                 review_state: r.get(6)?,
+                complete: r.get(7)?,
             })
         })?;
         rows.collect::<Result<_, _>>().map_err(StoreError::from)

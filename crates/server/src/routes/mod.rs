@@ -12,6 +12,7 @@ pub(crate) mod patches;
 pub(crate) mod review;
 pub(crate) mod sampling;
 pub(crate) mod schedule;
+pub(crate) mod stats;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

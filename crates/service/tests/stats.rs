@@ -1,0 +1,205 @@
+//! Statistics over a real store: counts and areas by determination per
+//! region, traceable, scoped, without military land, from a snapshot.
+
+use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::determination::Answer;
+use weipian_domain::RegionCode;
+use weipian_reports::Level;
+use weipian_service::answers::{save_answer, SaveAnswer};
+use weipian_service::stats::{stats, StatsRequest};
+
+mod common;
+use common::*;
+
+fn actor(role: Role, region: &str) -> Actor {
+    Actor::new(
+        &format!("{}-{region}", role.code()),
+        Scope::Region(RegionCode::parse(region).unwrap()),
+        role,
+    )
+    .unwrap()
+}
+
+fn day(s: &str) -> time::Date {
+    weipian_domain::determination::parse_date(s).unwrap()
+}
+
+/// A complete answer of `category` (with a photo) on a patch.
+fn complete(
+    e: &mut Env,
+    county: &str,
+    jcbh: &str,
+    at: (f64, f64),
+    category: &str,
+    based_on: Option<i64>,
+) {
+    let clerk = actor(Role::CountyFiller, county);
+    let photo = weipian_demo::photo::jpeg_with_exif(at.0, at.1, "2020:04:02 10:00:00", 0, 1);
+    weipian_service::evidence::attach(&mut e.store, &clerk, &batch(), jcbh, "a.jpg", &photo)
+        .unwrap();
+    let area = e.store.patch(&batch(), jcbh).unwrap().unwrap().area_m2;
+    let answer = match category {
+        "WF" => Answer {
+            category: "WF".into(),
+            sub: Some("WF01".into()),
+            basis: "未批先建".into(),
+            actual_use: Some("厂房".into()),
+            illegal_area_m2: Some(area),
+            illegal_cultivated_m2: Some(0.0),
+            illegal_basic_farmland_m2: Some(0.0),
+            new_construction_m2: Some(area),
+            new_construction_cultivated_m2: Some(0.0),
+            ..Answer::default()
+        },
+        _ => Answer {
+            category: "QT".into(),
+            sub: Some("QT01".into()),
+            basis: "地表无变化".into(),
+            ..Answer::default()
+        },
+    };
+    let v = save_answer(
+        &mut e.store,
+        &clerk,
+        &SaveAnswer {
+            batch: batch(),
+            jcbh: jcbh.into(),
+            answer,
+            based_on,
+            reason: None,
+        },
+    )
+    .unwrap();
+    assert!(v.complete, "{:?}", v.errors);
+}
+
+#[test]
+fn figures_per_region_add_up_and_name_their_patches() {
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "WF",
+        None,
+    );
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200002",
+        (104.0641, 30.6101),
+        "QT",
+        None,
+    );
+    complete(
+        &mut e,
+        "510105",
+        "510105TD200001",
+        (104.0001, 30.6501),
+        "WF",
+        None,
+    );
+    // 510104TD200003 goes to the military register: never counted.
+    let officer = actor(Role::MilitaryOfficer, "510104");
+    weipian_service::military::file(
+        &mut e.store,
+        &officer,
+        &batch(),
+        "510104TD200003",
+        &weipian_service::military::MilitaryRecord {
+            unit: "某部".into(),
+            usage: "营区".into(),
+            area_m2: None,
+            document: None,
+            filled_by: "x".into(),
+            date: "2020-04-18".into(),
+            note: None,
+        },
+    )
+    .unwrap();
+    let city = actor(Role::CityReviewer, "510100");
+    let req = |level| StatsRequest {
+        batch: batch(),
+        level,
+        snapshot: None,
+    };
+    let by_county = stats(&e.store, &city, &req(Level::County)).unwrap();
+    let jinjiang = by_county.iter().find(|s| s.region == "510104").unwrap();
+    assert_eq!((jinjiang.issued.count, jinjiang.verified.count), (2, 2));
+    assert_eq!(jinjiang.illegal.items, vec!["510104TD200001"]);
+    assert_eq!(jinjiang.other.items, vec!["510104TD200002"]);
+    let a1 = e
+        .store
+        .patch(&batch(), "510104TD200001")
+        .unwrap()
+        .unwrap()
+        .area_m2;
+    assert_eq!(jinjiang.illegal.area_m2.to_bits(), a1.to_bits());
+    let by_city = stats(&e.store, &city, &req(Level::City)).unwrap();
+    assert_eq!(by_city.len(), 1);
+    assert_eq!(
+        by_city[0].illegal.items,
+        vec!["510104TD200001", "510105TD200001"]
+    );
+    // A county counts only itself.
+    let clerk = actor(Role::CountyFiller, "510105");
+    let mine = stats(&e.store, &clerk, &req(Level::City)).unwrap();
+    assert_eq!(mine[0].issued.items, vec!["510105TD200001"]);
+}
+
+#[test]
+fn a_period_is_counted_from_its_snapshot_whatever_came_after() {
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "WF",
+        None,
+    );
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    let items =
+        weipian_service::schedule::status(&mut e.store, &sheng, 2020, day("2020-05-01")).unwrap();
+    let snap = items
+        .iter()
+        .find(|i| i.deadline == "2020Q1-report")
+        .unwrap()
+        .snapshot
+        .unwrap();
+    // After the cut-off the county answers another patch and changes the first.
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200002",
+        (104.0641, 30.6101),
+        "WF",
+        None,
+    );
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "QT",
+        Some(1),
+    );
+    let req = |snapshot| StatsRequest {
+        batch: batch(),
+        level: Level::Province,
+        snapshot,
+    };
+    let frozen = stats(&e.store, &sheng, &req(Some(snap))).unwrap();
+    assert_eq!(
+        (frozen[0].verified.count, frozen[0].illegal.items.clone()),
+        (1, vec!["510104TD200001".to_string()])
+    );
+    let now = stats(&e.store, &sheng, &req(None)).unwrap();
+    assert_eq!(now[0].verified.count, 2);
+    assert_eq!(now[0].illegal.items, vec!["510104TD200002"]);
+    assert_eq!(now[0].other.items, vec!["510104TD200001"]);
+    // Another province cannot count from it.
+    let zj = actor(Role::ProvinceReviewer, "330000");
+    assert!(stats(&e.store, &zj, &req(Some(snap))).is_err());
+}
