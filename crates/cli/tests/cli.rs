@@ -179,6 +179,41 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
     // Equal up to the 地块 partition tolerance (the split patch's parts).
     let verified = land["verified"]["area_m2"].as_f64().unwrap();
     assert!((sum - verified).abs() < 0.1, "{sum} vs {verified}");
+    // Cases by stage: the five demo land cases, each counted in every stage it reached.
+    let cs = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "report",
+            "cases",
+            "--batch",
+            "2020Q1",
+            "--level",
+            "province",
+            "--as",
+            "demo-province",
+        ],
+    ));
+    let land_cases = cs["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "land")
+        .unwrap()
+        .clone();
+    let n = |k: &str| land_cases[k]["count"].as_u64().unwrap();
+    assert_eq!(
+        (
+            n("found"),
+            n("filed"),
+            n("decided"),
+            n("enforced"),
+            n("eliminated"),
+            n("closed")
+        ),
+        (5, 4, 3, 2, 2, 1),
+        "{land_cases}"
+    );
     // A field check done, a sample drawn.
     assert_eq!(w["field_checks"], 1, "{w}");
     let sample = w["samples"][0].as_i64().unwrap().to_string();

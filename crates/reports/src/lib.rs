@@ -199,6 +199,83 @@ pub fn aggregate(facts: &[PatchFact], level: Level) -> Vec<RegionStats> {
         .collect()
 }
 
+/// One case (违法行为, counted in 件) as the statistics see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFact {
+    /// 违法行为编号.
+    pub number: String,
+    pub county: RegionCode,
+    pub kind: PatchKind,
+    /// 立案, 作出行政处罚（处理）, 结案, 落实到位, 消除违法状态.
+    pub filed: bool,
+    pub decided: bool,
+    pub closed: bool,
+    pub enforced: bool,
+    pub eliminated: bool,
+    /// The illegal areas its patches' answers give (违法面积, 其中耕地,
+    /// 其中永久基本农田), m².
+    pub area_m2: f64,
+    pub gd_m2: f64,
+    pub jbnt_m2: f64,
+}
+
+/// One region's cases by stage (a case counts in every stage it reached).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CaseStats {
+    pub region: String,
+    pub kind: String,
+    /// 发现违法行为 (every case).
+    pub found: Tally,
+    pub filed: Tally,
+    pub decided: Tally,
+    pub closed: Tally,
+    pub enforced: Tally,
+    pub eliminated: Tally,
+}
+
+/// Cases by region at `level` and kind, each stage traceable to its case numbers.
+#[must_use]
+pub fn aggregate_cases(facts: &[CaseFact], level: Level) -> Vec<CaseStats> {
+    let mut by: std::collections::BTreeMap<(String, &'static str), CaseStats> =
+        std::collections::BTreeMap::new();
+    for c in facts {
+        let key = (level.region_of(c.county), c.kind.code());
+        let s = by.entry(key.clone()).or_insert_with(|| CaseStats {
+            region: key.0.clone(),
+            kind: key.1.to_string(),
+            ..CaseStats::default()
+        });
+        let add = |t: &mut Tally| t.add(&c.number, c.area_m2, c.gd_m2, c.jbnt_m2);
+        add(&mut s.found);
+        for (reached, t) in [
+            (c.filed, &mut s.filed),
+            (c.decided, &mut s.decided),
+            (c.closed, &mut s.closed),
+            (c.enforced, &mut s.enforced),
+            (c.eliminated, &mut s.eliminated),
+        ] {
+            if reached {
+                add(t);
+            }
+        }
+    }
+    by.into_values()
+        .map(|mut s| {
+            for t in [
+                &mut s.found,
+                &mut s.filed,
+                &mut s.decided,
+                &mut s.closed,
+                &mut s.enforced,
+                &mut s.eliminated,
+            ] {
+                t.items.sort();
+            }
+            s
+        })
+        .collect()
+}
+
 /// `part` over `whole` as a percentage with two decimals' worth of
 /// precision left to the renderer; 0 when `whole` is 0 (as the template asks).
 #[must_use]
@@ -377,6 +454,52 @@ mod tests {
         );
         let national = aggregate(&f, Level::National);
         assert_eq!(national.iter().map(|s| s.issued.count).sum::<usize>(), 7);
+    }
+
+    #[test]
+    fn cases_count_in_every_stage_they_reached() {
+        let case = |n: &str, county: &str, stages: [bool; 5], area: f64| CaseFact {
+            number: n.into(),
+            county: rc(county),
+            kind: PatchKind::Land,
+            filed: stages[0],
+            decided: stages[1],
+            closed: stages[2],
+            enforced: stages[3],
+            eliminated: stages[4],
+            area_m2: area,
+            gd_m2: area / 2.0,
+            jbnt_m2: 0.0,
+        };
+        let f = vec![
+            case("违1", "510104", [false; 5], 100.0),
+            case("违2", "510104", [true, true, false, false, false], 200.0),
+            case("违3", "510105", [true, true, true, true, true], 300.0),
+        ];
+        let city = aggregate_cases(&f, Level::City);
+        assert_eq!(city.len(), 1);
+        let c = &city[0];
+        assert_eq!(
+            (
+                c.found.count,
+                c.filed.count,
+                c.decided.count,
+                c.closed.count,
+                c.eliminated.count
+            ),
+            (3, 2, 2, 1, 1)
+        );
+        assert_eq!(c.filed.items, vec!["违2", "违3"]);
+        assert_eq!((c.eliminated.area_m2, c.eliminated.gd_m2), (300.0, 150.0));
+        assert_eq!(c.found.area_m2, 600.0);
+        let counties = aggregate_cases(&f, Level::County);
+        assert_eq!(
+            counties
+                .iter()
+                .map(|s| s.region.as_str())
+                .collect::<Vec<_>>(),
+            vec!["510104", "510105"]
+        );
     }
 
     #[test]

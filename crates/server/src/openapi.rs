@@ -393,6 +393,16 @@ pub fn openapi_document() -> Value {
                 ],
                 "responses": responses(("200", ok("各行政区统计")), &["401", "404", "422"])
             } },
+            "/api/stats/cases": { "get": {
+                "summary": "违法行为（件）按查处阶段统计：发现、立案、作出处罚（处理）、结案、落实到位、消除违法状态，每个数字列出违法行为编号",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("batch", true, &json!({ "type": "string" }), "批次"),
+                    query_param("level", false, &json!({ "type": "string", "enum": ["county", "city", "province", "national"] }), "汇总层级"),
+                    query_param("snapshot", false, &json!({ "type": "integer" }), "时点快照编号")
+                ],
+                "responses": responses(("200", ok("各行政区违法行为统计")), &["401", "404", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -680,6 +680,22 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             .map(|r| r["issued"]["count"].as_u64().unwrap())
             .sum();
         assert_eq!(issued as usize, visible, "{name}: {v}");
+        let (s, v) = api
+            .call(
+                "GET",
+                "/api/stats/cases?year=2020&batch=2020Q1&level=city",
+                t,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        let found: u64 = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["found"]["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(found > 0, in_scope && *region != "510105", "{name}: {v}");
 
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
@@ -1047,6 +1063,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/patches/{year}/{batch}/{jcbh}/flags", vec!["get"]),
         ("/api/desk/rules", vec!["get"]),
         ("/api/stats", vec!["get"]),
+        ("/api/stats/cases", vec!["get"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/field-checks",
             vec!["get"],

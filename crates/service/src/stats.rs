@@ -150,3 +150,92 @@ pub fn stats(
     }
     Ok(aggregate(&facts, req.level))
 }
+
+/// The cases (违法行为, 件) of the batch by region at `req.level` and by
+/// stage, within the actor's region — as they stand, or as frozen in the
+/// snapshot. A case's areas are the illegal areas its patches' (or 地块')
+/// answers give.
+pub fn case_stats(
+    store: &Store,
+    actor: &Actor,
+    req: &StatsRequest,
+) -> Result<Vec<weipian_reports::CaseStats>, ServiceError> {
+    use weipian_domain::access::Op;
+    use weipian_domain::case::Case;
+    if let Some(id) = req.snapshot {
+        crate::schedule::snapshot(store, actor, id)?; // scope: not found outside
+    }
+    // Frozen records and answers when counting from a snapshot.
+    let frozen_cases: Option<HashMap<i64, String>> = match req.snapshot {
+        Some(id) => Some(
+            store
+                .snapshot_cases(id)?
+                .into_iter()
+                .map(|(cid, record, _)| (cid, record))
+                .collect(),
+        ),
+        None => None,
+    };
+    let frozen_answers: Option<HashMap<(i64, u32), String>> = match req.snapshot {
+        Some(id) => Some(
+            store
+                .snapshot_parts(id)?
+                .into_iter()
+                .filter_map(|p| p.answer.map(|a| ((p.patch_id, p.part), a)))
+                .collect(),
+        ),
+        None => None,
+    };
+    let mut facts = Vec::new();
+    for row in store.cases_of_batch(&req.batch)? {
+        let Ok(county) = RegionCode::parse(&row.county) else {
+            continue;
+        };
+        if !actor.may(Op::ReadPatches, county) {
+            continue;
+        }
+        let record = match &frozen_cases {
+            Some(m) => match m.get(&row.id) {
+                Some(r) => r.clone(),
+                None => continue, // opened after the cut-off
+            },
+            None => row.record.clone(),
+        };
+        let Ok(case) = serde_json::from_str::<Case>(&record) else {
+            continue;
+        };
+        let mut kind = weipian_domain::PatchKind::Land;
+        let (mut area, mut gd, mut jbnt) = (0.0, 0.0, 0.0);
+        for (patch_id, part) in store.case_links(row.id)? {
+            if let Some((label, _)) = store.patch_key(patch_id)? {
+                let jcbh = label.rsplit('/').next().unwrap_or_default();
+                if let Some(p) = store.patch(&req.batch, jcbh)? {
+                    kind = p.kind;
+                }
+            }
+            let text = match &frozen_answers {
+                Some(m) => m.get(&(patch_id, part)).cloned(),
+                None => store.answer(patch_id, part)?.map(|a| a.answer),
+            };
+            if let Some(a) = text.and_then(|t| serde_json::from_str::<Answer>(&t).ok()) {
+                area += a.illegal_area_m2.unwrap_or(0.0);
+                gd += a.illegal_cultivated_m2.unwrap_or(0.0);
+                jbnt += a.illegal_basic_farmland_m2.unwrap_or(0.0);
+            }
+        }
+        facts.push(weipian_reports::CaseFact {
+            number: case.number.clone(),
+            county,
+            kind,
+            filed: case.filing.is_some(),
+            decided: case.decision.is_some(),
+            closed: case.closed.is_some(),
+            enforced: case.enforced.is_some(),
+            eliminated: case.eliminated.is_some(),
+            area_m2: area,
+            gd_m2: gd,
+            jbnt_m2: jbnt,
+        });
+    }
+    Ok(weipian_reports::aggregate_cases(&facts, req.level))
+}

@@ -203,3 +203,86 @@ fn a_period_is_counted_from_its_snapshot_whatever_came_after() {
     let zj = actor(Role::ProvinceReviewer, "330000");
     assert!(stats(&e.store, &zj, &req(Some(snap))).is_err());
 }
+
+#[test]
+fn cases_are_counted_by_stage_and_a_snapshot_keeps_the_stage_at_the_cut_off() {
+    use weipian_domain::case::CaseEvent;
+    use weipian_service::cases::{apply_event, open_case};
+    use weipian_service::stats::case_stats;
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "WF",
+        None,
+    );
+    let clerk = actor(Role::CountyFiller, "510104");
+    let c = open_case(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "锦违1",
+        &["510104TD200001".to_string()],
+    )
+    .unwrap();
+    let v = apply_event(
+        &mut e.store,
+        &clerk,
+        c.id,
+        &CaseEvent::File {
+            date: "2020-04-20".into(),
+            document: "立1".into(),
+        },
+        1,
+    )
+    .unwrap();
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    let items =
+        weipian_service::schedule::status(&mut e.store, &sheng, 2020, day("2020-05-01")).unwrap();
+    let snap = items
+        .iter()
+        .find(|i| i.deadline == "2020Q1-report")
+        .unwrap()
+        .snapshot
+        .unwrap();
+    // After the cut-off the case gets its decision.
+    apply_event(
+        &mut e.store,
+        &clerk,
+        c.id,
+        &CaseEvent::Decide(weipian_domain::case::Decision {
+            date: "2020-05-10".into(),
+            document: "罚1".into(),
+            measures: vec![weipian_domain::case::Measure::Fine],
+            fine_yuan: Some(1000.0),
+            content: None,
+        }),
+        v.version,
+    )
+    .unwrap();
+    let req = |snapshot| StatsRequest {
+        batch: batch(),
+        level: Level::City,
+        snapshot,
+    };
+    let now = case_stats(&e.store, &sheng, &req(None)).unwrap();
+    assert_eq!(
+        (now[0].found.count, now[0].filed.count, now[0].decided.count),
+        (1, 1, 1)
+    );
+    let area = e
+        .store
+        .patch(&batch(), "510104TD200001")
+        .unwrap()
+        .unwrap()
+        .area_m2;
+    assert_eq!(now[0].found.area_m2.to_bits(), area.to_bits());
+    assert_eq!(now[0].filed.items, vec!["锦违1"]);
+    let then = case_stats(&e.store, &sheng, &req(Some(snap))).unwrap();
+    assert_eq!((then[0].filed.count, then[0].decided.count), (1, 0));
+    // Another county's clerk counts none of them.
+    let other = actor(Role::CountyFiller, "510105");
+    assert!(case_stats(&e.store, &other, &req(None)).unwrap().is_empty());
+}

@@ -147,6 +147,15 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(StoreError::from)
     }
 
+    /// What a case links: (patch id, part), part 0 a whole patch.
+    pub fn case_links(&self, case_id: i64) -> Result<Vec<(i64, u32)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT patch_id, part FROM case_patches WHERE case_id = ?1 ORDER BY patch_id, part",
+        )?;
+        let rows = stmt.query_map([case_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>().map_err(StoreError::from)
+    }
+
     /// The ids of the cases a patch (or one of its 地块) belongs to.
     pub fn cases_of_patch(&self, patch_id: i64) -> Result<Vec<i64>, StoreError> {
         let mut stmt = self.conn.prepare(

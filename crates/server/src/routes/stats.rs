@@ -21,23 +21,43 @@ pub(crate) struct StatsQuery {
     snapshot: Option<i64>,
 }
 
+fn level_of(text: Option<&str>) -> Result<Level, ApiError> {
+    match text.unwrap_or("county") {
+        "county" => Ok(Level::County),
+        "city" => Ok(Level::City),
+        "province" => Ok(Level::Province),
+        "national" => Ok(Level::National),
+        other => Err(ApiError::invalid(format!(
+            "level “{other}” 应为 county、city、province 或 national"
+        ))),
+    }
+}
+
+/// Cases (件) by region and stage.
+pub(crate) async fn cases(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryArgs(q): QueryArgs<StatsQuery>,
+) -> Result<Response, ApiError> {
+    let req = StatsRequest {
+        batch: batch_id(q.year, &q.batch)?,
+        level: level_of(q.level.as_deref())?,
+        snapshot: q.snapshot,
+    };
+    let v = with_actor(&state, &headers, move |store, actor| {
+        weipian_service::stats::case_stats(store, actor, &req)
+    })
+    .await?;
+    Ok(Json(v).into_response())
+}
+
 pub(crate) async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     QueryArgs(q): QueryArgs<StatsQuery>,
 ) -> Result<Response, ApiError> {
     let batch = batch_id(q.year, &q.batch)?;
-    let level = match q.level.as_deref().unwrap_or("county") {
-        "county" => Level::County,
-        "city" => Level::City,
-        "province" => Level::Province,
-        "national" => Level::National,
-        other => {
-            return Err(ApiError::invalid(format!(
-                "level “{other}” 应为 county、city、province 或 national"
-            )))
-        }
-    };
+    let level = level_of(q.level.as_deref())?;
     let req = StatsRequest {
         batch,
         level,
