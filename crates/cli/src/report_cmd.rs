@@ -65,13 +65,10 @@ fn line(name: &str, t: &Tally, explain: bool) -> String {
 }
 
 fn level_of(text: &str) -> Result<Level> {
-    Ok(match text {
-        "county" => Level::County,
-        "city" => Level::City,
-        "province" => Level::Province,
-        "national" => Level::National,
-        other => bail!("汇总层级“{other}”应为 county、city、province 或 national"),
-    })
+    match Level::parse(text) {
+        Some(l) => Ok(l),
+        None => bail!("汇总层级“{text}”应为 county、city、province 或 national"),
+    }
 }
 
 fn case_line(name: &str, t: &Tally, explain: bool) -> String {

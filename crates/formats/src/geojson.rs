@@ -309,6 +309,22 @@ fn json_err(path: &Path, e: &serde_json::Error) -> FormatError {
 /// Write `dataset` as a GeoJSON FeatureCollection in EPSG:4490 (GDAL-style
 /// `crs` member), properties in field order, geometry as MultiPolygon.
 /// Written to a temporary file in the same folder and renamed into place.
+/// A geometry as a GeoJSON `MultiPolygon` object (coordinates as stored,
+/// EPSG:4490 longitude/latitude), for API responses and audit records.
+#[must_use]
+pub fn geometry_value(g: &geo_types::MultiPolygon<f64>) -> serde_json::Value {
+    let polys: Vec<Vec<Vec<[f64; 2]>>> =
+        g.0.iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
+                    .collect()
+            })
+            .collect();
+    serde_json::json!({ "type": "MultiPolygon", "coordinates": polys })
+}
+
 pub fn write(path: &Path, dataset: &Dataset) -> Result<(), FormatError> {
     let bytes = to_bytes(path, dataset)?;
     let mut files = AtomicFiles::for_target(path);

@@ -108,6 +108,18 @@ pub enum Level {
 }
 
 impl Level {
+    /// `county`, `city`, `province` or `national`.
+    #[must_use]
+    pub fn parse(code: &str) -> Option<Level> {
+        match code {
+            "county" => Some(Level::County),
+            "city" => Some(Level::City),
+            "province" => Some(Level::Province),
+            "national" => Some(Level::National),
+            _ => None,
+        }
+    }
+
     fn region_of(self, county: RegionCode) -> String {
         match self {
             Level::County => county.to_string(),

@@ -46,22 +46,6 @@ pub struct AnswerView {
     pub override_reason: Option<String>,
 }
 
-/// A patch the actor may see, or NotFound (also when outside its scope).
-fn visible_patch(
-    store: &Store,
-    actor: &Actor,
-    batch: &BatchId,
-    jcbh: &str,
-) -> Result<StoredPatch, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing());
-    }
-    Ok(patch)
-}
-
 /// 后时相 from the issued attributes (`HSX`: `YYYY-MM-DD`, `YYYYMMDD` or `YYYY/MM/DD`).
 pub(crate) fn after_image(patch: &StoredPatch) -> Option<time::Date> {
     let i = patch
@@ -157,7 +141,7 @@ pub fn get_parcel_answers(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<Vec<AnswerView>, ServiceError> {
-    let patch = visible_patch(store, actor, batch, jcbh)?;
+    let patch = crate::scope::visible_patch(store, actor, batch, jcbh)?;
     store
         .parcels(patch.id)?
         .iter()
@@ -174,7 +158,7 @@ pub fn get_part_answer(
     jcbh: &str,
     part: u32,
 ) -> Result<AnswerView, ServiceError> {
-    let patch = visible_patch(store, actor, batch, jcbh)?;
+    let patch = crate::scope::visible_patch(store, actor, batch, jcbh)?;
     let area = if part == 0 {
         None // shown even for a split patch: its answer from before the split is history
     } else {
@@ -294,7 +278,7 @@ fn write_answer(
     part: u32,
     override_reason: Option<&str>,
 ) -> Result<AnswerView, ServiceError> {
-    let patch = visible_patch(store, actor, &req.batch, &req.jcbh)?;
+    let patch = crate::scope::visible_patch(store, actor, &req.batch, &req.jcbh)?;
     let region = RegionCode::parse(&patch.xzqdm)
         .map_err(|_| ServiceError::NotFound(format!("图斑 {}", req.jcbh)))?;
     match override_reason {

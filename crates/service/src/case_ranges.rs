@@ -18,7 +18,7 @@ use weipian_formats::ReadOptions;
 use weipian_overlay::{overlay, LayerIndex, AREA_EPSILON_M2};
 use weipian_store::{NewAudit, NewRangeFeature, OverlayRow, PatchShape, Store};
 
-use crate::parcels::{figures, geojson_geometry, sum, ParcelFigures};
+use crate::parcels::{figures, sum, ParcelFigures};
 use crate::prepare::{identify_crs, prepare_all, Prepared};
 use crate::{NoProgress, RowProblem, ServiceError};
 
@@ -70,7 +70,7 @@ fn view(store: &Store, case_id: i64, warnings: Vec<String>) -> Result<RangeView,
             area_m2: r.area_m2,
             figures,
             attrs: serde_json::from_str(&r.attrs).unwrap_or(serde_json::Value::Null),
-            geometry: geojson_geometry(&r.geometry),
+            geometry: weipian_formats::geojson::geometry_value(&r.geometry),
         });
     }
     let parts: Vec<ParcelFigures> = features.iter().map(|f| f.figures.clone()).collect();

@@ -80,15 +80,18 @@ fn table(batch: &BatchId) -> Result<&'static CodeTable, ServiceError> {
         .ok_or_else(|| ServiceError::Invalid(format!("没有 {} 年的判定类型代码表", batch.year)))
 }
 
-/// The province's photo hashes, gathered once per run.
-pub(crate) struct Hashes {
+/// What every patch of a run shares, read once: the province's photo
+/// ctx and the layers' current revisions.
+pub(crate) struct RunContext {
     list: Vec<(i64, String, String, u64)>,
+    layer_revs: std::collections::HashMap<String, i64>,
 }
 
-impl Hashes {
+impl RunContext {
     pub(crate) fn load(store: &Store, xzqdm: &str) -> Result<Self, ServiceError> {
         Ok(Self {
             list: store.photo_hashes(xzqdm.get(..2).unwrap_or(xzqdm))?,
+            layer_revs: store.layer_revisions()?,
         })
     }
 
@@ -121,7 +124,7 @@ fn gather(
     store: &Store,
     patch: &StoredPatch,
     table: &CodeTable,
-    hashes: &Hashes,
+    ctx: &RunContext,
     today: Option<time::Date>,
 ) -> Result<DeskFacts, ServiceError> {
     let mut facts = DeskFacts {
@@ -187,8 +190,7 @@ fn gather(
     // Overlay figures, current ones only.
     let rows = store.overlay_rows_of(&[patch.id])?;
     let revision = store.patch_revision(patch.id)?;
-    let layer_revs = store.layer_revisions()?;
-    let fig = crate::figures::PatchFigures::new(rows.iter(), revision.as_deref(), &layer_revs);
+    let fig = crate::figures::PatchFigures::new(rows.iter(), revision.as_deref(), &ctx.layer_revs);
     facts.gd_m2 = fig.area("gd");
     facts.jbnt_m2 = fig.area("jbnt");
     facts.pzyd_m2 = fig.area("pzyd");
@@ -216,7 +218,7 @@ fn gather(
             similar_to: a
                 .photo
                 .phash
-                .map(|h| hashes.similar(patch.id, &patch.xzqdm, h, table.desk.phash_max_bits))
+                .map(|h| ctx.similar(patch.id, &patch.xzqdm, h, table.desk.phash_max_bits))
                 .unwrap_or_default(),
         });
     }
@@ -257,13 +259,13 @@ fn gather(
 pub(crate) fn run_on(
     store: &mut Store,
     patch: &StoredPatch,
-    hashes: &Hashes,
+    ctx: &RunContext,
     by: &str,
     region: &str,
     today: Option<time::Date>,
 ) -> Result<weipian_store::FlagRun, ServiceError> {
     let table = table(&patch.batch)?;
-    let facts = gather(store, patch, table, hashes, today)?;
+    let facts = gather(store, patch, table, ctx, today)?;
     let firing: Vec<NewFlag> = check(&facts, &table.desk)
         .into_iter()
         .map(|f| NewFlag {
@@ -328,13 +330,13 @@ pub fn run(
         })?,
     };
     let mut summary = RunSummary::default();
-    let mut hashes: Option<(String, Hashes)> = None;
+    let mut ctx: Option<(String, RunContext)> = None;
     for p in &patches {
         let province = p.xzqdm.get(..2).unwrap_or_default().to_string();
-        if hashes.as_ref().is_none_or(|(k, _)| *k != province) {
-            hashes = Some((province.clone(), Hashes::load(store, &p.xzqdm)?));
+        if ctx.as_ref().is_none_or(|(k, _)| *k != province) {
+            ctx = Some((province.clone(), RunContext::load(store, &p.xzqdm)?));
         }
-        let Some((_, h)) = hashes.as_ref() else {
+        let Some((_, h)) = ctx.as_ref() else {
             continue;
         };
         let r = run_on(store, p, h, &actor.user, &actor.scope.code(), Some(today))?;
@@ -356,12 +358,7 @@ pub fn flags(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<Vec<FlagView>, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let p = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let inside = RegionCode::parse(&p.xzqdm).is_ok_and(|r| actor.may(Op::ReadPatches, r));
-    if !inside {
-        return Err(missing());
-    }
+    let p = crate::scope::visible_patch(store, actor, batch, jcbh)?;
     Ok(store
         .flags(p.id)?
         .into_iter()

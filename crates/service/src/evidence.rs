@@ -254,12 +254,9 @@ fn readable_patch(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<(StoredPatch, RegionCode), ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing());
-    }
+    let patch = crate::scope::visible_patch(store, actor, batch, jcbh)?;
+    let region = RegionCode::parse(&patch.xzqdm)
+        .map_err(|_| ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}")))?;
     Ok((patch, region))
 }
 

@@ -11,7 +11,7 @@ use geo_types::MultiPolygon;
 use serde::Serialize;
 use weipian_domain::access::{Actor, Op, Role};
 use weipian_domain::{BatchId, RegionCode};
-use weipian_store::{FieldCheckRow, NewAudit, Store, StoredPatch};
+use weipian_store::{FieldCheckRow, NewAudit, Store};
 
 use crate::ServiceError;
 
@@ -51,7 +51,10 @@ fn view(jcbh: &str, f: FieldCheckRow) -> FieldCheckView {
         assigned_at: f.assigned_at,
         assigned_by: f.assigned_by,
         findings: f.findings,
-        boundary: f.boundary.as_ref().map(crate::parcels::geojson_geometry),
+        boundary: f
+            .boundary
+            .as_ref()
+            .map(weipian_formats::geojson::geometry_value),
         boundary_area_m2: f.boundary_area_m2,
         done_at: f.done_at,
         done_by: f.done_by,
@@ -69,21 +72,6 @@ fn view(jcbh: &str, f: FieldCheckRow) -> FieldCheckView {
     }
 }
 
-fn visible(
-    store: &Store,
-    actor: &Actor,
-    batch: &BatchId,
-    jcbh: &str,
-) -> Result<StoredPatch, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let p = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let inside = RegionCode::parse(&p.xzqdm).is_ok_and(|r| actor.may(Op::ReadPatches, r));
-    if !inside {
-        return Err(missing());
-    }
-    Ok(p)
-}
-
 /// Assign field checks of patches (a province or city reviewer, in its region).
 pub fn assign(
     store: &mut Store,
@@ -99,7 +87,7 @@ pub fn assign(
     }
     let mut out = Vec::new();
     for j in jcbhs {
-        let p = visible(store, actor, batch, j)?;
+        let p = crate::scope::visible_patch(store, actor, batch, j)?;
         let audit = NewAudit {
             actor: actor.user.clone(),
             region: actor.scope.code(),
@@ -236,7 +224,7 @@ pub fn checks(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<Vec<FieldCheckView>, ServiceError> {
-    let p = visible(store, actor, batch, jcbh)?;
+    let p = crate::scope::visible_patch(store, actor, batch, jcbh)?;
     Ok(store
         .field_checks(p.id)?
         .into_iter()

@@ -4,8 +4,8 @@
 //! may read the patch (outside the caller's scope it is "not found").
 
 use serde::Serialize;
-use weipian_domain::access::{Actor, Op};
-use weipian_domain::{BatchId, RegionCode};
+use weipian_domain::access::Actor;
+use weipian_domain::BatchId;
 use weipian_store::{AuditRecord, Store};
 
 use crate::ServiceError;
@@ -79,12 +79,7 @@ pub fn patch_history(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<Vec<HistoryEntry>, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing());
-    }
+    let patch = crate::scope::visible_patch(store, actor, batch, jcbh)?;
     let target = format!("{}/{}/{}", batch.year, batch.name, jcbh);
     let mut records = records_of(store, &target, true)?;
     // A case's patches all lie in its county, so the caller may read it too.

@@ -70,10 +70,6 @@ pub struct ParcelsView {
     pub problems: Vec<RowProblem>,
 }
 
-fn missing(batch: &BatchId, jcbh: &str) -> ServiceError {
-    ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"))
-}
-
 /// The patch, if `actor` may read it (else not found), and whether it may determine it.
 fn patch_for(
     store: &Store,
@@ -81,28 +77,9 @@ fn patch_for(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<(StoredPatch, bool), ServiceError> {
-    let patch = store
-        .patch(batch, jcbh)?
-        .ok_or_else(|| missing(batch, jcbh))?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing(batch, jcbh))?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing(batch, jcbh));
-    }
-    let determine = actor.may(Op::Determine, region);
+    let patch = crate::scope::visible_patch(store, actor, batch, jcbh)?;
+    let determine = RegionCode::parse(&patch.xzqdm).is_ok_and(|r| actor.may(Op::Determine, r));
     Ok((patch, determine))
-}
-
-pub(crate) fn geojson_geometry(g: &MultiPolygon<f64>) -> serde_json::Value {
-    let polys: Vec<Vec<Vec<[f64; 2]>>> =
-        g.0.iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                    .collect()
-            })
-            .collect();
-    serde_json::json!({ "type": "MultiPolygon", "coordinates": polys })
 }
 
 pub(crate) fn figures(rows: &[&OverlayRow]) -> ParcelFigures {
@@ -174,7 +151,7 @@ fn view(
             area_m2: p.area_m2,
             figures: figures(&mine),
             answer: get_part_answer(store, actor, &patch.batch, &patch.jcbh, p.no)?,
-            geometry: geojson_geometry(&p.geometry),
+            geometry: weipian_formats::geojson::geometry_value(&p.geometry),
             created_at: p.created_at,
             created_by: p.created_by,
         });

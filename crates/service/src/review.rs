@@ -104,21 +104,6 @@ fn current(store: &Store, patch: &StoredPatch) -> Result<(Review, i64), ServiceE
     }
 }
 
-fn visible(
-    store: &Store,
-    actor: &Actor,
-    batch: &BatchId,
-    jcbh: &str,
-) -> Result<StoredPatch, ServiceError> {
-    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
-    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
-    let region = RegionCode::parse(&patch.xzqdm).map_err(|_| missing())?;
-    if !actor.may(Op::ReadPatches, region) {
-        return Err(missing());
-    }
-    Ok(patch)
-}
-
 /// A patch's place in the chain and every step taken (anyone who may read it).
 pub fn review(
     store: &Store,
@@ -126,7 +111,7 @@ pub fn review(
     batch: &BatchId,
     jcbh: &str,
 ) -> Result<ReviewView, ServiceError> {
-    let patch = visible(store, actor, batch, jcbh)?;
+    let patch = crate::scope::visible_patch(store, actor, batch, jcbh)?;
     let (r, version) = current(store, &patch)?;
     let steps = store
         .review_steps(patch.id)?
@@ -225,7 +210,7 @@ pub fn act(
         });
     };
     for jcbh in jcbhs {
-        let patch = match visible(store, actor, batch, jcbh) {
+        let patch = match crate::scope::visible_patch(store, actor, batch, jcbh) {
             Ok(p) => p,
             Err(e) => {
                 refuse(&mut out, jcbh, e);
@@ -325,13 +310,13 @@ pub fn act(
         }
     }
     // The desk-review rules run on every submission.
-    let mut hashes: Option<crate::desk::Hashes> = None;
+    let mut hashes: Option<crate::desk::RunContext> = None;
     for jcbh in submitted {
         let Some(patch) = store.patch(batch, &jcbh)? else {
             continue;
         };
         if hashes.is_none() {
-            hashes = Some(crate::desk::Hashes::load(store, &patch.xzqdm)?);
+            hashes = Some(crate::desk::RunContext::load(store, &patch.xzqdm)?);
         }
         if let Some(h) = hashes.as_ref() {
             crate::desk::run_on(

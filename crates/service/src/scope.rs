@@ -37,3 +37,21 @@ pub fn region_filter(
         (Scope::Region(_), Some(_)) => None,
     })
 }
+
+/// A patch of `batch` the actor may read, or "not found" — the same answer
+/// when it does not exist, is military land, or lies outside the actor's
+/// region, so a scope cannot be probed.
+pub(crate) fn visible_patch(
+    store: &weipian_store::Store,
+    actor: &Actor,
+    batch: &weipian_domain::BatchId,
+    jcbh: &str,
+) -> Result<weipian_store::StoredPatch, ServiceError> {
+    let missing = || ServiceError::NotFound(format!("批次 {batch} 的图斑 {jcbh}"));
+    let patch = store.patch(batch, jcbh)?.ok_or_else(missing)?;
+    let inside = RegionCode::parse(&patch.xzqdm).is_ok_and(|r| actor.may(Op::ReadPatches, r));
+    if !inside {
+        return Err(missing());
+    }
+    Ok(patch)
+}

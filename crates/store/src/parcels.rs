@@ -45,24 +45,11 @@ fn geojson(parts: &[(u32, &MultiPolygon<f64>, f64)]) -> String {
             serde_json::json!({
                 "type": "Feature",
                 "properties": { "no": no, "area_m2": area },
-                "geometry": geojson_geometry(g),
+                "geometry": weipian_formats::geojson::geometry_value(g),
             })
         })
         .collect();
     serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string()
-}
-
-fn geojson_geometry(g: &MultiPolygon<f64>) -> serde_json::Value {
-    let polys: Vec<Vec<Vec<[f64; 2]>>> =
-        g.0.iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                    .collect()
-            })
-            .collect();
-    serde_json::json!({ "type": "MultiPolygon", "coordinates": polys })
 }
 
 fn parcel_row(r: &rusqlite::Row<'_>) -> Result<ParcelRow, StoreError> {

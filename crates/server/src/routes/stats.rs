@@ -22,15 +22,12 @@ pub(crate) struct StatsQuery {
 }
 
 fn level_of(text: Option<&str>) -> Result<Level, ApiError> {
-    match text.unwrap_or("county") {
-        "county" => Ok(Level::County),
-        "city" => Ok(Level::City),
-        "province" => Ok(Level::Province),
-        "national" => Ok(Level::National),
-        other => Err(ApiError::invalid(format!(
-            "level “{other}” 应为 county、city、province 或 national"
-        ))),
-    }
+    let text = text.unwrap_or("county");
+    Level::parse(text).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "level “{text}” 应为 county、city、province 或 national"
+        ))
+    })
 }
 
 /// Cases (件) by region and stage.
