@@ -1,5 +1,6 @@
 //! Embeds every year's policy files: the determination code tables in
-//! `data/determination/*.toml` and the schedules in `data/schedule/*.toml`.
+//! `data/determination/*.toml`, the schedules in `data/schedule/*.toml` and
+//! the report templates in `data/reports/*.toml`.
 //! Adding a year is adding files.
 
 use std::fmt::Write as _;
@@ -45,4 +46,10 @@ fn main() {
         "code table",
     );
     embed("schedule", "EMBEDDED_SCHEDULES", "schedules.rs", "schedule");
+    embed(
+        "reports",
+        "EMBEDDED_REPORT_TEMPLATES",
+        "report_templates.rs",
+        "report template file",
+    );
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use serde_json::json;
+use weipian_documents::Format;
 use weipian_domain::units;
 use weipian_reports::{Level, Tally};
 use weipian_service::stats::{stats, StatsRequest};
@@ -13,6 +14,8 @@ use crate::{acting, open_store, resolve_batch};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum ReportCommand {
+    /// 季度卫片执法工作情况快报（按部模板逐句生成）：docx、md、html 或 xlsx
+    Quick(QuickArgs),
     /// 违法行为（件）按查处阶段统计：发现、立案、作出处罚（处理）、结案、落实到位、消除违法状态
     Cases {
         #[arg(long)]
@@ -86,9 +89,115 @@ fn case_line(name: &str, t: &Tally, explain: bool) -> String {
     s
 }
 
+#[derive(clap::Args, Debug)]
+pub(crate) struct QuickArgs {
+    /// 省、市或县的行政区代码
+    #[arg(long)]
+    region: String,
+    #[arg(long)]
+    year: u16,
+    /// 季度：1–4（按工作时间安排中报送快报的季度）
+    #[arg(long)]
+    quarter: u8,
+    /// docx、md、html 或 xlsx（默认按 --out 的扩展名，否则 md）
+    #[arg(long)]
+    format: Option<String>,
+    /// 输出文件（docx、xlsx 必须指定；md、html 不指定时打印）
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// 时点已过也按当前数据统计（默认按时点快照）
+    #[arg(long)]
+    current: bool,
+    /// 列出每个数字背后的图斑或违法行为
+    #[arg(long)]
+    explain: bool,
+    /// 以此日期为“今天”（默认北京时间今天）
+    #[arg(long)]
+    today: Option<String>,
+    #[arg(long = "as")]
+    as_user: Option<String>,
+}
+
+fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
+    let QuickArgs {
+        region,
+        year,
+        quarter,
+        format,
+        out,
+        current,
+        explain,
+        today,
+        as_user,
+    } = args;
+    let mut store = open_store(data)?;
+    let who = acting(&store, as_user.as_deref())?;
+    let region =
+        weipian_domain::RegionCode::parse(&region).map_err(|e| anyhow::anyhow!("--region：{e}"))?;
+    let format = match (&format, &out) {
+        (Some(f), _) => Format::parse(f)
+            .ok_or_else(|| anyhow::anyhow!("--format “{f}” 应为 docx、md、html 或 xlsx"))?,
+        (None, Some(p)) => p
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::parse)
+            .unwrap_or(Format::Markdown),
+        (None, None) => Format::Markdown,
+    };
+    if out.is_none() && matches!(format, Format::Docx | Format::Xlsx) {
+        bail!("{} 格式须用 --out 指定输出文件", format.extension());
+    }
+    let today = match today {
+        Some(t) => weipian_domain::determination::parse_date(&t)
+            .ok_or_else(|| anyhow::anyhow!("--today “{t}” 应为 YYYY-MM-DD"))?,
+        None => weipian_service::today_in_china(),
+    };
+    let report = weipian_service::quick::quick(
+        &mut store,
+        &who,
+        &weipian_service::quick::QuickRequest {
+            year,
+            quarter,
+            region,
+            current,
+            explain,
+            today,
+        },
+    )?;
+    let bytes = weipian_documents::quick(&report.doc, &report.table, format, explain)?;
+    match &out {
+        Some(path) => {
+            weipian_formats::write_file(path, &bytes)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({ "ok": true, "out": path, "basis": report.basis, "snapshot": report.snapshot,
+                            "title": report.doc.title(), "blanks": report.doc.blanks })
+                );
+            } else {
+                eprintln!("{}（{}）", report.doc.title(), report.basis);
+                eprintln!("已写入 {}", path.display());
+            }
+        }
+        None if json => println!(
+            "{}",
+            json!({ "ok": true, "basis": report.basis, "report": report })
+        ),
+        None => {
+            eprintln!("（{}）", report.basis);
+            print!("{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
+    if let ReportCommand::Quick(args) = cmd {
+        return quick_cmd(data, json, args);
+    }
     let store = open_store(data)?;
     match cmd {
+        ReportCommand::Quick(_) => Ok(()), // handled above
         ReportCommand::Cases {
             batch,
             year,

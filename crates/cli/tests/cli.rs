@@ -214,6 +214,93 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         (5, 4, 3, 2, 2, 1),
         "{land_cases}"
     );
+    // The 季度快报 for the province agrees with the statistics, and comes
+    // out as a document (the cut-off of the demo's quarter is long past:
+    // counted from the current data when asked).
+    let docx = a.join("快报.docx");
+    let q = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "report",
+            "quick",
+            "--region",
+            "510000",
+            "--year",
+            "2020",
+            "--quarter",
+            "1",
+            "--current",
+            "--out",
+            docx.to_str().unwrap(),
+            "--as",
+            "demo-province",
+        ],
+    ));
+    let blank = |expr: &str| {
+        q["blanks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["expr"] == expr)
+            .unwrap_or_else(|| panic!("no blank {expr}: {q}"))
+            .clone()
+    };
+    assert_eq!(
+        blank("land.issued")["text"],
+        land["issued"]["count"].to_string(),
+        "{q}"
+    );
+    assert_eq!(
+        blank("land.illegal")["text"],
+        land["illegal"]["count"].to_string(),
+        "{q}"
+    );
+    assert_eq!(blank("land.found")["text"], "5");
+    assert_eq!(blank("land.eliminated")["text"], "2");
+    let bytes = std::fs::read(&docx).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    assert_eq!(q["title"], "四川省第一季度卫片执法工作情况快报");
+    // Markdown to standard output; a city cannot report on the province.
+    let md = weipian(
+        &a,
+        &[
+            "report",
+            "quick",
+            "--region",
+            "510100",
+            "--year",
+            "2020",
+            "--quarter",
+            "1",
+            "--as",
+            "demo-city",
+        ],
+    );
+    assert!(md.status.success());
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        text.starts_with("# 四川省成都市第一季度卫片执法工作情况快报"),
+        "{text}"
+    );
+    let refused = weipian(
+        &a,
+        &[
+            "report",
+            "quick",
+            "--region",
+            "510000",
+            "--year",
+            "2020",
+            "--quarter",
+            "1",
+            "--as",
+            "demo-city",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("只能生成本辖区"));
+
     // A field check done, a sample drawn.
     assert_eq!(w["field_checks"], 1, "{w}");
     let sample = w["samples"][0].as_i64().unwrap().to_string();

@@ -103,6 +103,10 @@ pub struct SubCategory {
     /// 先批后建: the approval must predate the after image.
     #[serde(default)]
     pub approved_before_construction: bool,
+    /// A legal answer of this kind is new construction land (新增建设用地):
+    /// it counts in the denominators of the illegal-land ratios.
+    #[serde(default)]
+    pub new_construction: bool,
 }
 
 /// A category (判定类型).

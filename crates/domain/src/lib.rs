@@ -22,6 +22,7 @@ pub mod region;
 pub mod review;
 pub mod sampling;
 pub mod schedule;
+pub mod templates;
 pub mod units;
 
 pub use attr::{AttrValue, FieldDef, FieldType};

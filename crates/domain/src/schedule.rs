@@ -95,6 +95,9 @@ pub struct Deadline {
     pub cutoff: bool,
     #[serde(default)]
     pub period: Option<String>,
+    /// The quarter (1–4) whose 季度快报 this deadline delivers.
+    #[serde(default)]
+    pub quarter: Option<u8>,
 }
 
 impl Deadline {
@@ -146,8 +149,37 @@ impl Schedule {
             if d.batches.is_empty() {
                 return Err(ScheduleError(format!("deadline {} 没有批次", d.id)));
             }
+            if let Some(q) = d.quarter {
+                if !(1..=4).contains(&q) {
+                    return Err(ScheduleError(format!(
+                        "deadline {} 的季度 {q} 不在 1–4",
+                        d.id
+                    )));
+                }
+                if !d.cutoff {
+                    return Err(ScheduleError(format!(
+                        "deadline {} 报送季度快报，须为时点（cutoff = true）",
+                        d.id
+                    )));
+                }
+            }
+        }
+        let mut quarters = std::collections::HashSet::new();
+        for d in s.deadline.iter().filter_map(|d| d.quarter.map(|q| (q, d))) {
+            if !quarters.insert(d.0) {
+                return Err(ScheduleError(format!(
+                    "第 {} 季度的快报期限重复（{}）",
+                    d.0, d.1.id
+                )));
+            }
         }
         Ok(s)
+    }
+
+    /// The cut-off that delivers quarter `q`'s 季度快报, if the year has one.
+    #[must_use]
+    pub fn quick_report(&self, q: u8) -> Option<&Deadline> {
+        self.deadline.iter().find(|d| d.quarter == Some(q))
     }
 
     /// The schedule embedded for `year`, if there is one.
@@ -202,6 +234,27 @@ mod tests {
         }
         let s = Schedule::embedded(2020).unwrap();
         assert_eq!(s.deadline.iter().filter(|d| d.cutoff).count(), 4);
+        // 一、三季度采取快报方式; the half-year and annual results are not 快报.
+        assert_eq!(s.quick_report(1).unwrap().batches, vec!["2020Q1"]);
+        assert_eq!(s.quick_report(3).unwrap().batches, vec!["2020Q3"]);
+        assert!(s.quick_report(2).is_none() && s.quick_report(4).is_none());
+    }
+
+    #[test]
+    fn a_quick_report_quarter_is_checked() {
+        let base = "year = 2021\n[[deadline]]\nid = \"a\"\nwhat = \"x\"\nlevel = \"province\"\nbatches = [\"b\"]\ndue = \"2021-04-30\"\n";
+        assert!(Schedule::from_toml(&format!("{base}cutoff = true\nquarter = 1\n")).is_ok());
+        let e = Schedule::from_toml(&format!("{base}cutoff = true\nquarter = 5\n")).unwrap_err();
+        assert!(e.0.contains("不在 1–4"), "{e}");
+        let e = Schedule::from_toml(&format!("{base}quarter = 1\n")).unwrap_err();
+        assert!(e.0.contains("cutoff"), "{e}");
+        let twice = format!(
+            "{base}cutoff = true\nquarter = 1\n{}",
+            base.replace("year = 2021\n", "").replace("\"a\"", "\"c\"")
+                + "cutoff = true\nquarter = 1\n"
+        );
+        let e = Schedule::from_toml(&twice).unwrap_err();
+        assert!(e.0.contains("重复"), "{e}");
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub mod zipin;
 pub use dataset::{Dataset, Feature, Format, ReadOptions, TextEncoding};
 pub use error::{FormatError, Problem};
 
+/// Write `bytes` to `path` whole or not at all: a temporary file beside
+/// it, synced, then renamed over it (reports, exports).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), FormatError> {
+    xlsx::write_atomically(path, bytes).map_err(|p| FormatError::file(path, p))
+}
+
 use std::path::Path;
 
 /// Read any supported file, choosing the reader from the extension

@@ -19,7 +19,7 @@
 //! use weipian_reports::{aggregate, Level, PartFact, PatchFact};
 //! let county = RegionCode::parse("510104").unwrap();
 //! let part = |l, m2| PartFact { label: "510104TD200001".into(), legality: Some(l), complete: true,
-//!     area_m2: m2, gd_m2: 0.0, jbnt_m2: 0.0 };
+//!     area_m2: m2, ..PartFact::default() };
 //! let facts = vec![PatchFact { jcbh: "510104TD200001".into(), county, kind: PatchKind::Land,
 //!     area_m2: 100.0, gd_m2: 40.0, jbnt_m2: 0.0, parts: vec![part(Legality::Illegal, 100.0)] }];
 //! let by_city = aggregate(&facts, Level::City);
@@ -28,12 +28,27 @@
 //! assert_eq!(by_city[0].issued.gd_m2, 40.0);
 //! ```
 
+pub mod quick;
+
 use serde::Serialize;
 use weipian_domain::determination::Legality;
 use weipian_domain::{PatchKind, RegionCode};
 
+/// The areas a part's answer itself states, m² (0 where it states none).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StatedAreas {
+    /// 违法面积, 其中耕地, 其中永久基本农田 (illegal answers).
+    pub illegal_m2: f64,
+    pub illegal_gd_m2: f64,
+    pub illegal_jbnt_m2: f64,
+    /// 新增建设用地面积 and 其中占用耕地 (illegal answers, and legal ones of
+    /// a kind the year's table marks as new construction).
+    pub new_construction_m2: f64,
+    pub new_construction_gd_m2: f64,
+}
+
 /// One part of a patch as answered (the whole patch when it is not split).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartFact {
     /// `JCBH` or `JCBH-n`.
     pub label: String,
@@ -44,6 +59,10 @@ pub struct PartFact {
     pub area_m2: f64,
     pub gd_m2: f64,
     pub jbnt_m2: f64,
+    /// What the answer states.
+    pub stated: StatedAreas,
+    /// A case this part belongs to has eliminated the illegal state (消除违法状态).
+    pub eliminated: bool,
 }
 
 /// One issued patch.
@@ -321,6 +340,7 @@ mod tests {
             area_m2: area,
             gd_m2: gd,
             jbnt_m2: gd / 2.0,
+            ..PartFact::default()
         }
     }
 

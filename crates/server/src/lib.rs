@@ -176,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/me/awaiting", get(schedule::awaiting))
         .route("/api/stats", get(stats::get))
         .route("/api/stats/cases", get(stats::cases))
+        .route("/api/reports/quick", get(stats::quick))
         .route(&format!("{patch}/field-checks"), get(field::list))
         .route("/api/field-checks", post(field::assign))
         .route("/api/field-checks/{id}/result", post(field::complete))

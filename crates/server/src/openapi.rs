@@ -403,6 +403,18 @@ pub fn openapi_document() -> Value {
                 ],
                 "responses": responses(("200", ok("各行政区违法行为统计")), &["401", "404", "422"])
             } },
+            "/api/reports/quick": { "get": {
+                "summary": "季度卫片执法工作情况快报：按部模板逐句填写；JSON 给出每个空的数字、含义及（explain）背后的图斑或违法行为，也可下载 md、html、docx、xlsx；时点已过按时点快照统计",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("quarter", true, &json!({ "type": "integer", "minimum": 1, "maximum": 4 }), "季度"),
+                    query_param("region", true, &json!({ "type": "string" }), "省、市或县的行政区代码"),
+                    query_param("format", false, &json!({ "type": "string", "enum": ["json", "md", "html", "docx", "xlsx"] }), "输出格式"),
+                    query_param("explain", false, &json!({ "type": "boolean" }), "列出每个数字背后的图斑或违法行为"),
+                    query_param("current", false, &json!({ "type": "boolean" }), "时点已过也按当前数据统计")
+                ],
+                "responses": responses(("200", ok("快报")), &["401", "403", "404", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -697,6 +697,47 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             .sum();
         assert_eq!(found > 0, in_scope && *region != "510105", "{name}: {v}");
 
+        // 季度快报: for a region within one's own; out of it, refused.
+        let (s, v) = api
+            .call(
+                "GET",
+                "/api/reports/quick?year=2020&quarter=1&region=510104&current=true&explain=true",
+                t,
+                None,
+            )
+            .await;
+        let want = if in_scope {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(s, want, "{name}: {v}");
+        if s == StatusCode::OK {
+            let issued = v["doc"]["blanks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["expr"] == "all.issued")
+                .unwrap();
+            // The three patches of 锦江区, whoever asks.
+            assert_eq!(issued["text"], "3", "{name}: {issued}");
+            assert_eq!(issued["items"].as_array().unwrap().len(), 3, "{name}");
+            let (s, h, docx) = api
+                .send(
+                    "GET",
+                    "/api/reports/quick?year=2020&quarter=1&region=510104&format=docx",
+                    t,
+                    Vec::new(),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{name}");
+            assert!(h["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("wordprocessingml"));
+            assert_eq!(&docx[..2], b"PK", "{name}: a zip package");
+        }
+
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
             .call(
@@ -1064,6 +1105,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/desk/rules", vec!["get"]),
         ("/api/stats", vec!["get"]),
         ("/api/stats/cases", vec!["get"]),
+        ("/api/reports/quick", vec!["get"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/field-checks",
             vec!["get"],

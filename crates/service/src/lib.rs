@@ -31,6 +31,7 @@ pub mod parcels;
 pub mod patches;
 mod prepare;
 pub mod progress;
+pub mod quick;
 pub mod review;
 pub mod sampling;
 pub mod schedule;

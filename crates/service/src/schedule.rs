@@ -68,7 +68,7 @@ fn granted_due(
 }
 
 /// The due date in force for a region (its latest granted extension, if later).
-fn effective_due(
+pub(crate) fn effective_due(
     store: &Store,
     year: u16,
     d: &Deadline,

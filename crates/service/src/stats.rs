@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 
 use weipian_domain::access::Actor;
+use weipian_domain::case::Case;
 use weipian_domain::determination::{Answer, CodeTable, Legality};
 use weipian_domain::{BatchId, RegionCode};
-use weipian_reports::{aggregate, Level, PartFact, PatchFact, RegionStats};
+use weipian_reports::{aggregate, CaseFact, Level, PartFact, PatchFact, RegionStats, StatedAreas};
 use weipian_store::{PatchQuery, PatchSummary, Store};
 
 use crate::ServiceError;
@@ -48,107 +49,21 @@ pub fn stats(
     actor: &Actor,
     req: &StatsRequest,
 ) -> Result<Vec<RegionStats>, ServiceError> {
-    let table = CodeTable::embedded(req.batch.year).ok_or_else(|| {
-        ServiceError::Invalid(format!("没有 {} 年的判定类型代码表", req.batch.year))
-    })?;
+    let table = code_table(req.batch.year)?;
     let Some(region) = crate::scope::region_filter(actor, None)? else {
         return Ok(Vec::new());
     };
-    let patches: Vec<PatchSummary> = store.patch_summaries(&PatchQuery {
-        batch: req.batch.clone(),
-        kind: None,
+    if let Some(id) = req.snapshot {
+        crate::schedule::snapshot(store, actor, id)?; // scope: not found outside
+    }
+    let facts = gather(
+        store,
+        table,
+        std::slice::from_ref(&req.batch),
         region,
-    })?;
-    let layer_revs = store.layer_revisions()?;
-    // (patch id, part) → (answer JSON, complete), as of now or as frozen.
-    let mut answers: HashMap<(i64, u32), (String, bool)> = HashMap::new();
-    match req.snapshot {
-        Some(id) => {
-            crate::schedule::snapshot(store, actor, id)?; // scope: not found outside
-            for p in store.snapshot_parts(id)? {
-                if let Some(a) = p.answer {
-                    answers.insert((p.patch_id, p.part), (a, p.complete));
-                }
-            }
-        }
-        None => {
-            for p in &patches {
-                for a in store.answers_of_patch(p.id)? {
-                    answers.insert((p.id, a.part), (a.answer, a.complete));
-                }
-            }
-        }
-    }
-    let in_snapshot: Option<std::collections::HashSet<i64>> = match req.snapshot {
-        Some(id) => Some(
-            store
-                .snapshot_parts(id)?
-                .iter()
-                .map(|p| p.patch_id)
-                .collect(),
-        ),
-        None => None,
-    };
-    let mut facts = Vec::with_capacity(patches.len());
-    for p in &patches {
-        if in_snapshot.as_ref().is_some_and(|s| !s.contains(&p.id)) {
-            continue; // issued after the cut-off
-        }
-        let Ok(county) = RegionCode::parse(&p.xzqdm) else {
-            continue;
-        };
-        let rows = store.overlay_rows_of(&[p.id])?;
-        let (gd, jbnt) = figures(&rows, Some(&p.revision), &layer_revs);
-        let parcels = store.parcels(p.id)?;
-        let part_of = |part: u32, label: String, area: f64, gd: f64, jbnt: f64| {
-            let a = answers.get(&(p.id, part));
-            PartFact {
-                label,
-                legality: a.and_then(|(text, _)| legality(table, p.kind, text)),
-                complete: a.is_some_and(|(_, c)| *c),
-                area_m2: area,
-                gd_m2: gd,
-                jbnt_m2: jbnt,
-            }
-        };
-        let parts = if parcels.is_empty() {
-            vec![part_of(0, p.jcbh.clone(), p.area_m2, gd, jbnt)]
-        } else {
-            let prows = store.parcel_overlay_rows(p.id)?;
-            parcels
-                .iter()
-                .map(|d| {
-                    let mine: Vec<_> = prows
-                        .iter()
-                        .filter(|r| r.patch_id == d.id)
-                        .cloned()
-                        .collect();
-                    let pick = |layer: &str| {
-                        mine.iter()
-                            .find(|r| r.layer == layer)
-                            .map_or(0.0, |r| r.area_m2)
-                    };
-                    part_of(
-                        d.no,
-                        crate::answers::part_label(&p.jcbh, d.no),
-                        d.area_m2,
-                        pick("gd"),
-                        pick("jbnt"),
-                    )
-                })
-                .collect()
-        };
-        facts.push(PatchFact {
-            jcbh: p.jcbh.clone(),
-            county,
-            kind: p.kind,
-            area_m2: p.area_m2,
-            gd_m2: gd,
-            jbnt_m2: jbnt,
-            parts,
-        });
-    }
-    Ok(aggregate(&facts, req.level))
+        req.snapshot,
+    )?;
+    Ok(aggregate(&facts.patches, req.level))
 }
 
 /// The cases (违法行为, 件) of the batch by region at `req.level` and by
@@ -160,13 +75,114 @@ pub fn case_stats(
     actor: &Actor,
     req: &StatsRequest,
 ) -> Result<Vec<weipian_reports::CaseStats>, ServiceError> {
-    use weipian_domain::access::Op;
-    use weipian_domain::case::Case;
+    let table = code_table(req.batch.year)?;
+    let Some(region) = crate::scope::region_filter(actor, None)? else {
+        return Ok(Vec::new());
+    };
     if let Some(id) = req.snapshot {
         crate::schedule::snapshot(store, actor, id)?; // scope: not found outside
     }
-    // Frozen records and answers when counting from a snapshot.
-    let frozen_cases: Option<HashMap<i64, String>> = match req.snapshot {
+    let facts = gather(
+        store,
+        table,
+        std::slice::from_ref(&req.batch),
+        region,
+        req.snapshot,
+    )?;
+    Ok(weipian_reports::aggregate_cases(&facts.cases, req.level))
+}
+
+pub(crate) fn code_table(year: u16) -> Result<&'static CodeTable, ServiceError> {
+    CodeTable::embedded(year)
+        .ok_or_else(|| ServiceError::Invalid(format!("没有 {year} 年的判定类型代码表")))
+}
+
+/// The patches and cases of some batches within a region, as the
+/// statistics see them.
+pub(crate) struct Facts {
+    pub patches: Vec<PatchFact>,
+    pub cases: Vec<CaseFact>,
+}
+
+/// The areas an answer states, as the statistics count them: an illegal
+/// answer's 违法面积 (with 耕地, 基本农田) and 新增建设用地; a legal answer
+/// of a kind the year's table marks as new construction counts its stated
+/// new-construction area or, where it states none, the part's own area
+/// and cultivated land.
+fn stated_areas(
+    table: &CodeTable,
+    kind: weipian_domain::PatchKind,
+    a: &Answer,
+    part_m2: f64,
+    part_gd_m2: f64,
+) -> StatedAreas {
+    let Some(cat) = table.categories(kind).iter().find(|c| c.code == a.category) else {
+        return StatedAreas::default();
+    };
+    match cat.legality {
+        Legality::Illegal => StatedAreas {
+            illegal_m2: a.illegal_area_m2.unwrap_or(0.0),
+            illegal_gd_m2: a.illegal_cultivated_m2.unwrap_or(0.0),
+            illegal_jbnt_m2: a.illegal_basic_farmland_m2.unwrap_or(0.0),
+            new_construction_m2: a.new_construction_m2.unwrap_or(0.0),
+            new_construction_gd_m2: a.new_construction_cultivated_m2.unwrap_or(0.0),
+        },
+        Legality::Legal => {
+            let new = a
+                .sub
+                .as_deref()
+                .and_then(|s| cat.sub.iter().find(|x| x.code == s))
+                .is_some_and(|x| x.new_construction);
+            if new {
+                StatedAreas {
+                    new_construction_m2: a.new_construction_m2.unwrap_or(part_m2),
+                    new_construction_gd_m2: a.new_construction_cultivated_m2.unwrap_or(part_gd_m2),
+                    ..StatedAreas::default()
+                }
+            } else {
+                StatedAreas::default()
+            }
+        }
+        Legality::Other | Legality::FalseChange => StatedAreas::default(),
+    }
+}
+
+/// (patch id, part).
+type PartKey = (i64, u32);
+/// The answer JSON (if any) and whether it was complete.
+type FrozenAnswer = (Option<String>, bool);
+
+/// Gather the facts of `batches` within `region` (`None`: the whole
+/// country) — as things stand, or as the snapshot froze answers and cases.
+/// Military-register patches never appear (the store leaves them out).
+pub(crate) fn gather(
+    store: &Store,
+    table: &CodeTable,
+    batches: &[BatchId],
+    region: Option<RegionCode>,
+    snapshot: Option<i64>,
+) -> Result<Facts, ServiceError> {
+    let mut patches: Vec<PatchSummary> = Vec::new();
+    for b in batches {
+        patches.extend(store.patch_summaries(&PatchQuery {
+            batch: b.clone(),
+            kind: None,
+            region,
+        })?);
+    }
+    let layer_revs = store.layer_revisions()?;
+    // (patch id, part) → (answer JSON, complete), as frozen.
+    let frozen: Option<HashMap<PartKey, FrozenAnswer>> = match snapshot {
+        Some(id) => Some(
+            store
+                .snapshot_parts(id)?
+                .into_iter()
+                .map(|p| ((p.patch_id, p.part), (p.answer, p.complete)))
+                .collect(),
+        ),
+        None => None,
+    };
+    let frozen_cases: Option<HashMap<i64, String>> = match snapshot {
         Some(id) => Some(
             store
                 .snapshot_cases(id)?
@@ -176,66 +192,151 @@ pub fn case_stats(
         ),
         None => None,
     };
-    let frozen_answers: Option<HashMap<(i64, u32), String>> = match req.snapshot {
-        Some(id) => Some(
-            store
-                .snapshot_parts(id)?
-                .into_iter()
-                .filter_map(|p| p.answer.map(|a| ((p.patch_id, p.part), a)))
-                .collect(),
-        ),
-        None => None,
+    let answer_of = |patch_id: i64, part: u32| -> Result<Option<(String, bool)>, ServiceError> {
+        Ok(match &frozen {
+            Some(m) => m
+                .get(&(patch_id, part))
+                .and_then(|(a, c)| a.clone().map(|a| (a, *c))),
+            None => store
+                .answer(patch_id, part)?
+                .map(|a| (a.answer, a.complete)),
+        })
     };
-    let mut facts = Vec::new();
-    for row in store.cases_of_batch(&req.batch)? {
-        let Ok(county) = RegionCode::parse(&row.county) else {
-            continue;
-        };
-        if !actor.may(Op::ReadPatches, county) {
-            continue;
-        }
-        let record = match &frozen_cases {
-            Some(m) => match m.get(&row.id) {
-                Some(r) => r.clone(),
-                None => continue, // opened after the cut-off
-            },
-            None => row.record.clone(),
-        };
-        let Ok(case) = serde_json::from_str::<Case>(&record) else {
-            continue;
-        };
-        let mut kind = weipian_domain::PatchKind::Land;
-        let (mut area, mut gd, mut jbnt) = (0.0, 0.0, 0.0);
-        for (patch_id, part) in store.case_links(row.id)? {
-            if let Some((label, _)) = store.patch_key(patch_id)? {
-                let jcbh = label.rsplit('/').next().unwrap_or_default();
-                if let Some(p) = store.patch(&req.batch, jcbh)? {
-                    kind = p.kind;
+    let in_snapshot: Option<std::collections::HashSet<i64>> = frozen
+        .as_ref()
+        .map(|m| m.keys().map(|(id, _)| *id).collect());
+    let kinds: HashMap<i64, weipian_domain::PatchKind> =
+        patches.iter().map(|p| (p.id, p.kind)).collect();
+
+    // Cases first: which parts' cases have eliminated the illegal state.
+    let mut seen = std::collections::HashSet::new();
+    let mut cases = Vec::new();
+    let mut eliminated_parts: std::collections::HashSet<(i64, u32)> =
+        std::collections::HashSet::new();
+    for b in batches {
+        for row in store.cases_of_batch(b)? {
+            if !seen.insert(row.id) {
+                continue;
+            }
+            let Ok(county) = RegionCode::parse(&row.county) else {
+                continue;
+            };
+            if region.is_some_and(|r| !county.is_within(r)) {
+                continue;
+            }
+            let record = match &frozen_cases {
+                Some(m) => match m.get(&row.id) {
+                    Some(r) => r.clone(),
+                    None => continue, // opened after the cut-off
+                },
+                None => row.record.clone(),
+            };
+            let Ok(case) = serde_json::from_str::<Case>(&record) else {
+                continue;
+            };
+            let mut kind = None;
+            let (mut area, mut gd, mut jbnt) = (0.0, 0.0, 0.0);
+            for (patch_id, part) in store.case_links(row.id)? {
+                if kind.is_none() {
+                    kind = kinds.get(&patch_id).copied();
+                }
+                if case.eliminated.is_some() {
+                    eliminated_parts.insert((patch_id, part));
+                }
+                if let Some(a) = answer_of(patch_id, part)?
+                    .and_then(|(t, _)| serde_json::from_str::<Answer>(&t).ok())
+                {
+                    area += a.illegal_area_m2.unwrap_or(0.0);
+                    gd += a.illegal_cultivated_m2.unwrap_or(0.0);
+                    jbnt += a.illegal_basic_farmland_m2.unwrap_or(0.0);
                 }
             }
-            let text = match &frozen_answers {
-                Some(m) => m.get(&(patch_id, part)).cloned(),
-                None => store.answer(patch_id, part)?.map(|a| a.answer),
-            };
-            if let Some(a) = text.and_then(|t| serde_json::from_str::<Answer>(&t).ok()) {
-                area += a.illegal_area_m2.unwrap_or(0.0);
-                gd += a.illegal_cultivated_m2.unwrap_or(0.0);
-                jbnt += a.illegal_basic_farmland_m2.unwrap_or(0.0);
-            }
+            cases.push(CaseFact {
+                number: case.number.clone(),
+                county,
+                kind: kind.unwrap_or(weipian_domain::PatchKind::Land),
+                filed: case.filing.is_some(),
+                decided: case.decision.is_some(),
+                closed: case.closed.is_some(),
+                enforced: case.enforced.is_some(),
+                eliminated: case.eliminated.is_some(),
+                area_m2: area,
+                gd_m2: gd,
+                jbnt_m2: jbnt,
+            });
         }
-        facts.push(weipian_reports::CaseFact {
-            number: case.number.clone(),
+    }
+
+    let mut facts = Vec::with_capacity(patches.len());
+    for p in &patches {
+        if in_snapshot.as_ref().is_some_and(|s| !s.contains(&p.id)) {
+            continue; // issued after the cut-off
+        }
+        let Ok(county) = RegionCode::parse(&p.xzqdm) else {
+            continue;
+        };
+        let rows = store.overlay_rows_of(&[p.id])?;
+        let (gd, jbnt) = figures(&rows, Some(&p.revision), &layer_revs);
+        let parcels = store.parcels(p.id)?;
+        let part_of = |part: u32,
+                       label: String,
+                       area: f64,
+                       gd: f64,
+                       jbnt: f64|
+         -> Result<PartFact, ServiceError> {
+            let a = answer_of(p.id, part)?;
+            let parsed = a
+                .as_ref()
+                .and_then(|(t, _)| serde_json::from_str::<Answer>(t).ok());
+            Ok(PartFact {
+                label,
+                legality: a
+                    .as_ref()
+                    .and_then(|(text, _)| legality(table, p.kind, text)),
+                complete: a.as_ref().is_some_and(|(_, c)| *c),
+                area_m2: area,
+                gd_m2: gd,
+                jbnt_m2: jbnt,
+                stated: parsed
+                    .map(|x| stated_areas(table, p.kind, &x, area, gd))
+                    .unwrap_or_default(),
+                eliminated: eliminated_parts.contains(&(p.id, part)),
+            })
+        };
+        let parts = if parcels.is_empty() {
+            vec![part_of(0, p.jcbh.clone(), p.area_m2, gd, jbnt)?]
+        } else {
+            let prows = store.parcel_overlay_rows(p.id)?;
+            let mut parts = Vec::with_capacity(parcels.len());
+            for d in &parcels {
+                let pick = |layer: &str| {
+                    prows
+                        .iter()
+                        .find(|r| r.patch_id == d.id && r.layer == layer)
+                        .map_or(0.0, |r| r.area_m2)
+                };
+                parts.push(part_of(
+                    d.no,
+                    crate::answers::part_label(&p.jcbh, d.no),
+                    d.area_m2,
+                    pick("gd"),
+                    pick("jbnt"),
+                )?);
+            }
+            parts
+        };
+        facts.push(PatchFact {
+            jcbh: p.jcbh.clone(),
             county,
-            kind,
-            filed: case.filing.is_some(),
-            decided: case.decision.is_some(),
-            closed: case.closed.is_some(),
-            enforced: case.enforced.is_some(),
-            eliminated: case.eliminated.is_some(),
-            area_m2: area,
+            kind: p.kind,
+            area_m2: p.area_m2,
             gd_m2: gd,
             jbnt_m2: jbnt,
+            parts,
         });
     }
-    Ok(weipian_reports::aggregate_cases(&facts, req.level))
+    Ok(Facts {
+        patches: facts,
+        cases,
+    })
 }

@@ -286,3 +286,206 @@ fn cases_are_counted_by_stage_and_a_snapshot_keeps_the_stage_at_the_cut_off() {
     let other = actor(Role::CountyFiller, "510105");
     assert!(case_stats(&e.store, &other, &req(None)).unwrap().is_empty());
 }
+
+/// The 季度快报 through the store: the quarter's snapshot once the cut-off
+/// has passed (the current state when asked), the region's sub-regions in
+/// the table, a case's elimination taken off the illegal ratio, and no
+/// report on a region beyond one's own.
+#[test]
+fn the_quick_report_counts_the_snapshot_after_the_cut_off_and_the_present_when_asked() {
+    use weipian_domain::case::CaseEvent;
+    use weipian_service::cases::{apply_event, open_case};
+    use weipian_service::quick::{quick, QuickRequest};
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "WF",
+        None,
+    );
+    complete(
+        &mut e,
+        "510105",
+        "510105TD200001",
+        (104.0001, 30.6501),
+        "WF",
+        None,
+    );
+    let clerk = actor(Role::CountyFiller, "510104");
+    let c = open_case(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "锦违1",
+        &["510104TD200001".to_string()],
+    )
+    .unwrap();
+    let city = actor(Role::CityReviewer, "510100");
+    let req = |today: &str, current| QuickRequest {
+        year: 2020,
+        quarter: 1,
+        region: RegionCode::parse("510100").unwrap(),
+        current,
+        explain: true,
+        today: day(today),
+    };
+    let blank = |r: &weipian_service::quick::QuickReport, expr: &str| {
+        r.doc
+            .blanks
+            .iter()
+            .find(|b| b.expr == expr)
+            .unwrap()
+            .clone()
+    };
+    // Before the cut-off: the present, dated today.
+    let before = quick(&mut e.store, &city, &req("2020-04-20", false)).unwrap();
+    assert_eq!(before.snapshot, None);
+    assert_eq!(blank(&before, "all.issued").text, "4");
+    assert_eq!(
+        blank(&before, "land.illegal").items,
+        ["510104TD200001", "510105TD200001"]
+    );
+    assert_eq!(blank(&before, "land.found").items, ["锦违1"]);
+    assert!(before.doc.text().ends_with("上报时间：2020年4月20日\n"));
+    // Both illegal patches stand against their own new construction: 100 %.
+    assert_eq!(
+        blank(&before, "land.remaining.area/land.new_construction.area").text,
+        "100.00"
+    );
+    // The table: 成都市's districts, then the city itself as the total.
+    let rows: Vec<&str> = before
+        .table
+        .rows
+        .iter()
+        .map(|r| r.region.as_str())
+        .collect();
+    assert!(rows.contains(&"510104") && rows.contains(&"510105"));
+    assert_eq!(rows.last(), Some(&"510100"));
+    let col = before
+        .table
+        .columns
+        .iter()
+        .position(|c| c.expr == "land.issued")
+        .unwrap();
+    let of = |code: &str| {
+        before
+            .table
+            .rows
+            .iter()
+            .find(|r| r.region == code)
+            .unwrap()
+            .values[col]
+    };
+    assert_eq!((of("510104"), of("510105"), of("510100")), (3.0, 1.0, 4.0));
+
+    // The cut-off passes (the schedule freezes the quarter when read)...
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    weipian_service::schedule::status(&mut e.store, &sheng, 2020, day("2020-05-01")).unwrap();
+    // ...then the case eliminates the illegal state...
+    let after_photo =
+        weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:05:16 10:00:00", 0, 9);
+    let sha = weipian_service::evidence::attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "b.jpg",
+        &after_photo,
+    )
+    .unwrap()
+    .sha256;
+    let mut v = c.version;
+    for ev in [
+        CaseEvent::File {
+            date: "2020-05-02".into(),
+            document: "立1".into(),
+        },
+        CaseEvent::Rectify(weipian_domain::case::Rectification {
+            kind: weipian_domain::case::RectificationKind::Remedy,
+            date: "2020-05-15".into(),
+            area_m2: 100.0,
+            cultivated_m2: 0.0,
+            basic_farmland_m2: 0.0,
+            document: Some("川府土〔2020〕9号".into()),
+            approval_date: Some("2020-05-15".into()),
+            photos: vec![sha],
+        }),
+        CaseEvent::Eliminate {
+            date: "2020-05-20".into(),
+        },
+    ] {
+        v = apply_event(&mut e.store, &clerk, c.id, &ev, v)
+            .unwrap()
+            .version;
+    }
+    // ...which the quarter's report (from its snapshot) does not see,
+    let after = quick(&mut e.store, &city, &req("2020-06-01", false)).unwrap();
+    assert!(after.snapshot.is_some(), "{}", after.basis);
+    assert!(after.doc.text().ends_with("上报时间：2020年4月30日\n"));
+    assert_eq!(blank(&after, "land.eliminated").text, "0");
+    // but the present does: one of two illegal patches no longer counts.
+    let now = quick(&mut e.store, &city, &req("2020-06-01", true)).unwrap();
+    assert_eq!(now.snapshot, None);
+    assert_eq!(blank(&now, "land.eliminated").items, ["锦违1"]);
+    assert_eq!(
+        blank(&now, "land.remaining.area/land.new_construction.area").items,
+        ["510105TD200001"]
+    );
+    let a1 = e
+        .store
+        .patch(&batch(), "510104TD200001")
+        .unwrap()
+        .unwrap()
+        .area_m2;
+    let a2 = e
+        .store
+        .patch(&batch(), "510105TD200001")
+        .unwrap()
+        .unwrap()
+        .area_m2;
+    let share = blank(&now, "land.remaining.area/land.new_construction.area");
+    assert!(
+        (share.value - 100.0 * a2 / (a1 + a2)).abs() < 1e-9,
+        "{share:?}"
+    );
+
+    // A county reports on itself only; a city not on its province.
+    let own = quick(
+        &mut e.store,
+        &clerk,
+        &QuickRequest {
+            region: RegionCode::parse("510104").unwrap(),
+            ..req("2020-04-20", true)
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        blank(&own, "all.issued").items,
+        ["510104TD200001", "510104TD200002", "510104TD200003"]
+    );
+    for (who, region) in [(&clerk, "510100"), (&city, "510000")] {
+        let e2 = quick(
+            &mut e.store,
+            who,
+            &QuickRequest {
+                region: RegionCode::parse(region).unwrap(),
+                ..req("2020-04-20", true)
+            },
+        )
+        .unwrap_err();
+        assert!(e2.to_string().contains("只能生成本辖区"), "{e2}");
+    }
+    // A quarter without a quick report in the year's schedule is refused with the ones there are.
+    let e3 = quick(
+        &mut e.store,
+        &city,
+        &QuickRequest {
+            quarter: 2,
+            ..req("2020-04-20", true)
+        },
+    )
+    .unwrap_err();
+    assert!(e3.to_string().contains("第一季度、第三季度"), "{e3}");
+}

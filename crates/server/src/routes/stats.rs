@@ -66,3 +66,55 @@ pub(crate) async fn get(
     .await?;
     Ok(Json(v).into_response())
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct QuickQuery {
+    year: u16,
+    quarter: u8,
+    /// XZQDM of a province, city or county.
+    region: String,
+    /// `json` (default), `md`, `html`, `docx` or `xlsx`.
+    format: Option<String>,
+    #[serde(default)]
+    explain: bool,
+    /// Count as things stand even after the cut-off.
+    #[serde(default)]
+    current: bool,
+}
+
+/// 季度卫片执法工作情况快报: JSON (the filled paragraphs, every blank with
+/// its figure and, with `explain`, the patches or cases behind it), or
+/// the document to download.
+pub(crate) async fn quick(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryArgs(q): QueryArgs<QuickQuery>,
+) -> Result<Response, ApiError> {
+    let region = weipian_domain::RegionCode::parse(&q.region)
+        .map_err(|e| ApiError::invalid(format!("region：{e}")))?;
+    let format = match q.format.as_deref() {
+        None | Some("json") => None,
+        Some(f) => Some(weipian_documents::Format::parse(f).ok_or_else(|| {
+            ApiError::invalid(format!("format “{f}” 应为 json、md、html、docx 或 xlsx"))
+        })?),
+    };
+    let req = weipian_service::quick::QuickRequest {
+        year: q.year,
+        quarter: q.quarter,
+        region,
+        current: q.current,
+        explain: q.explain,
+        today: weipian_service::today_in_china(),
+    };
+    let report = with_actor(&state, &headers, move |store, actor| {
+        weipian_service::quick::quick(store, actor, &req)
+    })
+    .await?;
+    let Some(format) = format else {
+        return Ok(Json(report).into_response());
+    };
+    let bytes = weipian_documents::quick(&report.doc, &report.table, format, q.explain)
+        .map_err(ApiError::internal)?;
+    let name = format!("{}.{}", report.doc.title(), format.extension());
+    Ok(super::download(bytes, format.mime(), &name))
+}
