@@ -47,6 +47,12 @@ fn main() {
     );
     embed("schedule", "EMBEDDED_SCHEDULES", "schedules.rs", "schedule");
     embed(
+        "accountability",
+        "EMBEDDED_ACCOUNTABILITY",
+        "accountability.rs",
+        "accountability policy",
+    );
+    embed(
         "reports",
         "EMBEDDED_REPORT_TEMPLATES",
         "report_templates.rs",

@@ -4,6 +4,7 @@
 //! one-line summary (or, with `--json`, a JSON document on stdout) and exits
 //! non-zero on any error, with the error on stderr.
 
+mod accountability_cmd;
 mod demo;
 mod demo_work;
 mod desk_cmd;
@@ -116,6 +117,8 @@ enum Command {
     /// 统计与报表
     #[command(subcommand)]
     Report(report_cmd::ReportCommand),
+    /// 问责核算：市、县违法占用耕地比例排名，扣除明细，约谈名单与问责建议
+    Accountability(accountability_cmd::AccountabilityArgs),
     /// 时间节点、时点快照与延期申请
     #[command(subcommand)]
     Schedule(schedule_cmd::ScheduleCommand),
@@ -1259,6 +1262,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Sample(cmd) => sample_cmd::run(&cli.data, cli.json, cmd),
         Command::Field(cmd) => field_cmd::run(&cli.data, cli.json, cmd),
         Command::Report(cmd) => report_cmd::run(&cli.data, cli.json, cmd),
+        Command::Accountability(args) => accountability_cmd::run(&cli.data, cli.json, args),
         Command::Schedule(cmd) => schedule_cmd::run(&cli.data, cli.json, cmd),
         Command::Awaiting {
             batch,

@@ -301,6 +301,44 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("只能生成本辖区"));
 
+    // 问责核算: the demo county's illegal answers, one claiming 一户一宅,
+    // two eliminated within 2020; the documents are written.
+    let proposal = a.join("问责建议.docx");
+    let acc = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "accountability",
+            "--year",
+            "2020",
+            "--current",
+            "--proposal",
+            proposal.to_str().unwrap(),
+            "--as",
+            "demo-province",
+        ],
+    ));
+    let county = acc["report"]["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["region"] == "510116")
+        .unwrap_or_else(|| panic!("{acc}"))
+        .clone();
+    let step = |code: &str| {
+        county["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .unwrap()["numerator"]["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!((step("annual"), step("yhyz")), (2, 1), "{county}");
+    assert!(std::fs::read(&proposal).unwrap().starts_with(b"PK"));
+
     // A field check done, a sample drawn.
     assert_eq!(w["field_checks"], 1, "{w}");
     let sample = w["samples"][0].as_i64().unwrap().to_string();

@@ -44,8 +44,9 @@ fn fixed_lines() -> LineSpacing {
         .line(LINE_PITCH)
 }
 
-/// The report as a .docx; `explain` appends 附：数据来源 as a table.
-pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
+/// An empty 公文 page set-up: A4, GB/T 9704 margins, 仿宋 3号 by default,
+/// page numbers at the foot.
+pub(crate) fn base() -> Docx {
     let (top, bottom, left, right) = MARGINS;
     let footer = Footer::new().add_paragraph(
         Paragraph::new()
@@ -54,7 +55,7 @@ pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
             .add_page_num(PageNum::new())
             .add_run(run(" —", "宋体", SIZE_4)),
     );
-    let mut d = Docx::new()
+    Docx::new()
         .page_size(A4.0, A4.1)
         .page_margin(
             PageMargin::new()
@@ -67,7 +68,79 @@ pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
         )
         .default_fonts(fonts("仿宋"))
         .default_size(SIZE_3)
-        .footer(footer);
+        .footer(footer)
+}
+
+/// A centred title line (2号宋体, bold).
+pub(crate) fn title(text: &str) -> Paragraph {
+    Paragraph::new()
+        .align(AlignmentType::Center)
+        .line_spacing(
+            LineSpacing::new()
+                .line_rule(LineSpacingType::Auto)
+                .line(360),
+        )
+        .add_run(run(text, "宋体", SIZE_2).bold())
+}
+
+/// An empty line at the body's pitch.
+pub(crate) fn blank_line() -> Paragraph {
+    Paragraph::new().line_spacing(fixed_lines())
+}
+
+/// A body paragraph (3号仿宋, two characters' indent).
+pub(crate) fn body(text: &str) -> Paragraph {
+    Paragraph::new()
+        .align(AlignmentType::Both)
+        .indent(
+            None,
+            Some(SpecialIndentType::FirstLine(FIRST_LINE)),
+            None,
+            None,
+        )
+        .line_spacing(fixed_lines())
+        .add_run(run(text, "仿宋", SIZE_3))
+}
+
+/// A right-aligned closing line (落款, date).
+pub(crate) fn closing(text: &str) -> Paragraph {
+    Paragraph::new()
+        .align(AlignmentType::Right)
+        .line_spacing(fixed_lines())
+        .add_run(run(text, "仿宋", SIZE_3))
+}
+
+/// A table in 五号宋体 with a header row; `widths` in twips.
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>], widths: &[usize]) -> Table {
+    let cell = |text: &str, bold: bool| {
+        let mut r = run(text, "宋体", SIZE_5);
+        if bold {
+            r = r.bold();
+        }
+        TableCell::new().add_paragraph(Paragraph::new().add_run(r))
+    };
+    let mut out = vec![TableRow::new(
+        headers.iter().map(|h| cell(h, true)).collect(),
+    )];
+    for row in rows {
+        out.push(TableRow::new(row.iter().map(|c| cell(c, false)).collect()));
+    }
+    Table::new(out)
+        .set_grid(widths.to_vec())
+        .width(widths.iter().sum(), WidthType::Dxa)
+}
+
+/// The package's bytes.
+pub(crate) fn pack(d: Docx) -> Result<Vec<u8>, DocumentError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    d.pack(&mut out)
+        .map_err(|e| DocumentError::Docx(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+/// The report as a .docx; `explain` appends 附：数据来源 as a table.
+pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
+    let mut d = base();
     for (i, p) in doc.paragraphs.iter().enumerate() {
         let (font, size, bold) = match p.style {
             Style::Title => ("宋体", SIZE_2, true),
@@ -121,31 +194,15 @@ pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
             "黑体",
             SIZE_3,
         )));
-        let cell = |text: &str| {
-            TableCell::new().add_paragraph(Paragraph::new().add_run(run(text, "宋体", SIZE_5)))
-        };
-        let mut rows = vec![TableRow::new(vec![
-            cell("统计项"),
-            cell("代码"),
-            cell("数量"),
-            cell("图斑（地块）或违法行为编号"),
-        ])];
-        for (code, name, items) in super::sources(doc) {
-            rows.push(TableRow::new(vec![
-                cell(&name),
-                cell(&code),
-                cell(&items.len().to_string()),
-                cell(&items.join("、")),
-            ]));
-        }
-        d = d.add_table(
-            Table::new(rows)
-                .set_grid(vec![2000, 2200, 700, 3900])
-                .width(8800, WidthType::Dxa),
-        );
+        let rows: Vec<Vec<String>> = super::sources(doc)
+            .into_iter()
+            .map(|(code, name, items)| vec![name, code, items.len().to_string(), items.join("、")])
+            .collect();
+        d = d.add_table(table(
+            &["统计项", "代码", "数量", "图斑（地块）或违法行为编号"],
+            &rows,
+            &[2000, 2200, 700, 3900],
+        ));
     }
-    let mut out = std::io::Cursor::new(Vec::new());
-    d.pack(&mut out)
-        .map_err(|e| DocumentError::Docx(e.to_string()))?;
-    Ok(out.into_inner())
+    pack(d)
 }

@@ -14,11 +14,13 @@
 //! assert!(md.starts_with("# 四川省第一季度卫片执法工作情况快报"));
 //! ```
 
+mod accountability;
 mod docx;
 mod html;
 mod markdown;
 mod xlsx;
 
+pub use accountability::{accountability_xlsx, interview_docx, proposal_docx, AccountabilityInput};
 pub use docx::docx;
 pub use html::html;
 pub use markdown::markdown;
@@ -33,6 +35,8 @@ pub enum DocumentError {
     Docx(String),
     #[error("生成 Excel 工作簿失败：{0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("报表模板：{0}")]
+    Template(String),
 }
 
 /// The formats a report comes out in.

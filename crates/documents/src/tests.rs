@@ -28,6 +28,7 @@ fn fixture() -> (Vec<PatchFact>, Vec<CaseFact>) {
                 ..StatedAreas::default()
             },
             eliminated: false,
+            ..PartFact::default()
         }],
     };
     let patches = vec![
@@ -204,4 +205,115 @@ fn libreoffice_converts_the_docx_and_the_figures_are_in_the_pdf() {
     ] {
         assert!(text.contains(needle), "PDF text lacks {needle}: {text}");
     }
+    // The 约谈名单 too.
+    let a = assessed();
+    let input = AccountabilityInput {
+        year: 2020,
+        assessments: &a,
+        basis: "2020年度时点快照",
+        date: time::macros::date!(2021 - 03 - 05),
+        signals: &[],
+    };
+    let path = dir.path().join("约谈名单.docx");
+    std::fs::write(&path, interview_docx(&input).unwrap()).unwrap();
+    let out = std::process::Command::new("soffice")
+        .args([
+            profile.as_str(),
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let txt = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("约谈名单.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&txt.stdout).replace(char::is_whitespace, "");
+    for needle in ["约谈名单", "锦江区", "120.00", "25.00"] {
+        assert!(text.contains(needle), "PDF text lacks {needle}: {text}");
+    }
+}
+
+fn assessed() -> weipian_reports::accountability::Assessments {
+    use weipian_domain::units::M2_PER_MU;
+    let county = |code: &str, gd_mu: f64| PatchFact {
+        jcbh: format!("{code}TD2020X1"),
+        county: RegionCode::parse(code).unwrap(),
+        kind: PatchKind::Land,
+        area_m2: gd_mu * M2_PER_MU,
+        gd_m2: gd_mu * M2_PER_MU,
+        jbnt_m2: 0.0,
+        parts: vec![PartFact {
+            label: format!("{code}TD2020X1"),
+            legality: Some(Legality::Illegal),
+            complete: true,
+            area_m2: gd_mu * M2_PER_MU,
+            gd_m2: gd_mu * M2_PER_MU,
+            stated: StatedAreas {
+                illegal_m2: gd_mu * M2_PER_MU,
+                illegal_gd_m2: gd_mu * M2_PER_MU,
+                new_construction_m2: 4.0 * gd_mu * M2_PER_MU,
+                new_construction_gd_m2: 4.0 * gd_mu * M2_PER_MU,
+                ..StatedAreas::default()
+            },
+            ..PartFact::default()
+        }],
+    };
+    // 锦江区 25 %, 120 亩: accountable; 青羊区 25 %, 80 亩: not.
+    let patches = vec![county("510104", 120.0), county("510105", 80.0)];
+    weipian_reports::accountability::assess(
+        &patches,
+        weipian_domain::accountability::Policy::embedded(2020).unwrap(),
+    )
+}
+
+#[test]
+fn the_accountability_documents_name_the_accountable_regions() {
+    let a = assessed();
+    let signals = vec![(
+        "青羊区（510105）".to_string(),
+        "发现违法行为超过 60 日未立案".to_string(),
+        vec!["青违〔2020〕3号".to_string()],
+    )];
+    let input = AccountabilityInput {
+        year: 2020,
+        assessments: &a,
+        basis: "2020年度时点快照",
+        date: time::macros::date!(2021 - 03 - 05),
+        signals: &signals,
+    };
+    let interview = zip_entry(&interview_docx(&input).unwrap(), "word/document.xml");
+    for needle in [
+        "2020年度卫片执法违法占用耕地问题约谈名单",
+        "锦江区（510104）",
+        "120.00",
+        "25.00",
+        "1个县（市、区）",
+        "2021年3月5日",
+    ] {
+        assert!(interview.contains(needle), "约谈名单 lacks {needle}");
+    }
+    assert!(!interview.contains("青羊区"), "not accountable, not listed");
+    let proposal = zip_entry(&proposal_docx(&input).unwrap(), "word/document.xml");
+    for needle in [
+        "关于2020年度卫片执法问责的建议",
+        "违反土地管理规定行为处分办法",
+        "锦江区（510104）",
+        "青违〔2020〕3号",
+    ] {
+        assert!(proposal.contains(needle), "问责建议 lacks {needle}");
+    }
+    let book = accountability_xlsx(&input, true).unwrap();
+    let wb = zip_entry(&book, "xl/workbook.xml");
+    for name in ["市级", "县级", "明细"] {
+        assert!(wb.contains(&format!("name=\"{name}\"")), "{wb}");
+    }
+    let strings = zip_entry(&book, "xl/sharedStrings.xml");
+    assert!(strings.contains("纳入问责范围") && strings.contains("510104TD2020X1"));
 }

@@ -11,6 +11,7 @@
 //! * [`units`] — m² ↔ 公顷 / 亩 and display rounding.
 
 pub mod access;
+pub mod accountability;
 pub mod attr;
 pub mod batch;
 pub mod case;

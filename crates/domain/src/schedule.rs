@@ -98,6 +98,10 @@ pub struct Deadline {
     /// The quarter (1–4) whose 季度快报 this deadline delivers.
     #[serde(default)]
     pub quarter: Option<u8>,
+    /// It delivers the year's annual results (年度成果), which
+    /// accountability is assessed on.
+    #[serde(default)]
+    pub annual: bool,
 }
 
 impl Deadline {
@@ -176,6 +180,12 @@ impl Schedule {
         Ok(s)
     }
 
+    /// The cut-off that delivers the annual results, if the year has one.
+    #[must_use]
+    pub fn annual_report(&self) -> Option<&Deadline> {
+        self.deadline.iter().find(|d| d.annual && d.cutoff)
+    }
+
     /// The cut-off that delivers quarter `q`'s 季度快报, if the year has one.
     #[must_use]
     pub fn quick_report(&self, q: u8) -> Option<&Deadline> {
@@ -238,6 +248,11 @@ mod tests {
         assert_eq!(s.quick_report(1).unwrap().batches, vec!["2020Q1"]);
         assert_eq!(s.quick_report(3).unwrap().batches, vec!["2020Q3"]);
         assert!(s.quick_report(2).is_none() && s.quick_report(4).is_none());
+        let annual = s.annual_report().unwrap();
+        assert_eq!(
+            (annual.id.as_str(), annual.batches.len()),
+            ("2020Y-report", 4)
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@
 //! assert_eq!(by_city[0].issued.gd_m2, 40.0);
 //! ```
 
+pub mod accountability;
 pub mod quick;
 
 use serde::Serialize;
@@ -63,6 +64,22 @@ pub struct PartFact {
     pub stated: StatedAreas,
     /// A case this part belongs to has eliminated the illegal state (消除违法状态).
     pub eliminated: bool,
+    /// The deduction categories its (illegal) answer claims (扣除情形 codes).
+    pub claims: Vec<String>,
+    /// The case it belongs to, if any.
+    pub case: Option<PartCase>,
+}
+
+/// What accountability needs of the case a part belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartCase {
+    /// 违法行为编号.
+    pub number: String,
+    /// 消除违法状态: when.
+    pub eliminated_on: Option<time::Date>,
+    /// Its rectifications: kind and the day it was done (补办手续: the
+    /// approval's date).
+    pub rectifications: Vec<(weipian_domain::case::RectificationKind, time::Date)>,
 }
 
 /// One issued patch.

@@ -27,6 +27,8 @@
 //! | `routes::cases` | `/api/cases`, `/api/cases/{id}`, `/api/cases/{id}/events`, `/api/transfers` |
 //! | `routes::military` | `/api/patches/{year}/{batch}/{jcbh}/military`, `/api/military`, `/api/military/export` |
 //! | `routes::bulk` | `/api/answers/import`, `/api/answers/export` |
+//! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报) |
+//! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}` |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
 //! blocking pool (the store's own reads fan out over cores where it pays).
@@ -139,8 +141,8 @@ async fn require_bearer(
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        bulk, cases, desk, evidence, field, military, parcels, patches, review, sampling, schedule,
-        stats,
+        accountability, bulk, cases, desk, evidence, field, military, parcels, patches, review,
+        sampling, schedule, stats,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
@@ -177,6 +179,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(stats::get))
         .route("/api/stats/cases", get(stats::cases))
         .route("/api/reports/quick", get(stats::quick))
+        .route("/api/accountability", get(accountability::get))
+        .route(
+            "/api/accountability/{document}",
+            get(accountability::document),
+        )
         .route(&format!("{patch}/field-checks"), get(field::list))
         .route("/api/field-checks", post(field::assign))
         .route("/api/field-checks/{id}/result", post(field::complete))

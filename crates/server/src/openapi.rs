@@ -415,6 +415,27 @@ pub fn openapi_document() -> Value {
                 ],
                 "responses": responses(("200", ok("快报")), &["401", "403", "404", "422"])
             } },
+            "/api/accountability": { "get": {
+                "summary": "问责核算：本辖区市、县违法占用耕地比例排名，扣除前后的分子分母、逐项扣除、是否问责及理由、预警、降至问责线以下须再整改的亩数、增违挂钩，每个数额列出背后的图斑（地块）；可导出 xlsx",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（默认本人辖区）"),
+                    query_param("current", false, &json!({ "type": "boolean" }), "年度时点已过也按当前数据核算"),
+                    query_param("format", false, &json!({ "type": "string", "enum": ["json", "xlsx"] }), "输出格式"),
+                    query_param("explain", false, &json!({ "type": "boolean" }), "xlsx 附明细")
+                ],
+                "responses": responses(("200", ok("排名表")), &["401", "404", "422"])
+            } },
+            "/api/accountability/{document}": { "get": {
+                "summary": "问责结果文书（.docx）：interview 约谈名单，proposal 问责建议",
+                "parameters": [
+                    path_param("document", "string", "interview（约谈名单）或 proposal（问责建议）"),
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（默认本人辖区）"),
+                    query_param("current", false, &json!({ "type": "boolean" }), "年度时点已过也按当前数据核算")
+                ],
+                "responses": responses(("200", ok("文书")), &["401", "404", "422"])
+            } },
             "/api/transfers": { "get": {
                 "summary": "已移交、尚待接收单位反馈的图斑", "parameters": batch_params,
                 "responses": responses(("200", ok("图斑列表")), &["401", "422"])

@@ -738,6 +738,30 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             assert_eq!(&docx[..2], b"PK", "{name}: a zip package");
         }
 
+        // 问责: everyone, within their region; the documents download.
+        let (s, v) = api
+            .call("GET", "/api/accountability?year=2020&current=true", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        let scope = Scope::parse(region).unwrap();
+        for c in v["counties"].as_array().unwrap() {
+            let code = RegionCode::parse(c["region"].as_str().unwrap()).unwrap();
+            assert!(scope.contains(code), "{name} sees {code}");
+        }
+        let (s, h, _) = api
+            .send(
+                "GET",
+                "/api/accountability/proposal?year=2020&current=true",
+                t,
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}");
+        assert!(h["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("wordprocessingml"));
+
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
             .call(
@@ -1106,6 +1130,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/stats", vec!["get"]),
         ("/api/stats/cases", vec!["get"]),
         ("/api/reports/quick", vec!["get"]),
+        ("/api/accountability", vec!["get"]),
+        ("/api/accountability/{document}", vec!["get"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/field-checks",
             vec!["get"],

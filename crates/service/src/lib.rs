@@ -13,6 +13,7 @@
 //! Nothing is written unless every row passed: a rejected file yields one
 //! [`ServiceError::Rejected`] listing every problem with its row and JCBH.
 
+pub mod accountability;
 pub mod analyze;
 pub mod answers;
 pub mod bulk;

@@ -9,7 +9,7 @@ use time::Date;
 use weipian_domain::access::{Actor, Op, Scope};
 use weipian_domain::region::RegionTable;
 use weipian_domain::schedule::Schedule;
-use weipian_domain::{BatchId, RegionCode};
+use weipian_domain::RegionCode;
 use weipian_reports::quick::{
     figures_by_region, quarter_zh, render, table, Figures, QuickDoc, QuickTable, Subject, Template,
 };
@@ -106,30 +106,20 @@ pub fn quick(
             req.year
         ))
     })?;
-    let table_of_codes = crate::stats::code_table(req.year)?;
-
-    // The cut-off, once passed, decides: count its snapshot.
-    crate::schedule::freeze_due(store, req.year, req.today)?;
-    let province = req.region.province().to_string();
-    let due = crate::schedule::effective_due(store, req.year, deadline, &province)?;
-    let frozen = store
-        .snapshots(req.year)?
-        .into_iter()
-        .find(|s| s.deadline == deadline.id && s.region == province);
-    let (snapshot, date, basis) = match (&frozen, req.current) {
-        (Some(s), false) => (
-            Some(s.id),
-            due,
-            format!("{}时点快照（截至 {due}，快照 {}）", s.period, s.id),
-        ),
-        _ => (None, req.today, format!("截至 {} 的当前数据", req.today)),
-    };
-    let batches: Vec<BatchId> = deadline
-        .batches
-        .iter()
-        .filter_map(|b| BatchId::new(req.year, b).ok())
-        .collect();
-    let facts = crate::stats::gather(store, table_of_codes, &batches, Some(req.region), snapshot)?;
+    let period = crate::stats::period_facts(
+        store,
+        req.year,
+        deadline,
+        Some(req.region),
+        req.current,
+        req.today,
+    )?;
+    let (facts, snapshot, date, basis) = (
+        period.facts,
+        period.snapshots.first().copied(),
+        period.date,
+        period.basis,
+    );
     let by_region = figures_by_region(&facts.patches, &facts.cases);
     let empty = Figures::default();
     let figs = by_region.get(&req.region.to_string()).unwrap_or(&empty);

@@ -10,7 +10,9 @@ use weipian_domain::access::Actor;
 use weipian_domain::case::Case;
 use weipian_domain::determination::{Answer, CodeTable, Legality};
 use weipian_domain::{BatchId, RegionCode};
-use weipian_reports::{aggregate, CaseFact, Level, PartFact, PatchFact, RegionStats, StatedAreas};
+use weipian_reports::{
+    aggregate, CaseFact, Level, PartCase, PartFact, PatchFact, RegionStats, StatedAreas,
+};
 use weipian_store::{PatchQuery, PatchSummary, Store};
 
 use crate::ServiceError;
@@ -213,6 +215,7 @@ pub(crate) fn gather(
     let mut cases = Vec::new();
     let mut eliminated_parts: std::collections::HashSet<(i64, u32)> =
         std::collections::HashSet::new();
+    let mut part_cases: HashMap<PartKey, PartCase> = HashMap::new();
     for b in batches {
         for row in store.cases_of_batch(b)? {
             if !seen.insert(row.id) {
@@ -236,7 +239,28 @@ pub(crate) fn gather(
             };
             let mut kind = None;
             let (mut area, mut gd, mut jbnt) = (0.0, 0.0, 0.0);
+            let part_case = PartCase {
+                number: case.number.clone(),
+                eliminated_on: case
+                    .eliminated
+                    .as_deref()
+                    .and_then(weipian_domain::determination::parse_date),
+                rectifications: case
+                    .rectifications
+                    .iter()
+                    .filter_map(|r| {
+                        let day = match r.kind {
+                            weipian_domain::case::RectificationKind::Remedy => {
+                                r.approval_date.as_deref().unwrap_or(&r.date)
+                            }
+                            _ => &r.date,
+                        };
+                        weipian_domain::determination::parse_date(day).map(|d| (r.kind, d))
+                    })
+                    .collect(),
+            };
             for (patch_id, part) in store.case_links(row.id)? {
+                part_cases.insert((patch_id, part), part_case.clone());
                 if kind.is_none() {
                     kind = kinds.get(&patch_id).copied();
                 }
@@ -298,9 +322,20 @@ pub(crate) fn gather(
                 gd_m2: gd,
                 jbnt_m2: jbnt,
                 stated: parsed
-                    .map(|x| stated_areas(table, p.kind, &x, area, gd))
+                    .as_ref()
+                    .map(|x| stated_areas(table, p.kind, x, area, gd))
                     .unwrap_or_default(),
                 eliminated: eliminated_parts.contains(&(p.id, part)),
+                claims: parsed
+                    .as_ref()
+                    .map(|x| {
+                        x.deductions
+                            .iter()
+                            .map(|d| d.kind.trim().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                case: part_cases.get(&(p.id, part)).cloned(),
             })
         };
         let parts = if parcels.is_empty() {
@@ -338,5 +373,100 @@ pub(crate) fn gather(
     Ok(Facts {
         patches: facts,
         cases,
+    })
+}
+
+/// The facts of a reporting period's batches within `region` (`None`: the
+/// country): once the period's cut-off has passed (the schedule frozen),
+/// each province's snapshot, unless `current` asks for the present.
+pub(crate) struct PeriodFacts {
+    pub facts: Facts,
+    /// The snapshots counted.
+    pub snapshots: Vec<i64>,
+    /// In words.
+    pub basis: String,
+    /// 上报时间: the cut-off's day when counted from snapshots, else today.
+    pub date: time::Date,
+}
+
+pub(crate) fn period_facts(
+    store: &mut Store,
+    year: u16,
+    deadline: &weipian_domain::schedule::Deadline,
+    region: Option<RegionCode>,
+    current: bool,
+    today: time::Date,
+) -> Result<PeriodFacts, ServiceError> {
+    let table = code_table(year)?;
+    crate::schedule::freeze_due(store, year, today)?;
+    let batches: Vec<BatchId> = deadline
+        .batches
+        .iter()
+        .filter_map(|b| BatchId::new(year, b).ok())
+        .collect();
+    let frozen: HashMap<String, i64> = store
+        .snapshots(year)?
+        .into_iter()
+        .filter(|s| s.deadline == deadline.id)
+        .map(|s| (s.region, s.id))
+        .collect();
+    // One gathering per province when snapshots differ by province.
+    let provinces: Vec<Option<RegionCode>> = match region {
+        Some(r) => vec![Some(r)],
+        None if current || frozen.is_empty() => vec![None],
+        None => {
+            let mut all: Vec<RegionCode> = weipian_domain::region::RegionTable::shared()
+                .iter()
+                .filter(|r| r.level == weipian_domain::region::RegionLevel::Province)
+                .map(|r| r.code)
+                .collect();
+            all.sort();
+            all.into_iter().map(Some).collect()
+        }
+    };
+    let mut facts = Facts {
+        patches: Vec::new(),
+        cases: Vec::new(),
+    };
+    let mut snapshots = Vec::new();
+    let mut due_days = Vec::new();
+    for r in provinces {
+        let snapshot = match (r, current) {
+            (Some(r), false) => frozen.get(&r.province().to_string()).copied(),
+            _ => None,
+        };
+        if let (Some(id), Some(r)) = (snapshot, r) {
+            snapshots.push(id);
+            due_days.push(crate::schedule::effective_due(
+                store,
+                year,
+                deadline,
+                &r.province().to_string(),
+            )?);
+        }
+        let f = gather(store, table, &batches, r, snapshot)?;
+        facts.patches.extend(f.patches);
+        facts.cases.extend(f.cases);
+    }
+    let period = deadline.period.as_deref().unwrap_or(&deadline.id);
+    let (basis, date) = match due_days.iter().max() {
+        Some(due) if !snapshots.is_empty() => (
+            format!(
+                "{period}时点快照（截至 {due}，快照 {}）",
+                snapshots
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            *due,
+        ),
+        _ => (format!("截至 {today} 的当前数据"), today),
+    };
+    Ok(PeriodFacts {
+        facts,
+        snapshots,
+        basis,
+        date,
     })
 }

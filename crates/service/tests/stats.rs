@@ -489,3 +489,88 @@ fn the_quick_report_counts_the_snapshot_after_the_cut_off_and_the_present_when_a
     .unwrap_err();
     assert!(e3.to_string().contains("第一季度、第三季度"), "{e3}");
 }
+
+/// Accountability through the store: the cultivated land the answers
+/// state, a claimed deduction, the county's city, scope.
+#[test]
+fn accountability_reads_the_answers_claims_and_cases_within_the_region() {
+    use weipian_domain::determination::Deduction;
+    use weipian_service::accountability::{accountability, AccountabilityRequest};
+    let mut e = env_two_counties();
+    let clerk = actor(Role::CountyFiller, "510104");
+    let mut answer_with = |jcbh: &str, at: (f64, f64), gd: f64, claim: Option<&str>| {
+        let photo = weipian_demo::photo::jpeg_with_exif(at.0, at.1, "2020:04:02 10:00:00", 0, 1);
+        weipian_service::evidence::attach(&mut e.store, &clerk, &batch(), jcbh, "a.jpg", &photo)
+            .unwrap();
+        let area = e.store.patch(&batch(), jcbh).unwrap().unwrap().area_m2;
+        let v = save_answer(
+            &mut e.store,
+            &clerk,
+            &SaveAnswer {
+                batch: batch(),
+                jcbh: jcbh.into(),
+                answer: Answer {
+                    category: "WF".into(),
+                    sub: Some("WF01".into()),
+                    basis: "未批先建".into(),
+                    actual_use: Some("住宅".into()),
+                    illegal_area_m2: Some(area),
+                    illegal_cultivated_m2: Some(gd),
+                    illegal_basic_farmland_m2: Some(0.0),
+                    new_construction_m2: Some(area),
+                    new_construction_cultivated_m2: Some(gd),
+                    deductions: claim
+                        .map(|c| {
+                            vec![Deduction {
+                                kind: c.into(),
+                                document: None,
+                                note: None,
+                            }]
+                        })
+                        .unwrap_or_default(),
+                    ..Answer::default()
+                },
+                based_on: None,
+                reason: None,
+            },
+        )
+        .unwrap();
+        assert!(v.complete, "{:?}", v.errors);
+    };
+    answer_with("510104TD200001", (104.0601, 30.6101), 100.0, None);
+    answer_with("510104TD200002", (104.0641, 30.6101), 40.0, Some("yhyz"));
+    let city = actor(Role::CityReviewer, "510100");
+    let req = AccountabilityRequest {
+        year: 2020,
+        region: None,
+        current: true,
+        today: day("2020-06-01"),
+    };
+    let r = accountability(&mut e.store, &city, &req).unwrap();
+    let county = r
+        .assessments
+        .counties
+        .iter()
+        .find(|a| a.region == "510104")
+        .unwrap();
+    assert_eq!(county.name, "锦江区");
+    assert_eq!(county.numerator.m2, 140.0);
+    assert_eq!(county.numerator.items, ["510104TD200001", "510104TD200002"]);
+    let yhyz = county.steps.iter().find(|s| s.code == "yhyz").unwrap();
+    assert_eq!((yhyz.numerator.m2, yhyz.denominator.m2), (40.0, 0.0));
+    assert_eq!(yhyz.numerator.items, ["510104TD200002"]);
+    assert_eq!(
+        (county.numerator_after_m2, county.denominator_after_m2),
+        (100.0, 140.0)
+    );
+    assert!((county.ratio_percent - 100.0 * 100.0 / 140.0).abs() < 1e-9);
+    assert_eq!(r.assessments.cities[0].region, "510100");
+    // Another county's clerk sees nothing of it.
+    let other = actor(Role::CountyFiller, "510105");
+    let mine = accountability(&mut e.store, &other, &req).unwrap();
+    assert!(mine
+        .assessments
+        .counties
+        .iter()
+        .all(|a| a.region == "510105"));
+}

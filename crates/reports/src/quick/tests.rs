@@ -34,6 +34,7 @@ fn part(p: P) -> PartFact {
             new_construction_gd_m2: p.stated[4],
         },
         eliminated: p.eliminated,
+        ..PartFact::default()
     }
 }
 

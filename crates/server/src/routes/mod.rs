@@ -1,6 +1,7 @@
 //! The handlers, one module per part of the API. Each parses the request,
 //! calls one service function as the caller, and renders the result.
 
+pub(crate) mod accountability;
 pub(crate) mod bulk;
 pub(crate) mod cases;
 pub(crate) mod desk;
