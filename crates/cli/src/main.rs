@@ -9,6 +9,7 @@ mod demo;
 mod demo_work;
 mod desk_cmd;
 mod field_cmd;
+mod gate_cmd;
 mod parcels_cmd;
 mod progress;
 mod report_cmd;
@@ -119,6 +120,8 @@ enum Command {
     Report(report_cmd::ReportCommand),
     /// 问责核算：市、县违法占用耕地比例排名，扣除明细，约谈名单与问责建议
     Accountability(accountability_cmd::AccountabilityArgs),
+    /// 审批前核查：拟审批范围是否与未依法处理到位的违法用地重叠
+    Gate(gate_cmd::GateArgs),
     /// 时间节点、时点快照与延期申请
     #[command(subcommand)]
     Schedule(schedule_cmd::ScheduleCommand),
@@ -1263,6 +1266,7 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Field(cmd) => field_cmd::run(&cli.data, cli.json, cmd),
         Command::Report(cmd) => report_cmd::run(&cli.data, cli.json, cmd),
         Command::Accountability(args) => accountability_cmd::run(&cli.data, cli.json, args),
+        Command::Gate(args) => gate_cmd::run(&cli.data, cli.json, args),
         Command::Schedule(cmd) => schedule_cmd::run(&cli.data, cli.json, cmd),
         Command::Awaiting {
             batch,

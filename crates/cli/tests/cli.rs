@@ -338,6 +338,27 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
     };
     assert_eq!((step("annual"), step("yhyz")), (2, 1), "{county}");
     assert!(std::fs::read(&proposal).unwrap().starts_with(b"PK"));
+    // 审批前核查: an eliminated violation lets the approval through; an
+    // unfiled one stops it.
+    let gate = |code: &str| {
+        ok(&weipian(
+            &a,
+            &["--json", "gate", "--code", code, "--as", "demo-city"],
+        ))["gate"]["clear"]
+            .as_bool()
+            .unwrap()
+    };
+    let eliminated = county["steps"][0]["numerator"]["items"][0]
+        .as_str()
+        .unwrap();
+    assert!(gate(eliminated), "{eliminated}");
+    let unresolved: Vec<&str> = county["unresolved"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(unresolved.iter().any(|j| !gate(j)), "{unresolved:?}");
 
     // A field check done, a sample drawn.
     assert_eq!(w["field_checks"], 1, "{w}");

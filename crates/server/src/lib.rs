@@ -29,6 +29,7 @@
 //! | `routes::bulk` | `/api/answers/import`, `/api/answers/export` |
 //! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报) |
 //! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}` |
+//! | `routes::gate` | `/api/gate` (审批前核查：GET by code, POST a polygon file) |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
 //! blocking pool (the store's own reads fan out over cores where it pays).
@@ -141,8 +142,8 @@ async fn require_bearer(
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        accountability, bulk, cases, desk, evidence, field, military, parcels, patches, review,
-        sampling, schedule, stats,
+        accountability, bulk, cases, desk, evidence, field, gate, military, parcels, patches,
+        review, sampling, schedule, stats,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
@@ -179,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(stats::get))
         .route("/api/stats/cases", get(stats::cases))
         .route("/api/reports/quick", get(stats::quick))
+        .route("/api/gate", get(gate::by_code).post(gate::by_file))
         .route("/api/accountability", get(accountability::get))
         .route(
             "/api/accountability/{document}",

@@ -415,6 +415,19 @@ pub fn openapi_document() -> Value {
                 ],
                 "responses": responses(("200", ok("快报")), &["401", "403", "404", "422"])
             } },
+            "/api/gate": {
+                "get": {
+                    "summary": "审批前核查（按编号）：图斑编号、地块编号（JCBH-n）或已批准用地的批准文号所指范围是否与未依法处理到位的违法用地重叠，与哪些重叠",
+                    "parameters": [query_param("code", true, &json!({ "type": "string" }), "图斑编号、地块编号或批准文号")],
+                    "responses": responses(("200", ok("核查结果")), &["401", "404", "422"])
+                },
+                "post": {
+                    "summary": "审批前核查（按范围）：上传拟审批范围（Shapefile .zip、GeoJSON、GeoPackage、国土 TXT，须为 CGCS2000），答复是否与未依法处理到位的违法用地重叠及重叠面积",
+                    "parameters": [query_param("name", false, &json!({ "type": "string" }), "文件名（按扩展名识别格式）")],
+                    "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                    "responses": responses(("200", ok("核查结果")), &["401", "413", "422"])
+                }
+            },
             "/api/accountability": { "get": {
                 "summary": "问责核算：本辖区市、县违法占用耕地比例排名，扣除前后的分子分母、逐项扣除、是否问责及理由、预警、降至问责线以下须再整改的亩数、增违挂钩，每个数额列出背后的图斑（地块）；可导出 xlsx",
                 "parameters": [

@@ -762,6 +762,23 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             .unwrap()
             .contains("wordprocessingml"));
 
+        // 审批前核查: everyone may ask; violations outside one's region are counted, not named.
+        let (s, v) = api
+            .call("GET", "/api/gate?code=510104TD200001", t, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        if !in_scope {
+            assert!(v["hits"].as_array().unwrap().is_empty(), "{name}: {v}");
+        }
+        let square = br#"{"type":"Polygon","coordinates":[[[104.0595,30.6095],[104.0605,30.6095],[104.0605,30.6105],[104.0595,30.6105],[104.0595,30.6095]]]}"#;
+        let (s, v) = api
+            .upload("/api/gate?name=a.geojson", t, square.to_vec())
+            .await;
+        assert_eq!(s, StatusCode::OK, "{name}: {v}");
+        assert_eq!(v["shapes"], 1, "{name}: {v}");
+        let (s, _) = api.upload("/api/gate?name=a.exe", t, square.to_vec()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+
         // 抽查: reviewers and the Ministry draw within their region.
         let (s, v) = api
             .call(
@@ -1131,6 +1148,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/stats/cases", vec!["get"]),
         ("/api/reports/quick", vec!["get"]),
         ("/api/accountability", vec!["get"]),
+        ("/api/gate", vec!["get", "post"]),
         ("/api/accountability/{document}", vec!["get"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/field-checks",

@@ -25,6 +25,7 @@ pub mod evidence;
 pub mod export;
 pub mod field;
 pub mod figures;
+pub mod gate;
 pub mod history;
 pub mod import;
 pub mod military;

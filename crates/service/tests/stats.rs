@@ -1,7 +1,7 @@
 //! Statistics over a real store: counts and areas by determination per
 //! region, traceable, scoped, without military land, from a snapshot.
 
-use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::access::Role;
 use weipian_domain::determination::Answer;
 use weipian_domain::RegionCode;
 use weipian_reports::Level;
@@ -10,68 +10,6 @@ use weipian_service::stats::{stats, StatsRequest};
 
 mod common;
 use common::*;
-
-fn actor(role: Role, region: &str) -> Actor {
-    Actor::new(
-        &format!("{}-{region}", role.code()),
-        Scope::Region(RegionCode::parse(region).unwrap()),
-        role,
-    )
-    .unwrap()
-}
-
-fn day(s: &str) -> time::Date {
-    weipian_domain::determination::parse_date(s).unwrap()
-}
-
-/// A complete answer of `category` (with a photo) on a patch.
-fn complete(
-    e: &mut Env,
-    county: &str,
-    jcbh: &str,
-    at: (f64, f64),
-    category: &str,
-    based_on: Option<i64>,
-) {
-    let clerk = actor(Role::CountyFiller, county);
-    let photo = weipian_demo::photo::jpeg_with_exif(at.0, at.1, "2020:04:02 10:00:00", 0, 1);
-    weipian_service::evidence::attach(&mut e.store, &clerk, &batch(), jcbh, "a.jpg", &photo)
-        .unwrap();
-    let area = e.store.patch(&batch(), jcbh).unwrap().unwrap().area_m2;
-    let answer = match category {
-        "WF" => Answer {
-            category: "WF".into(),
-            sub: Some("WF01".into()),
-            basis: "未批先建".into(),
-            actual_use: Some("厂房".into()),
-            illegal_area_m2: Some(area),
-            illegal_cultivated_m2: Some(0.0),
-            illegal_basic_farmland_m2: Some(0.0),
-            new_construction_m2: Some(area),
-            new_construction_cultivated_m2: Some(0.0),
-            ..Answer::default()
-        },
-        _ => Answer {
-            category: "QT".into(),
-            sub: Some("QT01".into()),
-            basis: "地表无变化".into(),
-            ..Answer::default()
-        },
-    };
-    let v = save_answer(
-        &mut e.store,
-        &clerk,
-        &SaveAnswer {
-            batch: batch(),
-            jcbh: jcbh.into(),
-            answer,
-            based_on,
-            reason: None,
-        },
-    )
-    .unwrap();
-    assert!(v.complete, "{:?}", v.errors);
-}
 
 #[test]
 fn figures_per_region_add_up_and_name_their_patches() {

@@ -7,6 +7,7 @@ pub(crate) mod cases;
 pub(crate) mod desk;
 pub(crate) mod evidence;
 pub(crate) mod field;
+pub(crate) mod gate;
 pub(crate) mod military;
 pub(crate) mod parcels;
 pub(crate) mod patches;

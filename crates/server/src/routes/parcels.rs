@@ -17,7 +17,7 @@ pub(crate) const MAX_GEOMETRY_BYTES: usize = 20 << 20;
 
 /// The uploaded file's name: its last component only, with an extension
 /// the readers know (the format is told by it).
-fn file_name(name: Option<&str>, default: &str) -> Result<String, ApiError> {
+pub(crate) fn file_name(name: Option<&str>, default: &str) -> Result<String, ApiError> {
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -53,7 +53,7 @@ fn as_sent(e: ServiceError, name: &str) -> ApiError {
 }
 
 /// Write the upload to a temporary file named `name` and run `f` on it.
-fn with_file<T>(
+pub(crate) fn with_file<T>(
     name: &str,
     bytes: &[u8],
     f: impl FnOnce(&std::path::Path) -> Result<T, ServiceError>,
