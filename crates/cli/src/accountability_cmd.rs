@@ -90,7 +90,17 @@ pub(crate) fn run(data: &Path, json: bool, args: AccountabilityArgs) -> Result<(
             today,
         },
     )?;
-    let signals: Vec<(String, String, Vec<String>)> = Vec::new();
+    // The 问责建议 lists the other situations too.
+    let found = weipian_service::enforcement::signals(
+        &mut store,
+        &who,
+        &weipian_service::enforcement::EnforcementRequest {
+            year: args.year,
+            region,
+            today,
+        },
+    )?;
+    let signals = weipian_documents::signal_rows(&found, &report.policy);
     let input = weipian_documents::AccountabilityInput {
         year: report.year,
         assessments: &report.assessments,

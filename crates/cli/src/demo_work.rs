@@ -499,10 +499,22 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
         }))
     };
     let rectified = [rectify(store, land[11], 1)?, rectify(store, land[12], 2)?];
+    let company = CaseEvent::AddParty(Party {
+        kind: PartyKind::Unit,
+        name: "某建材有限公司".into(),
+        position: None,
+    });
+    let person = CaseEvent::AddParty(Party {
+        kind: PartyKind::Person,
+        name: "张某".into(),
+        position: None,
+    });
+    // Parties: the company in two cases and a person whose decision is not
+    // carried out — both on the blacklist.
     let stages: Vec<Vec<CaseEvent>> = vec![
         vec![],
-        vec![file.clone()],
-        vec![file.clone(), decide.clone()],
+        vec![file.clone(), company.clone()],
+        vec![file.clone(), decide.clone(), person],
         vec![
             file.clone(),
             decide.clone(),
@@ -527,11 +539,7 @@ pub fn run(store: &mut Store, batch: &BatchId) -> Result<DemoWork> {
             CaseEvent::Close {
                 date: "2020-06-20".into(),
             },
-            CaseEvent::AddParty(Party {
-                kind: PartyKind::Unit,
-                name: "某建材有限公司".into(),
-                position: None,
-            }),
+            company,
         ],
     ];
     for (k, events) in stages.iter().enumerate() {

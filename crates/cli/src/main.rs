@@ -8,6 +8,7 @@ mod accountability_cmd;
 mod demo;
 mod demo_work;
 mod desk_cmd;
+mod enforcement_cmd;
 mod field_cmd;
 mod gate_cmd;
 mod parcels_cmd;
@@ -122,6 +123,10 @@ enum Command {
     Accountability(accountability_cmd::AccountabilityArgs),
     /// 审批前核查：拟审批范围是否与未依法处理到位的违法用地重叠
     Gate(gate_cmd::GateArgs),
+    /// 其他问责情形：发现违法不立案、压案不查、隐瞒不报，按县列出
+    Signals(enforcement_cmd::SignalsArgs),
+    /// 违法主体黑名单：查找、导出，列出背后的违法行为
+    Blacklist(enforcement_cmd::BlacklistArgs),
     /// 时间节点、时点快照与延期申请
     #[command(subcommand)]
     Schedule(schedule_cmd::ScheduleCommand),
@@ -1267,6 +1272,8 @@ fn try_main(cli: Cli) -> Result<()> {
         Command::Report(cmd) => report_cmd::run(&cli.data, cli.json, cmd),
         Command::Accountability(args) => accountability_cmd::run(&cli.data, cli.json, args),
         Command::Gate(args) => gate_cmd::run(&cli.data, cli.json, args),
+        Command::Signals(args) => enforcement_cmd::run_signals(&cli.data, cli.json, args),
+        Command::Blacklist(args) => enforcement_cmd::run_blacklist(&cli.data, cli.json, args),
         Command::Schedule(cmd) => schedule_cmd::run(&cli.data, cli.json, cmd),
         Command::Awaiting {
             batch,

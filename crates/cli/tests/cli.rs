@@ -359,6 +359,49 @@ fn demo_builds_layers_and_batches_and_is_reproducible() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(unresolved.iter().any(|j| !gate(j)), "{unresolved:?}");
+    // The blacklist: the company in two cases, the person whose decision
+    // is not carried out; searchable.
+    let bl = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "blacklist",
+            "--year",
+            "2020",
+            "--as",
+            "demo-province",
+        ],
+    ));
+    let names: Vec<&str> = bl["blacklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["某建材有限公司", "张某"], "{bl}");
+    let found = ok(&weipian(
+        &a,
+        &[
+            "--json",
+            "blacklist",
+            "--year",
+            "2020",
+            "--search",
+            "张",
+            "--as",
+            "demo-province",
+        ],
+    ));
+    assert_eq!(found["blacklist"].as_array().unwrap().len(), 1);
+    // Signals: the upheld desk flag is listed as 填报不实.
+    let sg = ok(&weipian(
+        &a,
+        &["--json", "signals", "--year", "2020", "--as", "demo-city"],
+    ));
+    let county = &sg["signals"][0];
+    assert_eq!(county["region"], "510116", "{sg}");
+    assert!(!county["concealed"].as_array().unwrap().is_empty(), "{sg}");
+    assert!(!county["no_case"].as_array().unwrap().is_empty(), "{sg}");
 
     // A field check done, a sample drawn.
     assert_eq!(w["field_checks"], 1, "{w}");

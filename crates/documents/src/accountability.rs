@@ -315,3 +315,69 @@ fn write_level(
     sheet.set_freeze_panes(1, 3)?;
     Ok(())
 }
+
+/// The blacklist as a workbook: one row per party, with its cases and why.
+pub fn blacklist_xlsx(
+    year: u16,
+    entries: &[weipian_reports::enforcement::BlacklistEntry],
+) -> Result<Vec<u8>, DocumentError> {
+    let mut wb = Workbook::new();
+    let text = Format::new().set_font_name("宋体").set_font_size(11);
+    let header = text.clone().set_bold().set_text_wrap();
+    let num = text.clone().set_num_format("0.00");
+    let sheet = wb.add_worksheet().set_name(format!("{year}年度黑名单"))?;
+    let headers = [
+        "序号",
+        "类别",
+        "名称",
+        "所在县（市、区）",
+        "违法行为（件）",
+        "违法行为编号",
+        "违法用地（亩）",
+        "其中耕地（亩）",
+        "处理决定未落实到位",
+        "列入理由",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.set_column_width(col(c)?, if c == 9 || c == 5 { 40 } else { 14 })?;
+        sheet.write_string_with_format(0, col(c)?, *h, &header)?;
+    }
+    for (i, e) in entries.iter().enumerate() {
+        let r =
+            u32::try_from(i + 1).map_err(|_| rust_xlsxwriter::XlsxError::RowColumnLimitError)?;
+        sheet.write_number(r, 0, f64::from(r))?;
+        let kind = match e.kind {
+            weipian_domain::case::PartyKind::Unit => "单位",
+            weipian_domain::case::PartyKind::Person => "个人",
+            weipian_domain::case::PartyKind::Government => "政府或部门",
+        };
+        sheet.write_string_with_format(r, 1, kind, &text)?;
+        sheet.write_string_with_format(r, 2, &e.name, &text)?;
+        sheet.write_string_with_format(r, 3, e.counties.join("、"), &text)?;
+        #[allow(clippy::cast_precision_loss)] // case counts are small
+        sheet.write_number(r, 4, e.cases.len() as f64)?;
+        sheet.write_string_with_format(r, 5, e.cases.join("、"), &text)?;
+        sheet.write_number_with_format(r, 6, mu(e.area_m2), &num)?;
+        sheet.write_number_with_format(r, 7, mu(e.gd_m2), &num)?;
+        sheet.write_string_with_format(r, 8, e.unenforced.join("、"), &text)?;
+        sheet.write_string_with_format(r, 9, e.reasons.join("；"), &text)?;
+    }
+    sheet.set_freeze_panes(1, 3)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The signals as the 问责建议 lists them: (region, situation, items).
+#[must_use]
+pub fn signal_rows(
+    signals: &[weipian_reports::enforcement::RegionSignals],
+    policy: &weipian_domain::accountability::Policy,
+) -> Vec<(String, String, Vec<String>)> {
+    signals
+        .iter()
+        .flat_map(|s| {
+            s.lines(policy)
+                .into_iter()
+                .map(move |(what, items)| (format!("{}（{}）", s.name, s.region), what, items))
+        })
+        .collect()
+}

@@ -20,7 +20,10 @@ mod html;
 mod markdown;
 mod xlsx;
 
-pub use accountability::{accountability_xlsx, interview_docx, proposal_docx, AccountabilityInput};
+pub use accountability::{
+    accountability_xlsx, blacklist_xlsx, interview_docx, proposal_docx, signal_rows,
+    AccountabilityInput,
+};
 pub use docx::docx;
 pub use html::html;
 pub use markdown::markdown;

@@ -47,6 +47,7 @@ fn fixture() -> (Vec<PatchFact>, Vec<CaseFact>) {
         area_m2: 12_345.0,
         gd_m2: 6_172.5,
         jbnt_m2: 0.0,
+        detail: weipian_reports::CaseDetail::default(),
     }];
     (patches, cases)
 }

@@ -29,6 +29,7 @@
 //! ```
 
 pub mod accountability;
+pub mod enforcement;
 pub mod quick;
 
 use serde::Serialize;
@@ -265,6 +266,19 @@ pub struct CaseFact {
     pub area_m2: f64,
     pub gd_m2: f64,
     pub jbnt_m2: f64,
+    /// Dates and parties (for the other accountability signals and the blacklist).
+    pub detail: CaseDetail,
+}
+
+/// When a case reached its stages, and who it is against.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseDetail {
+    /// The day the case was opened (the violation found).
+    pub opened_on: Option<time::Date>,
+    pub filed_on: Option<time::Date>,
+    pub decided_on: Option<time::Date>,
+    /// 当事人.
+    pub parties: Vec<weipian_domain::case::Party>,
 }
 
 /// One region's cases by stage (a case counts in every stage it reached).
@@ -519,6 +533,7 @@ mod tests {
             area_m2: area,
             gd_m2: area / 2.0,
             jbnt_m2: 0.0,
+            detail: CaseDetail::default(),
         };
         let f = vec![
             case("违1", "510104", [false; 5], 100.0),

@@ -28,7 +28,7 @@
 //! | `routes::military` | `/api/patches/{year}/{batch}/{jcbh}/military`, `/api/military`, `/api/military/export` |
 //! | `routes::bulk` | `/api/answers/import`, `/api/answers/export` |
 //! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报) |
-//! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}` |
+//! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}`, `/api/accountability/signals`, `/api/blacklist` |
 //! | `routes::gate` | `/api/gate` (审批前核查：GET by code, POST a polygon file) |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
@@ -182,6 +182,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/quick", get(stats::quick))
         .route("/api/gate", get(gate::by_code).post(gate::by_file))
         .route("/api/accountability", get(accountability::get))
+        .route("/api/accountability/signals", get(accountability::signals))
+        .route("/api/blacklist", get(accountability::blacklist))
         .route(
             "/api/accountability/{document}",
             get(accountability::document),

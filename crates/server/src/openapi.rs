@@ -439,6 +439,24 @@ pub fn openapi_document() -> Value {
                 ],
                 "responses": responses(("200", ok("排名表")), &["401", "404", "422"])
             } },
+            "/api/accountability/signals": { "get": {
+                "summary": "其他问责情形（《违反土地管理规定行为处分办法》第三条）：按县列出判定违法未立案、发现后逾期未立案、立案后逾期未作出处理决定（压案不查）、经审核认定隐瞒不报或填报不实的违法行为和图斑",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（默认本人辖区）")
+                ],
+                "responses": responses(("200", ok("各县情形")), &["401", "422"])
+            } },
+            "/api/blacklist": { "get": {
+                "summary": "违法主体黑名单：案件当事人（单位、个人）中违法用地面积、占用耕地面积、违法行为件数达到标准或处理决定未落实到位的，列出背后的违法行为；可查找、导出 xlsx",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（默认本人辖区）"),
+                    query_param("q", false, &json!({ "type": "string" }), "按名称、违法行为编号或行政区代码查找"),
+                    query_param("format", false, &json!({ "type": "string", "enum": ["json", "xlsx"] }), "输出格式")
+                ],
+                "responses": responses(("200", ok("黑名单")), &["401", "422"])
+            } },
             "/api/accountability/{document}": { "get": {
                 "summary": "问责结果文书（.docx）：interview 约谈名单，proposal 问责建议",
                 "parameters": [

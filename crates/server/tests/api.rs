@@ -762,6 +762,16 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
             .unwrap()
             .contains("wordprocessingml"));
 
+        // Signals and the blacklist: everyone, within their region.
+        for uri in [
+            "/api/accountability/signals?year=2020",
+            "/api/blacklist?year=2020&q=x",
+        ] {
+            let (s, v) = api.call("GET", uri, t, None).await;
+            assert_eq!(s, StatusCode::OK, "{name} {uri}: {v}");
+            assert!(v.is_array(), "{name}: {v}");
+        }
+
         // 审批前核查: everyone may ask; violations outside one's region are counted, not named.
         let (s, v) = api
             .call("GET", "/api/gate?code=510104TD200001", t, None)
@@ -1149,6 +1159,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reports/quick", vec!["get"]),
         ("/api/accountability", vec!["get"]),
         ("/api/gate", vec!["get", "post"]),
+        ("/api/accountability/signals", vec!["get"]),
+        ("/api/blacklist", vec!["get"]),
         ("/api/accountability/{document}", vec!["get"]),
         (
             "/api/patches/{year}/{batch}/{jcbh}/field-checks",

@@ -20,6 +20,7 @@ pub mod bulk;
 pub mod case_ranges;
 pub mod cases;
 pub mod desk;
+pub mod enforcement;
 pub mod error;
 pub mod evidence;
 pub mod export;
@@ -47,5 +48,13 @@ pub use error::{RowProblem, ServiceError};
 #[must_use]
 pub fn today_in_china() -> time::Date {
     (time::OffsetDateTime::now_utc() + time::Duration::hours(8)).date()
+}
+
+/// The day (Beijing time) of a stored UTC timestamp (RFC 3339).
+#[must_use]
+pub fn day_in_china(rfc3339: &str) -> Option<time::Date> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()?;
+    Some((t.to_offset(time::UtcOffset::UTC) + time::Duration::hours(8)).date())
 }
 pub use progress::{NoProgress, Progress};

@@ -11,7 +11,7 @@ use weipian_domain::case::Case;
 use weipian_domain::determination::{Answer, CodeTable, Legality};
 use weipian_domain::{BatchId, RegionCode};
 use weipian_reports::{
-    aggregate, CaseFact, Level, PartCase, PartFact, PatchFact, RegionStats, StatedAreas,
+    aggregate, CaseDetail, CaseFact, Level, PartCase, PartFact, PatchFact, RegionStats, StatedAreas,
 };
 use weipian_store::{PatchQuery, PatchSummary, Store};
 
@@ -287,6 +287,18 @@ pub(crate) fn gather(
                 area_m2: area,
                 gd_m2: gd,
                 jbnt_m2: jbnt,
+                detail: CaseDetail {
+                    opened_on: crate::day_in_china(&row.created_at),
+                    filed_on: case
+                        .filing
+                        .as_ref()
+                        .and_then(|f| weipian_domain::determination::parse_date(&f.date)),
+                    decided_on: case
+                        .decision
+                        .as_ref()
+                        .and_then(|d| weipian_domain::determination::parse_date(&d.date)),
+                    parties: case.parties.clone(),
+                },
             });
         }
     }

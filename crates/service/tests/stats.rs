@@ -512,3 +512,72 @@ fn accountability_reads_the_answers_claims_and_cases_within_the_region() {
         .iter()
         .all(|a| a.region == "510105"));
 }
+
+/// A province override that turns a county's 其他 into 违法 is a finding of
+/// concealment (隐瞒不报); an illegal answer with no case is 不组织查处.
+#[test]
+fn a_province_override_to_illegal_is_listed_as_concealment() {
+    use weipian_service::enforcement::{signals, EnforcementRequest};
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "QT",
+        None,
+    );
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    let area = e
+        .store
+        .patch(&batch(), "510104TD200001")
+        .unwrap()
+        .unwrap()
+        .area_m2;
+    weipian_service::answers::override_answer(
+        &mut e.store,
+        &sheng,
+        &SaveAnswer {
+            batch: batch(),
+            jcbh: "510104TD200001".into(),
+            answer: Answer {
+                category: "WF".into(),
+                sub: Some("WF01".into()),
+                basis: "实地核查为新建厂房".into(),
+                actual_use: Some("厂房".into()),
+                illegal_area_m2: Some(area),
+                illegal_cultivated_m2: Some(0.0),
+                illegal_basic_farmland_m2: Some(0.0),
+                new_construction_m2: Some(area),
+                new_construction_cultivated_m2: Some(0.0),
+                ..Answer::default()
+            },
+            based_on: Some(1),
+            reason: None,
+        },
+        0,
+        "外业核查发现已建成厂房",
+    )
+    .unwrap();
+    let city = actor(Role::CityReviewer, "510100");
+    let s = signals(
+        &mut e.store,
+        &city,
+        &EnforcementRequest {
+            year: 2020,
+            region: None,
+            today: day("2020-06-01"),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].region, "510104");
+    assert_eq!(s[0].concealed.len(), 1);
+    assert!(
+        s[0].concealed[0].1.contains("原填报为其他"),
+        "{:?}",
+        s[0].concealed
+    );
+    assert!(s[0].concealed[0].1.contains("外业核查发现已建成厂房"));
+    assert_eq!(s[0].no_case, ["510104TD200001"]);
+}

@@ -16,6 +16,8 @@ pub struct CaseRow {
     /// The case record as JSON.
     pub record: String,
     pub version: i64,
+    /// When the case was opened (the violation found), UTC RFC 3339.
+    pub created_at: String,
     pub updated_at: String,
     pub updated_by: String,
     pub patch_ids: Vec<i64>,
@@ -73,7 +75,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT id, county, number, record, version, updated_at, updated_by FROM cases WHERE id = ?1",
+                "SELECT id, county, number, record, version, updated_at, updated_by, created_at FROM cases WHERE id = ?1",
                 [id],
                 |r| {
                     Ok(CaseRow {
@@ -84,6 +86,7 @@ impl Store {
                         version: r.get(4)?,
                         updated_at: r.get(5)?,
                         updated_by: r.get(6)?,
+                        created_at: r.get(7)?,
                         patch_ids: Vec::new(),
                     })
                 },

@@ -211,6 +211,7 @@ fn case(n: &str, county: &str, kind: PatchKind, stages: [bool; 5], m2: [f64; 3])
         area_m2: m2[0],
         gd_m2: m2[1],
         jbnt_m2: m2[2],
+        detail: crate::CaseDetail::default(),
     }
 }
 

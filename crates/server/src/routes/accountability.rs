@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use weipian_service::accountability::{accountability, AccountabilityRequest};
+use weipian_service::enforcement::EnforcementRequest;
 
 use crate::extract::QueryArgs;
 use crate::{with_actor, ApiError, AppState};
@@ -46,15 +47,86 @@ async fn report(
     .await
 }
 
-fn input(
-    r: &weipian_service::accountability::AccountabilityReport,
-) -> weipian_documents::AccountabilityInput<'_> {
+fn input<'a>(
+    r: &'a weipian_service::accountability::AccountabilityReport,
+    signals: &'a [(String, String, Vec<String>)],
+) -> weipian_documents::AccountabilityInput<'a> {
     weipian_documents::AccountabilityInput {
         year: r.year,
         assessments: &r.assessments,
         basis: &r.basis,
         date: r.date,
-        signals: &[],
+        signals,
+    }
+}
+
+fn enforcement_request(q: &Query) -> Result<EnforcementRequest, ApiError> {
+    Ok(EnforcementRequest {
+        year: q.year,
+        region: q
+            .region
+            .as_deref()
+            .map(weipian_domain::RegionCode::parse)
+            .transpose()
+            .map_err(|e| ApiError::invalid(format!("region：{e}")))?,
+        today: weipian_service::today_in_china(),
+    })
+}
+
+/// The other accountability situations per county.
+pub(crate) async fn signals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryArgs(q): QueryArgs<Query>,
+) -> Result<Response, ApiError> {
+    let req = enforcement_request(&q)?;
+    let v = with_actor(&state, &headers, move |store, actor| {
+        weipian_service::enforcement::signals(store, actor, &req)
+    })
+    .await?;
+    Ok(Json(v).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct BlacklistQuery {
+    year: u16,
+    region: Option<String>,
+    /// Name, case number or region code.
+    q: Option<String>,
+    /// `json` (default) or `xlsx`.
+    format: Option<String>,
+}
+
+/// The blacklist of violating parties.
+pub(crate) async fn blacklist(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryArgs(b): QueryArgs<BlacklistQuery>,
+) -> Result<Response, ApiError> {
+    let req = enforcement_request(&Query {
+        year: b.year,
+        region: b.region.clone(),
+        current: true,
+        format: None,
+        explain: false,
+    })?;
+    let search = b.q.clone();
+    let list = with_actor(&state, &headers, move |store, actor| {
+        weipian_service::enforcement::blacklist(store, actor, &req, search.as_deref())
+    })
+    .await?;
+    match b.format.as_deref() {
+        None | Some("json") => Ok(Json(list).into_response()),
+        Some("xlsx") => {
+            let bytes =
+                weipian_documents::blacklist_xlsx(b.year, &list).map_err(ApiError::internal)?;
+            Ok(super::download(
+                bytes,
+                super::XLSX,
+                &format!("{}年度违法主体黑名单.xlsx", b.year),
+            ))
+        }
+        Some(f) => Err(ApiError::invalid(format!("format “{f}” 应为 json 或 xlsx"))),
     }
 }
 
@@ -68,7 +140,7 @@ pub(crate) async fn get(
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(r).into_response()),
         Some("xlsx") => {
-            let bytes = weipian_documents::accountability_xlsx(&input(&r), q.explain)
+            let bytes = weipian_documents::accountability_xlsx(&input(&r, &[]), q.explain)
                 .map_err(ApiError::internal)?;
             Ok(super::download(
                 bytes,
@@ -97,7 +169,13 @@ pub(crate) async fn document(
         }
     };
     let r = report(&state, &headers, &q).await?;
-    let bytes = make(&input(&r)).map_err(ApiError::internal)?;
+    let req = enforcement_request(&q)?;
+    let found = with_actor(&state, &headers, move |store, actor| {
+        weipian_service::enforcement::signals(store, actor, &req)
+    })
+    .await?;
+    let rows = weipian_documents::signal_rows(&found, &r.policy);
+    let bytes = make(&input(&r, &rows)).map_err(ApiError::internal)?;
     let name = if which == "interview" {
         "约谈名单"
     } else {
