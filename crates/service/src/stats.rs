@@ -26,25 +26,6 @@ pub struct StatsRequest {
     pub snapshot: Option<i64>,
 }
 
-fn legality(table: &CodeTable, kind: weipian_domain::PatchKind, answer: &str) -> Option<Legality> {
-    let a: Answer = serde_json::from_str(answer).ok()?;
-    table
-        .categories(kind)
-        .iter()
-        .find(|c| c.code == a.category)
-        .map(|c| c.legality)
-}
-
-/// Cultivated and basic-farmland area of one patch's current overlay rows.
-fn figures(
-    rows: &[weipian_store::OverlayRow],
-    revision: Option<&str>,
-    layer_revs: &HashMap<String, i64>,
-) -> (f64, f64) {
-    let f = crate::figures::PatchFigures::new(rows.iter(), revision, layer_revs);
-    (f.area("gd").unwrap_or(0.0), f.area("jbnt").unwrap_or(0.0))
-}
-
 /// The figures of the batch by region at `req.level`, within the actor's region.
 pub fn stats(
     store: &Store,
@@ -164,15 +145,13 @@ pub(crate) fn gather(
     region: Option<RegionCode>,
     snapshot: Option<i64>,
 ) -> Result<Facts, ServiceError> {
-    let mut patches: Vec<PatchSummary> = Vec::new();
-    for b in batches {
-        patches.extend(store.patch_summaries(&PatchQuery {
-            batch: b.clone(),
-            kind: None,
-            region,
-        })?);
-    }
+    use std::collections::HashSet;
+    const LAYERS: [&str; 2] = ["gd", "jbnt"];
     let layer_revs = store.layer_revisions()?;
+    let current = |a: &weipian_store::LayerArea, patch_revision: Option<&str>| {
+        layer_revs.get(&a.layer) == Some(&a.layer_revision)
+            && patch_revision.is_none_or(|r| r == a.patch_revision)
+    };
     // (patch id, part) → (answer JSON, complete), as frozen.
     let frozen: Option<HashMap<PartKey, FrozenAnswer>> = match snapshot {
         Some(id) => Some(
@@ -194,31 +173,60 @@ pub(crate) fn gather(
         ),
         None => None,
     };
-    let answer_of = |patch_id: i64, part: u32| -> Result<Option<(String, bool)>, ServiceError> {
-        Ok(match &frozen {
-            Some(m) => m
-                .get(&(patch_id, part))
-                .and_then(|(a, c)| a.clone().map(|a| (a, *c))),
-            None => store
-                .answer(patch_id, part)?
-                .map(|a| (a.answer, a.complete)),
-        })
-    };
-    let in_snapshot: Option<std::collections::HashSet<i64>> = frozen
+    let in_snapshot: Option<HashSet<i64>> = frozen
         .as_ref()
         .map(|m| m.keys().map(|(id, _)| *id).collect());
-    let kinds: HashMap<i64, weipian_domain::PatchKind> =
-        patches.iter().map(|p| (p.id, p.kind)).collect();
 
-    // Cases first: which parts' cases have eliminated the illegal state.
-    let mut seen = std::collections::HashSet::new();
-    let mut cases = Vec::new();
-    let mut eliminated_parts: std::collections::HashSet<(i64, u32)> =
-        std::collections::HashSet::new();
-    let mut part_cases: HashMap<PartKey, PartCase> = HashMap::new();
+    let mut facts = Facts {
+        patches: Vec::new(),
+        cases: Vec::new(),
+    };
+    let mut seen_cases = HashSet::new();
     for b in batches {
-        for row in store.cases_of_batch(b)? {
-            if !seen.insert(row.id) {
+        let patches: Vec<PatchSummary> = store.patch_summaries(&PatchQuery {
+            batch: b.clone(),
+            kind: None,
+            region,
+        })?;
+        let kinds: HashMap<i64, weipian_domain::PatchKind> =
+            patches.iter().map(|p| (p.id, p.kind)).collect();
+        // Answers, parsed once: (patch, part) → (answer, complete).
+        let mut answers: HashMap<PartKey, (Answer, bool)> = HashMap::new();
+        match &frozen {
+            Some(m) => {
+                for ((id, part), (text, complete)) in m {
+                    if let Some(a) = text
+                        .as_deref()
+                        .and_then(|t| serde_json::from_str::<Answer>(t).ok())
+                    {
+                        answers.insert((*id, *part), (a, *complete));
+                    }
+                }
+            }
+            None => {
+                for a in store.answers_of_batch(b, region)? {
+                    if let Ok(parsed) = serde_json::from_str::<Answer>(&a.answer) {
+                        answers.insert((a.patch_id, a.part), (parsed, a.complete));
+                    }
+                }
+            }
+        }
+        let areas = store.layer_areas(b, region, &LAYERS)?;
+        let mut parcels: HashMap<i64, Vec<weipian_store::ParcelInfo>> = HashMap::new();
+        for d in store.parcels_of_batch(b, region)? {
+            parcels.entry(d.patch_id).or_default().push(d);
+        }
+        let parcel_areas = if parcels.is_empty() {
+            HashMap::new()
+        } else {
+            store.parcel_layer_areas(b, region, &LAYERS)?
+        };
+
+        // Cases first: which parts' cases have eliminated the illegal state.
+        let mut eliminated_parts: HashSet<PartKey> = HashSet::new();
+        let mut part_cases: HashMap<PartKey, PartCase> = HashMap::new();
+        for (row, links) in store.cases_with_links(b, region)? {
+            if !seen_cases.insert(row.id) {
                 continue;
             }
             let Ok(county) = RegionCode::parse(&row.county) else {
@@ -237,8 +245,6 @@ pub(crate) fn gather(
             let Ok(case) = serde_json::from_str::<Case>(&record) else {
                 continue;
             };
-            let mut kind = None;
-            let (mut area, mut gd, mut jbnt) = (0.0, 0.0, 0.0);
             let part_case = PartCase {
                 number: case.number.clone(),
                 eliminated_on: case
@@ -259,23 +265,23 @@ pub(crate) fn gather(
                     })
                     .collect(),
             };
-            for (patch_id, part) in store.case_links(row.id)? {
-                part_cases.insert((patch_id, part), part_case.clone());
+            let mut kind = None;
+            let (mut area, mut gd, mut jbnt) = (0.0, 0.0, 0.0);
+            for key in &links {
+                part_cases.insert(*key, part_case.clone());
                 if kind.is_none() {
-                    kind = kinds.get(&patch_id).copied();
+                    kind = kinds.get(&key.0).copied();
                 }
                 if case.eliminated.is_some() {
-                    eliminated_parts.insert((patch_id, part));
+                    eliminated_parts.insert(*key);
                 }
-                if let Some(a) = answer_of(patch_id, part)?
-                    .and_then(|(t, _)| serde_json::from_str::<Answer>(&t).ok())
-                {
+                if let Some((a, _)) = answers.get(key) {
                     area += a.illegal_area_m2.unwrap_or(0.0);
                     gd += a.illegal_cultivated_m2.unwrap_or(0.0);
                     jbnt += a.illegal_basic_farmland_m2.unwrap_or(0.0);
                 }
             }
-            cases.push(CaseFact {
+            facts.cases.push(CaseFact {
                 number: case.number.clone(),
                 county,
                 kind: kind.unwrap_or(weipian_domain::PatchKind::Land),
@@ -301,91 +307,92 @@ pub(crate) fn gather(
                 },
             });
         }
-    }
 
-    let mut facts = Vec::with_capacity(patches.len());
-    for p in &patches {
-        if in_snapshot.as_ref().is_some_and(|s| !s.contains(&p.id)) {
-            continue; // issued after the cut-off
-        }
-        let Ok(county) = RegionCode::parse(&p.xzqdm) else {
-            continue;
-        };
-        let rows = store.overlay_rows_of(&[p.id])?;
-        let (gd, jbnt) = figures(&rows, Some(&p.revision), &layer_revs);
-        let parcels = store.parcels(p.id)?;
-        let part_of = |part: u32,
-                       label: String,
-                       area: f64,
-                       gd: f64,
-                       jbnt: f64|
-         -> Result<PartFact, ServiceError> {
-            let a = answer_of(p.id, part)?;
-            let parsed = a
-                .as_ref()
-                .and_then(|(t, _)| serde_json::from_str::<Answer>(t).ok());
-            Ok(PartFact {
-                label,
-                legality: a
-                    .as_ref()
-                    .and_then(|(text, _)| legality(table, p.kind, text)),
-                complete: a.as_ref().is_some_and(|(_, c)| *c),
-                area_m2: area,
+        facts.patches.reserve(patches.len());
+        for p in &patches {
+            if in_snapshot.as_ref().is_some_and(|s| !s.contains(&p.id)) {
+                continue; // issued after the cut-off
+            }
+            let Ok(county) = RegionCode::parse(&p.xzqdm) else {
+                continue;
+            };
+            let pick = |rows: Option<&Vec<weipian_store::LayerArea>>,
+                        layer: &str,
+                        patch_revision: Option<&str>| {
+                rows.and_then(|v| {
+                    v.iter()
+                        .find(|a| a.layer == layer && current(a, patch_revision))
+                })
+                .map_or(0.0, |a| a.area_m2)
+            };
+            let mine = areas.get(&p.id);
+            let gd = pick(mine, "gd", Some(&p.revision));
+            let jbnt = pick(mine, "jbnt", Some(&p.revision));
+            let part_of = |part: u32, label: String, area: f64, gd: f64, jbnt: f64| {
+                let a = answers.get(&(p.id, part));
+                PartFact {
+                    label,
+                    legality: a.and_then(|(x, _)| answer_legality(table, p.kind, x)),
+                    complete: a.is_some_and(|(_, c)| *c),
+                    area_m2: area,
+                    gd_m2: gd,
+                    jbnt_m2: jbnt,
+                    stated: a
+                        .map(|(x, _)| stated_areas(table, p.kind, x, area, gd))
+                        .unwrap_or_default(),
+                    eliminated: eliminated_parts.contains(&(p.id, part)),
+                    claims: a
+                        .map(|(x, _)| {
+                            x.deductions
+                                .iter()
+                                .map(|d| d.kind.trim().to_string())
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    case: part_cases.get(&(p.id, part)).cloned(),
+                }
+            };
+            let parts = match parcels.get(&p.id) {
+                None => vec![part_of(0, p.jcbh.clone(), p.area_m2, gd, jbnt)],
+                Some(list) => list
+                    .iter()
+                    .map(|d| {
+                        let rows = parcel_areas.get(&d.id);
+                        part_of(
+                            d.no,
+                            crate::answers::part_label(&p.jcbh, d.no),
+                            d.area_m2,
+                            pick(rows, "gd", None),
+                            pick(rows, "jbnt", None),
+                        )
+                    })
+                    .collect(),
+            };
+            facts.patches.push(PatchFact {
+                jcbh: p.jcbh.clone(),
+                county,
+                kind: p.kind,
+                area_m2: p.area_m2,
                 gd_m2: gd,
                 jbnt_m2: jbnt,
-                stated: parsed
-                    .as_ref()
-                    .map(|x| stated_areas(table, p.kind, x, area, gd))
-                    .unwrap_or_default(),
-                eliminated: eliminated_parts.contains(&(p.id, part)),
-                claims: parsed
-                    .as_ref()
-                    .map(|x| {
-                        x.deductions
-                            .iter()
-                            .map(|d| d.kind.trim().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                case: part_cases.get(&(p.id, part)).cloned(),
-            })
-        };
-        let parts = if parcels.is_empty() {
-            vec![part_of(0, p.jcbh.clone(), p.area_m2, gd, jbnt)?]
-        } else {
-            let prows = store.parcel_overlay_rows(p.id)?;
-            let mut parts = Vec::with_capacity(parcels.len());
-            for d in &parcels {
-                let pick = |layer: &str| {
-                    prows
-                        .iter()
-                        .find(|r| r.patch_id == d.id && r.layer == layer)
-                        .map_or(0.0, |r| r.area_m2)
-                };
-                parts.push(part_of(
-                    d.no,
-                    crate::answers::part_label(&p.jcbh, d.no),
-                    d.area_m2,
-                    pick("gd"),
-                    pick("jbnt"),
-                )?);
-            }
-            parts
-        };
-        facts.push(PatchFact {
-            jcbh: p.jcbh.clone(),
-            county,
-            kind: p.kind,
-            area_m2: p.area_m2,
-            gd_m2: gd,
-            jbnt_m2: jbnt,
-            parts,
-        });
+                parts,
+            });
+        }
     }
-    Ok(Facts {
-        patches: facts,
-        cases,
-    })
+    Ok(facts)
+}
+
+/// The legality an answer's category has in the year's table.
+fn answer_legality(
+    table: &CodeTable,
+    kind: weipian_domain::PatchKind,
+    a: &Answer,
+) -> Option<Legality> {
+    table
+        .categories(kind)
+        .iter()
+        .find(|c| c.code == a.category)
+        .map(|c| c.legality)
 }
 
 /// The facts of a reporting period's batches within `region` (`None`: the

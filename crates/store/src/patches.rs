@@ -89,7 +89,7 @@ fn prefix_range(prefix: &str) -> (String, String) {
 
 /// The code range holding every county within `region` (a prefix range:
 /// callers still apply [`weipian_domain::RegionCode::is_within`]).
-fn region_range(region: weipian_domain::RegionCode) -> (String, String) {
+pub(crate) fn region_range(region: weipian_domain::RegionCode) -> (String, String) {
     let code = region.to_string();
     let prefix = if region.value().is_multiple_of(10_000) {
         &code[..2]

@@ -1,0 +1,246 @@
+//! Bulk reads for statistics and reports: a batch's answers, 地块, layer
+//! areas and cases — optionally within a region — in a handful of queries
+//! instead of several per patch, so a province or the nation can be
+//! counted in seconds. Military-register patches never appear.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+use serde::de::IgnoredAny;
+use weipian_domain::{BatchId, RegionCode};
+
+use crate::{CaseRow, Store, StoreError};
+
+/// One layer's area in a patch's (or 地块's) stored overlay results, with
+/// the revisions that tell whether it is current.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerArea {
+    pub layer: String,
+    pub layer_revision: i64,
+    pub patch_revision: String,
+    pub area_m2: f64,
+}
+
+/// A 地块 without its shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParcelInfo {
+    pub id: i64,
+    pub patch_id: i64,
+    pub no: u32,
+    pub area_m2: f64,
+}
+
+/// An answer of a patch or 地块, as stored now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerInfo {
+    pub patch_id: i64,
+    pub part: u32,
+    pub answer: String,
+    pub complete: bool,
+}
+
+/// A case and its links (patch id, part).
+pub type CaseWithLinks = (CaseRow, Vec<(i64, u32)>);
+
+/// Only what the statistics need of a result entry: the heavy parts
+/// (areas by class, feature labels) are skipped, not parsed.
+type LightResults = std::collections::BTreeMap<String, (i64, String, f64, IgnoredAny, IgnoredAny)>;
+
+/// `AND p.xzqdm >= ?n AND p.xzqdm < ?n+1` for a region, with its arguments.
+fn region_clause(region: Option<RegionCode>, first: usize) -> (String, Vec<String>) {
+    match region {
+        None => (String::new(), Vec::new()),
+        Some(r) => {
+            let (lo, hi) = crate::patches::region_range(r);
+            (
+                format!(" AND p.xzqdm >= ?{first} AND p.xzqdm < ?{}", first + 1),
+                vec![lo, hi],
+            )
+        }
+    }
+}
+
+fn light(
+    rows: &mut rusqlite::Rows<'_>,
+    layers: &[&str],
+) -> Result<HashMap<i64, Vec<LayerArea>>, StoreError> {
+    let mut out = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let text = r.get_ref(1)?.as_str()?;
+        let parsed: LightResults = serde_json::from_str(text)
+            .map_err(|e| StoreError::Corrupt(format!("图斑（地块）{id} 的分析结果：{e}")))?;
+        let v: Vec<LayerArea> = parsed
+            .into_iter()
+            .filter(|(layer, _)| layers.contains(&layer.as_str()))
+            .map(
+                |(layer, (layer_revision, patch_revision, area_m2, _, _))| LayerArea {
+                    layer,
+                    layer_revision,
+                    patch_revision,
+                    area_m2,
+                },
+            )
+            .collect();
+        out.insert(id, v);
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// The `layers`' areas of every patch of the batch (within `region`),
+    /// by patch id.
+    pub fn layer_areas(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+        layers: &[&str],
+    ) -> Result<HashMap<i64, Vec<LayerArea>>, StoreError> {
+        let (clause, args) = region_clause(region, 3);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT a.patch_id, a.results FROM patch_analysis a JOIN patches p ON p.fid = a.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause}"
+        ))?;
+        let mut rows = match args.as_slice() {
+            [lo, hi] => stmt.query(params![i64::from(batch.year), batch.name, lo, hi])?,
+            _ => stmt.query(params![i64::from(batch.year), batch.name])?,
+        };
+        light(&mut rows, layers)
+    }
+
+    /// The `layers`' areas of every 地块 of the batch's patches, by parcel id.
+    pub fn parcel_layer_areas(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+        layers: &[&str],
+    ) -> Result<HashMap<i64, Vec<LayerArea>>, StoreError> {
+        let (clause, args) = region_clause(region, 3);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT a.parcel_id, a.results FROM parcel_analysis a
+               JOIN parcels d ON d.id = a.parcel_id JOIN patches p ON p.fid = d.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause}"
+        ))?;
+        let mut rows = match args.as_slice() {
+            [lo, hi] => stmt.query(params![i64::from(batch.year), batch.name, lo, hi])?,
+            _ => stmt.query(params![i64::from(batch.year), batch.name])?,
+        };
+        light(&mut rows, layers)
+    }
+
+    /// Every 地块 of the batch's patches (within `region`), without shapes.
+    pub fn parcels_of_batch(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+    ) -> Result<Vec<ParcelInfo>, StoreError> {
+        let (clause, args) = region_clause(region, 3);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT d.id, d.patch_id, d.no, d.area_m2 FROM parcels d JOIN patches p ON p.fid = d.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause} ORDER BY d.patch_id, d.no"
+        ))?;
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(ParcelInfo {
+                id: r.get(0)?,
+                patch_id: r.get(1)?,
+                no: r.get(2)?,
+                area_m2: r.get(3)?,
+            })
+        };
+        let rows = match args.as_slice() {
+            [lo, hi] => stmt
+                .query_map(params![i64::from(batch.year), batch.name, lo, hi], map)?
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => stmt
+                .query_map(params![i64::from(batch.year), batch.name], map)?
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Every current answer of the batch's patches and 地块 (within `region`).
+    pub fn answers_of_batch(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+    ) -> Result<Vec<AnswerInfo>, StoreError> {
+        let (clause, args) = region_clause(region, 3);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT a.patch_id, a.part, a.answer, a.complete FROM answers a JOIN patches p ON p.fid = a.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause} AND p.fid {}",
+            crate::NOT_MILITARY
+        ))?;
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(AnswerInfo {
+                patch_id: r.get(0)?,
+                part: r.get(1)?,
+                answer: r.get(2)?,
+                complete: r.get::<_, i64>(3)? != 0,
+            })
+        };
+        let rows = match args.as_slice() {
+            [lo, hi] => stmt
+                .query_map(params![i64::from(batch.year), batch.name, lo, hi], map)?
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => stmt
+                .query_map(params![i64::from(batch.year), batch.name], map)?
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Every case linked to the batch's patches (within `region`), with
+    /// all its links (patch id, part), in two queries.
+    pub fn cases_with_links(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+    ) -> Result<Vec<CaseWithLinks>, StoreError> {
+        let (clause, args) = region_clause(region, 3);
+        let ids_sql = format!(
+            "SELECT DISTINCT cp.case_id FROM case_patches cp JOIN patches p ON p.fid = cp.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause} AND p.fid {}",
+            crate::NOT_MILITARY
+        );
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT c.id, c.county, c.number, c.record, c.version, c.updated_at, c.updated_by, c.created_at,
+                    cp.patch_id, cp.part
+               FROM cases c JOIN case_patches cp ON cp.case_id = c.id
+              WHERE c.id IN ({ids_sql}) AND cp.patch_id {}
+              ORDER BY c.id, cp.patch_id, cp.part",
+            crate::NOT_MILITARY
+        ))?;
+        let mut rows = match args.as_slice() {
+            [lo, hi] => stmt.query(params![i64::from(batch.year), batch.name, lo, hi])?,
+            _ => stmt.query(params![i64::from(batch.year), batch.name])?,
+        };
+        let mut out: Vec<CaseWithLinks> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let link: (i64, u32) = (r.get(8)?, r.get(9)?);
+            if let Some((row, links)) = out.last_mut().filter(|(row, _)| row.id == id) {
+                links.push(link);
+                row.patch_ids.push(link.0);
+                continue;
+            }
+            out.push((
+                CaseRow {
+                    id,
+                    county: r.get(1)?,
+                    number: r.get(2)?,
+                    record: r.get(3)?,
+                    version: r.get(4)?,
+                    updated_at: r.get(5)?,
+                    updated_by: r.get(6)?,
+                    created_at: r.get(7)?,
+                    patch_ids: vec![link.0],
+                },
+                vec![link],
+            ));
+        }
+        for (row, _) in &mut out {
+            row.patch_ids.dedup();
+        }
+        Ok(out)
+    }
+}
