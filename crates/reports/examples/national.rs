@@ -67,14 +67,15 @@ fn generate(n: usize, seed: u64) -> (Vec<PatchFact>, Vec<CaseFact>) {
             let answered = rng.random_bool(0.9);
             let complete = answered && rng.random_bool(0.92);
             let r: f64 = rng.random();
-            let legality = answered.then(|| match kind {
+            let legality = match kind {
                 PatchKind::Land if r < 0.45 => Legality::Legal,
-                PatchKind::Land if r < 0.65 => Legality::Illegal,
+                PatchKind::Land if r < 0.50 => Legality::Illegal,
                 PatchKind::Land => Legality::Other,
                 PatchKind::Mineral if r < 0.3 => Legality::Legal,
-                PatchKind::Mineral if r < 0.45 => Legality::Illegal,
+                PatchKind::Mineral if r < 0.4 => Legality::Illegal,
                 PatchKind::Mineral => Legality::FalseChange,
-            });
+            };
+            let legality = answered.then_some(legality);
             let mut part = PartFact {
                 label: label.clone(),
                 legality,
