@@ -16,6 +16,8 @@ use crate::{acting, open_store, resolve_batch};
 pub(crate) enum ReportCommand {
     /// 季度卫片执法工作情况快报（按部模板逐句生成）：docx、md、html 或 xlsx
     Quick(QuickArgs),
+    /// 半年度、年度卫片执法成果报告（省级报部），附各下级行政区全部指标
+    Results(ResultsArgs),
     /// 违法行为（件）按查处阶段统计：发现、立案、作出处罚（处理）、结案、落实到位、消除违法状态
     Cases {
         #[arg(long)]
@@ -118,23 +120,36 @@ pub(crate) struct QuickArgs {
     as_user: Option<String>,
 }
 
-fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
-    let QuickArgs {
-        region,
-        year,
-        quarter,
-        format,
-        out,
-        current,
-        explain,
-        today,
-        as_user,
-    } = args;
-    let mut store = open_store(data)?;
-    let who = acting(&store, as_user.as_deref())?;
-    let region =
-        weipian_domain::RegionCode::parse(&region).map_err(|e| anyhow::anyhow!("--region：{e}"))?;
-    let format = match (&format, &out) {
+#[derive(clap::Args, Debug)]
+pub(crate) struct ResultsArgs {
+    /// 省、市或县的行政区代码
+    #[arg(long)]
+    region: String,
+    #[arg(long)]
+    year: u16,
+    /// h1（上半年）或 annual（年度）
+    #[arg(long)]
+    period: String,
+    /// docx、md、html 或 xlsx（默认按 --out 的扩展名，否则 md）
+    #[arg(long)]
+    format: Option<String>,
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// 时点已过也按当前数据统计（默认按时点快照）
+    #[arg(long)]
+    current: bool,
+    /// 列出每个数字背后的图斑或违法行为
+    #[arg(long)]
+    explain: bool,
+    /// 以此日期为“今天”（默认北京时间今天）
+    #[arg(long)]
+    today: Option<String>,
+    #[arg(long = "as")]
+    as_user: Option<String>,
+}
+
+fn output_format(format: Option<&String>, out: Option<&std::path::PathBuf>) -> Result<Format> {
+    let format = match (format, out) {
         (Some(f), _) => Format::parse(f)
             .ok_or_else(|| anyhow::anyhow!("--format “{f}” 应为 docx、md、html 或 xlsx"))?,
         (None, Some(p)) => p
@@ -147,27 +162,26 @@ fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
     if out.is_none() && matches!(format, Format::Docx | Format::Xlsx) {
         bail!("{} 格式须用 --out 指定输出文件", format.extension());
     }
-    let today = match today {
-        Some(t) => weipian_domain::determination::parse_date(&t)
-            .ok_or_else(|| anyhow::anyhow!("--today “{t}” 应为 YYYY-MM-DD"))?,
-        None => weipian_service::today_in_china(),
-    };
-    let report = weipian_service::quick::quick(
-        &mut store,
-        &who,
-        &weipian_service::quick::QuickRequest {
-            year,
-            quarter,
-            region,
-            current,
-            explain,
-            today,
-        },
-    )?;
-    let bytes = weipian_documents::quick(&report.doc, &report.table, format, explain)?;
-    match &out {
+    Ok(format)
+}
+
+fn today_of(today: Option<&str>) -> Result<time::Date> {
+    match today {
+        Some(t) => weipian_domain::determination::parse_date(t)
+            .ok_or_else(|| anyhow::anyhow!("--today “{t}” 应为 YYYY-MM-DD")),
+        None => Ok(weipian_service::today_in_china()),
+    }
+}
+
+fn emit(
+    json: bool,
+    out: Option<&std::path::PathBuf>,
+    report: &weipian_service::quick::QuickReport,
+    bytes: &[u8],
+) -> Result<()> {
+    match out {
         Some(path) => {
-            weipian_formats::write_file(path, &bytes)?;
+            weipian_formats::write_file(path, bytes)?;
             if json {
                 println!(
                     "{}",
@@ -185,19 +199,89 @@ fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
         ),
         None => {
             eprintln!("（{}）", report.basis);
-            print!("{}", String::from_utf8_lossy(&bytes));
+            print!("{}", String::from_utf8_lossy(bytes));
         }
     }
     Ok(())
 }
 
+fn results_cmd(data: &Path, json: bool, args: ResultsArgs) -> Result<()> {
+    let mut store = open_store(data)?;
+    let who = acting(&store, args.as_user.as_deref())?;
+    let region = weipian_domain::RegionCode::parse(&args.region)
+        .map_err(|e| anyhow::anyhow!("--region：{e}"))?;
+    let Some(period) = weipian_service::quick::Period::parse(&args.period) else {
+        bail!(
+            "--period “{}” 应为 h1（上半年）或 annual（年度）",
+            args.period
+        );
+    };
+    let format = output_format(args.format.as_ref(), args.out.as_ref())?;
+    let report = weipian_service::quick::results(
+        &mut store,
+        &who,
+        &weipian_service::quick::ResultsRequest {
+            year: args.year,
+            period,
+            region,
+            current: args.current,
+            explain: args.explain,
+            today: today_of(args.today.as_deref())?,
+        },
+    )?;
+    let bytes = weipian_documents::results(
+        &report.doc,
+        &report.table,
+        &report.figures,
+        format,
+        args.explain,
+    )?;
+    emit(json, args.out.as_ref(), &report, &bytes)
+}
+
+fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
+    let QuickArgs {
+        region,
+        year,
+        quarter,
+        format,
+        out,
+        current,
+        explain,
+        today,
+        as_user,
+    } = args;
+    let mut store = open_store(data)?;
+    let who = acting(&store, as_user.as_deref())?;
+    let region =
+        weipian_domain::RegionCode::parse(&region).map_err(|e| anyhow::anyhow!("--region：{e}"))?;
+    let format = output_format(format.as_ref(), out.as_ref())?;
+    let today = today_of(today.as_deref())?;
+    let report = weipian_service::quick::quick(
+        &mut store,
+        &who,
+        &weipian_service::quick::QuickRequest {
+            year,
+            quarter,
+            region,
+            current,
+            explain,
+            today,
+        },
+    )?;
+    let bytes = weipian_documents::quick(&report.doc, &report.table, format, explain)?;
+    emit(json, out.as_ref(), &report, &bytes)
+}
+
 pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
-    if let ReportCommand::Quick(args) = cmd {
-        return quick_cmd(data, json, args);
-    }
+    let cmd = match cmd {
+        ReportCommand::Quick(args) => return quick_cmd(data, json, args),
+        ReportCommand::Results(args) => return results_cmd(data, json, args),
+        other => other,
+    };
     let store = open_store(data)?;
     match cmd {
-        ReportCommand::Quick(_) => Ok(()), // handled above
+        ReportCommand::Quick(_) | ReportCommand::Results(_) => Ok(()), // handled above
         ReportCommand::Cases {
             batch,
             year,

@@ -17,6 +17,7 @@ const SIZE_2: usize = 44;
 const SIZE_3: usize = 32;
 const SIZE_4: usize = 28;
 const SIZE_5: usize = 21;
+const SIZE_XIAO5: usize = 18;
 
 /// A4 in twips and the GB/T 9704 margins (37/35/28/26 mm).
 const A4: (u32, u32) = (11_906, 16_838);
@@ -112,8 +113,17 @@ pub(crate) fn closing(text: &str) -> Paragraph {
 
 /// A table in 五号宋体 with a header row; `widths` in twips.
 pub(crate) fn table(headers: &[&str], rows: &[Vec<String>], widths: &[usize]) -> Table {
+    table_sized(headers, rows, widths, SIZE_5)
+}
+
+/// A wide table in 小五 (9 pt).
+pub(crate) fn table_small(headers: &[&str], rows: &[Vec<String>], widths: &[usize]) -> Table {
+    table_sized(headers, rows, widths, SIZE_XIAO5)
+}
+
+fn table_sized(headers: &[&str], rows: &[Vec<String>], widths: &[usize], size: usize) -> Table {
     let cell = |text: &str, bold: bool| {
-        let mut r = run(text, "宋体", SIZE_5);
+        let mut r = run(text, "宋体", size);
         if bold {
             r = r.bold();
         }
@@ -138,8 +148,20 @@ pub(crate) fn pack(d: Docx) -> Result<Vec<u8>, DocumentError> {
     Ok(out.into_inner())
 }
 
+/// A level-one heading line (3号黑体).
+pub(crate) fn heading(text: &str) -> Paragraph {
+    Paragraph::new()
+        .line_spacing(fixed_lines())
+        .add_run(run(text, "黑体", SIZE_3))
+}
+
 /// The report as a .docx; `explain` appends 附：数据来源 as a table.
 pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
+    pack(build(doc, explain))
+}
+
+/// The report's document, still open for more.
+pub(crate) fn build(doc: &QuickDoc, explain: bool) -> Docx {
     let mut d = base();
     for (i, p) in doc.paragraphs.iter().enumerate() {
         let (font, size, bold) = match p.style {
@@ -204,5 +226,5 @@ pub fn docx(doc: &QuickDoc, explain: bool) -> Result<Vec<u8>, DocumentError> {
             &[2000, 2200, 700, 3900],
         ));
     }
-    pack(d)
+    d
 }

@@ -18,6 +18,7 @@ mod accountability;
 mod docx;
 mod html;
 mod markdown;
+mod results;
 mod xlsx;
 
 pub use accountability::{
@@ -27,6 +28,7 @@ pub use accountability::{
 pub use docx::docx;
 pub use html::html;
 pub use markdown::markdown;
+pub use results::{results, results_docx, results_xlsx, RegionFigures};
 pub use xlsx::xlsx;
 
 use weipian_reports::quick::{QuickDoc, QuickTable};

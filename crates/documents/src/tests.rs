@@ -318,3 +318,41 @@ fn the_accountability_documents_name_the_accountable_regions() {
     let strings = zip_entry(&book, "xl/sharedStrings.xml");
     assert!(strings.contains("纳入问责范围") && strings.contains("510104TD2020X1"));
 }
+
+#[test]
+fn the_results_come_with_every_indicator_per_region() {
+    let (p, c) = fixture();
+    let t = Template::embedded_kind(2020, weipian_reports::quick::Kind::Annual).unwrap();
+    let subject = Subject::new(
+        "锦江区",
+        "四川省成都市锦江区",
+        2020,
+        4,
+        time::macros::date!(2021 - 02 - 28),
+    );
+    let by = figures_by_region(&p, &c);
+    let d = render(&t, &subject, &by["510104"]);
+    let rows = vec![(
+        "510104".to_string(),
+        "锦江区".to_string(),
+        by["510104"].clone(),
+    )];
+    let refs: Vec<(String, String, &weipian_reports::quick::Figures)> = rows
+        .iter()
+        .map(|(a, b, f)| (a.clone(), b.clone(), f))
+        .collect();
+    let tab = table(&t, &refs);
+    let doc_xml = zip_entry(
+        &results_docx(&d, &rows, false).unwrap(),
+        "word/document.xml",
+    );
+    assert!(doc_xml.contains("附表：各行政区主要指标") && doc_xml.contains("锦江区（510104）"));
+    assert!(doc_xml.contains("2020年度"));
+    let book = results_xlsx(&d, &tab, &rows, false).unwrap();
+    assert!(zip_entry(&book, "xl/workbook.xml").contains("name=\"全部指标\""));
+    let strings = zip_entry(&book, "xl/sharedStrings.xml");
+    assert!(
+        strings.contains("土地违法图斑面积（公顷）"),
+        "every statistic has its columns"
+    );
+}

@@ -34,6 +34,15 @@ fn number_format(decimals: usize) -> Format {
 
 /// The workbook for `doc` with `table`'s rows; `explain` adds 数据来源.
 pub fn xlsx(doc: &QuickDoc, table: &QuickTable, explain: bool) -> Result<Vec<u8>, DocumentError> {
+    Ok(workbook(doc, table, explain)?.save_to_buffer()?)
+}
+
+/// The workbook, still open for more sheets.
+pub(crate) fn workbook(
+    doc: &QuickDoc,
+    table: &QuickTable,
+    explain: bool,
+) -> Result<Workbook, DocumentError> {
     let mut wb = Workbook::new();
     let text = text_format();
     let header = header_format();
@@ -86,7 +95,7 @@ pub fn xlsx(doc: &QuickDoc, table: &QuickTable, explain: bool) -> Result<Vec<u8>
             }
         }
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(wb)
 }
 
 fn write_table(

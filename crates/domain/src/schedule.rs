@@ -102,6 +102,9 @@ pub struct Deadline {
     /// accountability is assessed on.
     #[serde(default)]
     pub annual: bool,
+    /// It delivers the half-year results (半年度成果).
+    #[serde(default)]
+    pub half_year: bool,
 }
 
 impl Deadline {
@@ -178,6 +181,12 @@ impl Schedule {
             }
         }
         Ok(s)
+    }
+
+    /// The cut-off that delivers the half-year results, if the year has one.
+    #[must_use]
+    pub fn half_year_report(&self) -> Option<&Deadline> {
+        self.deadline.iter().find(|d| d.half_year && d.cutoff)
     }
 
     /// The cut-off that delivers the annual results, if the year has one.

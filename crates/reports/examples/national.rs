@@ -150,6 +150,7 @@ fn generate(n: usize, seed: u64) -> (Vec<PatchFact>, Vec<CaseFact>) {
                                 opened_on: Some(date(&mut rng, 2020)),
                                 filed_on: filed.then(|| date(&mut rng, 2020)),
                                 decided_on: decided.then(|| date(&mut rng, 2020)),
+                                eliminated_on: elim_on,
                                 parties,
                             },
                         });

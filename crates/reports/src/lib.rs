@@ -277,6 +277,8 @@ pub struct CaseDetail {
     pub opened_on: Option<time::Date>,
     pub filed_on: Option<time::Date>,
     pub decided_on: Option<time::Date>,
+    /// 消除违法状态: when.
+    pub eliminated_on: Option<time::Date>,
     /// 当事人.
     pub parties: Vec<weipian_domain::case::Party>,
 }

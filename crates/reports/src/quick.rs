@@ -110,10 +110,15 @@ pub enum Item {
     Enforced,
     Eliminated,
     Unfiled,
+    /// Annual results: illegal parts whose illegal state was eliminated by
+    /// the year's cut-off — no longer counted as illegal.
+    Resolved,
+    /// Annual results: cases that eliminated the illegal state by the cut-off.
+    ResolvedCases,
 }
 
 impl Item {
-    const ALL: [Item; 16] = [
+    const ALL: [Item; 18] = [
         Item::Issued,
         Item::Checked,
         Item::Verified,
@@ -130,6 +135,8 @@ impl Item {
         Item::Enforced,
         Item::Eliminated,
         Item::Unfiled,
+        Item::Resolved,
+        Item::ResolvedCases,
     ];
 
     #[must_use]
@@ -151,6 +158,8 @@ impl Item {
             Item::Enforced => "enforced",
             Item::Eliminated => "eliminated",
             Item::Unfiled => "unfiled",
+            Item::Resolved => "resolved",
+            Item::ResolvedCases => "resolved_cases",
         }
     }
 
@@ -173,6 +182,8 @@ impl Item {
             Item::Enforced => "行政处罚（处理）落实到位",
             Item::Eliminated => "经整改后消除违法状态",
             Item::Unfiled => "尚未消除违法状态又未立案查处",
+            Item::Resolved => "年度截止日前已消除违法状态的图斑",
+            Item::ResolvedCases => "年度截止日前已消除违法状态的违法行为",
         }
     }
 
@@ -188,6 +199,7 @@ impl Item {
                 | Item::Enforced
                 | Item::Eliminated
                 | Item::Unfiled
+                | Item::ResolvedCases
         )
     }
 
@@ -337,9 +349,37 @@ impl Serialize for Figures {
     }
 }
 
+/// Which counting applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Annual results: what was eliminated by this day no longer counts as
+    /// illegal (parts go to `resolved`, cases to `resolved_cases`).
+    pub eliminated_by: Option<time::Date>,
+}
+
+impl Rules {
+    /// The quarterly counting: everything as answered.
+    pub const QUARTERLY: Rules = Rules {
+        eliminated_by: None,
+    };
+
+    fn resolved(self, on: Option<time::Date>) -> bool {
+        matches!((self.eliminated_by, on), (Some(by), Some(d)) if d <= by)
+    }
+}
+
 /// Every (item, label, area, gd, jbnt) a patch adds to — the one statement
-/// of the patch counting rules.
+/// of the patch counting rules (quarterly).
 pub fn patch_contributions(p: &PatchFact, f: &mut impl FnMut(Item, &str, f64, f64, f64)) {
+    patch_contributions_with(p, Rules::QUARTERLY, f);
+}
+
+/// [`patch_contributions`] under `rules`.
+pub fn patch_contributions_with(
+    p: &PatchFact,
+    rules: Rules,
+    f: &mut impl FnMut(Item, &str, f64, f64, f64),
+) {
     f(Item::Issued, &p.jcbh, p.area_m2, p.gd_m2, p.jbnt_m2);
     if !p.parts.is_empty() && p.parts.iter().all(|x| x.legality.is_some()) {
         f(Item::Checked, &p.jcbh, p.area_m2, p.gd_m2, p.jbnt_m2);
@@ -349,8 +389,10 @@ pub fn patch_contributions(p: &PatchFact, f: &mut impl FnMut(Item, &str, f64, f6
     }
     f(Item::Verified, &p.jcbh, p.area_m2, p.gd_m2, p.jbnt_m2);
     for part in &p.parts {
+        let resolved = rules.resolved(part.case.as_ref().and_then(|c| c.eliminated_on));
         let item = match part.legality {
             Some(Legality::Legal) => Item::Legal,
+            Some(Legality::Illegal) if resolved => Item::Resolved,
             Some(Legality::Illegal) => Item::Illegal,
             Some(Legality::Other) => Item::Other,
             Some(Legality::FalseChange) => Item::FalseChange,
@@ -379,9 +421,23 @@ pub fn patch_contributions(p: &PatchFact, f: &mut impl FnMut(Item, &str, f64, f6
     }
 }
 
-/// Every stage a case adds to — the one statement of the case counting rules.
+/// Every stage a case adds to — the one statement of the case counting
+/// rules (quarterly).
 pub fn case_contributions(c: &CaseFact, f: &mut impl FnMut(Item, &str, f64, f64, f64)) {
+    case_contributions_with(c, Rules::QUARTERLY, f);
+}
+
+/// [`case_contributions`] under `rules`.
+pub fn case_contributions_with(
+    c: &CaseFact,
+    rules: Rules,
+    f: &mut impl FnMut(Item, &str, f64, f64, f64),
+) {
     let mut add = |item| f(item, &c.number, c.area_m2, c.gd_m2, c.jbnt_m2);
+    if rules.resolved(c.detail.eliminated_on) {
+        add(Item::ResolvedCases);
+        return;
+    }
     add(Item::Found);
     for (reached, item) in [
         (c.filed, Item::Filed),
@@ -400,14 +456,24 @@ pub fn case_contributions(c: &CaseFact, f: &mut impl FnMut(Item, &str, f64, f64,
 /// The figures of a set of patches and cases (one region's, as the caller chose them).
 #[must_use]
 pub fn figures(patches: &[PatchFact], cases: &[CaseFact]) -> Figures {
+    figures_with(patches, cases, Rules::QUARTERLY)
+}
+
+/// [`figures`] under `rules`.
+#[must_use]
+pub fn figures_with(patches: &[PatchFact], cases: &[CaseFact], rules: Rules) -> Figures {
     let mut out = Figures::default();
     for p in patches {
         let range = Range::of(p.kind);
-        patch_contributions(p, &mut |item, _, a, g, j| out.add(range, item, a, g, j));
+        patch_contributions_with(p, rules, &mut |item, _, a, g, j| {
+            out.add(range, item, a, g, j);
+        });
     }
     for c in cases {
         let range = Range::of(c.kind);
-        case_contributions(c, &mut |item, _, a, g, j| out.add(range, item, a, g, j));
+        case_contributions_with(c, rules, &mut |item, _, a, g, j| {
+            out.add(range, item, a, g, j);
+        });
     }
     out
 }
@@ -416,16 +482,30 @@ pub fn figures(patches: &[PatchFact], cases: &[CaseFact]) -> Figures {
 /// (`000000`) in one pass over the facts: counties are summed, then rolled up.
 #[must_use]
 pub fn figures_by_region(patches: &[PatchFact], cases: &[CaseFact]) -> BTreeMap<String, Figures> {
+    figures_by_region_with(patches, cases, Rules::QUARTERLY)
+}
+
+/// [`figures_by_region`] under `rules`.
+#[must_use]
+pub fn figures_by_region_with(
+    patches: &[PatchFact],
+    cases: &[CaseFact],
+    rules: Rules,
+) -> BTreeMap<String, Figures> {
     let mut counties: HashMap<RegionCode, Figures> = HashMap::new();
     for p in patches {
         let range = Range::of(p.kind);
         let f = counties.entry(p.county).or_default();
-        patch_contributions(p, &mut |item, _, a, g, j| f.add(range, item, a, g, j));
+        patch_contributions_with(p, rules, &mut |item, _, a, g, j| {
+            f.add(range, item, a, g, j);
+        });
     }
     for c in cases {
         let range = Range::of(c.kind);
         let f = counties.entry(c.county).or_default();
-        case_contributions(c, &mut |item, _, a, g, j| f.add(range, item, a, g, j));
+        case_contributions_with(c, rules, &mut |item, _, a, g, j| {
+            f.add(range, item, a, g, j);
+        });
     }
     let mut out: BTreeMap<String, Figures> = BTreeMap::new();
     for (county, f) in &counties {
@@ -446,11 +526,22 @@ pub fn figures_by_region(patches: &[PatchFact], cases: &[CaseFact]) -> BTreeMap<
 /// The patches (`JCBH`, `JCBH-n`) or cases (违法行为编号) behind a stat, sorted.
 #[must_use]
 pub fn members(patches: &[PatchFact], cases: &[CaseFact], stat: Stat) -> Vec<String> {
+    members_with(patches, cases, stat, Rules::QUARTERLY)
+}
+
+/// [`members`] under `rules`.
+#[must_use]
+pub fn members_with(
+    patches: &[PatchFact],
+    cases: &[CaseFact],
+    stat: Stat,
+    rules: Rules,
+) -> Vec<String> {
     let mut out = Vec::new();
     let wanted = |range: Range| stat.range == Range::All || stat.range == range;
     if stat.item.is_case() {
         for c in cases.iter().filter(|c| wanted(Range::of(c.kind))) {
-            case_contributions(c, &mut |item, label, _, _, _| {
+            case_contributions_with(c, rules, &mut |item, label, _, _, _| {
                 if item == stat.item {
                     out.push(label.to_string());
                 }
@@ -458,7 +549,7 @@ pub fn members(patches: &[PatchFact], cases: &[CaseFact], stat: Stat) -> Vec<Str
         }
     } else {
         for p in patches.iter().filter(|p| wanted(Range::of(p.kind))) {
-            patch_contributions(p, &mut |item, label, _, _, _| {
+            patch_contributions_with(p, rules, &mut |item, label, _, _, _| {
                 if item == stat.item {
                     out.push(label.to_string());
                 }
@@ -724,6 +815,22 @@ pub struct TemplateError {
 struct TemplateFile {
     year: u16,
     quick: QuickSection,
+    #[serde(default)]
+    half_year: Option<QuickSection>,
+    #[serde(default)]
+    annual: Option<QuickSection>,
+}
+
+/// Which document of the year's template file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 季度快报 (`[quick]`).
+    Quick,
+    /// 半年度成果报告 (`[half_year]`).
+    HalfYear,
+    /// 年度成果报告 (`[annual]`).
+    Annual,
 }
 
 #[derive(serde::Deserialize)]
@@ -732,14 +839,30 @@ struct QuickSection {
 }
 
 impl Template {
-    /// Read a template file (`data/reports/YEAR.toml`); every blank is checked.
+    /// Read the 快报 of a template file (`data/reports/YEAR.toml`); every
+    /// blank is checked.
     pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
+        Self::from_toml_kind(text, Kind::Quick)
+    }
+
+    /// Read one document of a template file.
+    pub fn from_toml_kind(text: &str, kind: Kind) -> Result<Template, TemplateError> {
         let file: TemplateFile = toml::from_str(text).map_err(|e| TemplateError {
             year: 0,
             line: 0,
             message: e.to_string(),
         })?;
-        Self::parse(file.year, &file.quick.text)
+        let section = match kind {
+            Kind::Quick => Some(&file.quick),
+            Kind::HalfYear => file.half_year.as_ref(),
+            Kind::Annual => file.annual.as_ref(),
+        }
+        .ok_or_else(|| TemplateError {
+            year: file.year,
+            line: 0,
+            message: format!("没有 {kind:?} 的模板"),
+        })?;
+        Self::parse(file.year, &section.text)
     }
 
     /// Parse the template text: one paragraph per line, `= ` title, `# `
@@ -809,12 +932,18 @@ impl Template {
         Ok(Template { year, paragraphs })
     }
 
-    /// The template in force for `year` (the latest file not after it).
+    /// The 快报 template in force for `year` (the latest file not after it).
     #[must_use]
     pub fn embedded(year: u16) -> Option<Template> {
+        Self::embedded_kind(year, Kind::Quick)
+    }
+
+    /// One document's template in force for `year`.
+    #[must_use]
+    pub fn embedded_kind(year: u16, kind: Kind) -> Option<Template> {
         let (_, text) = weipian_domain::templates::in_force(year)?;
         // Every embedded file is checked by a test.
-        Template::from_toml(text).ok()
+        Template::from_toml_kind(text, kind).ok()
     }
 
     /// Every blank, in reading order, each once.
@@ -1034,11 +1163,16 @@ impl QuickDoc {
     /// List the patches or cases behind every blank (the facts must be the
     /// ones the figures came from).
     pub fn explain(&mut self, patches: &[PatchFact], cases: &[CaseFact]) {
+        self.explain_with(patches, cases, Rules::QUARTERLY);
+    }
+
+    /// [`QuickDoc::explain`] under `rules` (those the figures were counted by).
+    pub fn explain_with(&mut self, patches: &[PatchFact], cases: &[CaseFact], rules: Rules) {
         let mut cache: HashMap<Stat, Vec<String>> = HashMap::new();
         let mut get = |s: Stat| {
             cache
                 .entry(s)
-                .or_insert_with(|| members(patches, cases, s))
+                .or_insert_with(|| members_with(patches, cases, s, rules))
                 .clone()
         };
         for b in &mut self.blanks {

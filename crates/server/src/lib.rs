@@ -27,7 +27,7 @@
 //! | `routes::cases` | `/api/cases`, `/api/cases/{id}`, `/api/cases/{id}/events`, `/api/transfers` |
 //! | `routes::military` | `/api/patches/{year}/{batch}/{jcbh}/military`, `/api/military`, `/api/military/export` |
 //! | `routes::bulk` | `/api/answers/import`, `/api/answers/export` |
-//! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报) |
+//! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报), `/api/reports/results` (半年度、年度成果) |
 //! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}`, `/api/accountability/signals`, `/api/blacklist` |
 //! | `routes::gate` | `/api/gate` (审批前核查：GET by code, POST a polygon file) |
 //!
@@ -180,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stats", get(stats::get))
         .route("/api/stats/cases", get(stats::cases))
         .route("/api/reports/quick", get(stats::quick))
+        .route("/api/reports/results", get(stats::results))
         .route("/api/gate", get(gate::by_code).post(gate::by_file))
         .route("/api/accountability", get(accountability::get))
         .route("/api/accountability/signals", get(accountability::signals))

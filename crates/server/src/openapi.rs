@@ -428,6 +428,18 @@ pub fn openapi_document() -> Value {
                     "responses": responses(("200", ok("核查结果")), &["401", "413", "422"])
                 }
             },
+            "/api/reports/results": { "get": {
+                "summary": "半年度、年度卫片执法成果报告（省级报部）：年度成果中截止日前已消除违法状态的不再作为违法统计；JSON 或下载 md、html、docx（附各下级行政区主要指标）、xlsx（全部指标）",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("period", true, &json!({ "type": "string", "enum": ["h1", "annual"] }), "上半年或年度"),
+                    query_param("region", true, &json!({ "type": "string" }), "省、市或县的行政区代码"),
+                    query_param("format", false, &json!({ "type": "string", "enum": ["json", "md", "html", "docx", "xlsx"] }), "输出格式"),
+                    query_param("explain", false, &json!({ "type": "boolean" }), "列出每个数字背后的图斑或违法行为"),
+                    query_param("current", false, &json!({ "type": "boolean" }), "时点已过也按当前数据统计")
+                ],
+                "responses": responses(("200", ok("成果报告")), &["401", "403", "404", "422"])
+            } },
             "/api/accountability": { "get": {
                 "summary": "问责核算：本辖区市、县违法占用耕地比例排名，扣除前后的分子分母、逐项扣除、是否问责及理由、预警、降至问责线以下须再整改的亩数、增违挂钩，每个数额列出背后的图斑（地块）；可导出 xlsx",
                 "parameters": [

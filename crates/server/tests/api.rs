@@ -736,6 +736,16 @@ async fn every_operation_for_every_role_in_and_out_of_scope() {
                 .unwrap()
                 .contains("wordprocessingml"));
             assert_eq!(&docx[..2], b"PK", "{name}: a zip package");
+            let (s, _, book) = api
+                .send(
+                    "GET",
+                    "/api/reports/results?year=2020&period=annual&region=510104&format=xlsx&current=true",
+                    t,
+                    Vec::new(),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{name}");
+            assert_eq!(&book[..2], b"PK", "{name}");
         }
 
         // 问责: everyone, within their region; the documents download.
@@ -1157,6 +1167,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/stats", vec!["get"]),
         ("/api/stats/cases", vec!["get"]),
         ("/api/reports/quick", vec!["get"]),
+        ("/api/reports/results", vec!["get"]),
         ("/api/accountability", vec!["get"]),
         ("/api/gate", vec!["get", "post"]),
         ("/api/accountability/signals", vec!["get"]),

@@ -303,6 +303,7 @@ pub(crate) fn gather(
                         .decision
                         .as_ref()
                         .and_then(|d| weipian_domain::determination::parse_date(&d.date)),
+                    eliminated_on: part_case.eliminated_on,
                     parties: case.parties.clone(),
                 },
             });

@@ -581,3 +581,104 @@ fn a_province_override_to_illegal_is_listed_as_concealment() {
     assert!(s[0].concealed[0].1.contains("外业核查发现已建成厂房"));
     assert_eq!(s[0].no_case, ["510104TD200001"]);
 }
+
+/// Half-year and annual results: the annual rule leaves out what was
+/// eliminated by 2020-12-31; the half-year counts it as illegal.
+#[test]
+fn annual_results_no_longer_count_what_was_eliminated_within_the_year() {
+    use weipian_domain::case::{CaseEvent, Rectification, RectificationKind};
+    use weipian_service::cases::{apply_event, open_case};
+    use weipian_service::quick::{results, Period, ResultsRequest};
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "WF",
+        None,
+    );
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200002",
+        (104.0641, 30.6101),
+        "WF",
+        None,
+    );
+    let clerk = actor(Role::CountyFiller, "510104");
+    let c = open_case(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "锦违1",
+        &["510104TD200001".to_string()],
+    )
+    .unwrap();
+    let photo = weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:05:16 10:00:00", 0, 9);
+    let sha = weipian_service::evidence::attach(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "510104TD200001",
+        "b.jpg",
+        &photo,
+    )
+    .unwrap()
+    .sha256;
+    let mut v = c.version;
+    for ev in [
+        CaseEvent::File {
+            date: "2020-05-02".into(),
+            document: "立1".into(),
+        },
+        CaseEvent::Rectify(Rectification {
+            kind: RectificationKind::Demolition,
+            date: "2020-05-15".into(),
+            area_m2: 100.0,
+            cultivated_m2: 0.0,
+            basic_farmland_m2: 0.0,
+            document: None,
+            approval_date: None,
+            photos: vec![sha],
+        }),
+        CaseEvent::Eliminate {
+            date: "2020-05-20".into(),
+        },
+    ] {
+        v = apply_event(&mut e.store, &clerk, c.id, &ev, v)
+            .unwrap()
+            .version;
+    }
+    let sheng = actor(Role::ProvinceReviewer, "510000");
+    let req = |period| ResultsRequest {
+        year: 2020,
+        period,
+        region: RegionCode::parse("510000").unwrap(),
+        current: true,
+        explain: true,
+        today: day("2021-03-01"),
+    };
+    let blank = |r: &weipian_service::quick::QuickReport, expr: &str| {
+        r.doc
+            .blanks
+            .iter()
+            .find(|b| b.expr == expr)
+            .unwrap_or_else(|| panic!("{expr}"))
+            .clone()
+    };
+    let annual = results(&mut e.store, &sheng, &req(Period::Annual)).unwrap();
+    assert_eq!(blank(&annual, "land.illegal").items, ["510104TD200002"]);
+    assert_eq!(blank(&annual, "land.resolved").items, ["510104TD200001"]);
+    assert_eq!(blank(&annual, "all.resolved_cases").items, ["锦违1"]);
+    assert_eq!(blank(&annual, "all.found").text, "0");
+    assert!(annual.doc.title().contains("2020年度卫片执法工作情况报告"));
+    // The province's table: its cities, then the province.
+    assert_eq!(annual.figures.last().unwrap().0, "510000");
+    let half = results(&mut e.store, &sheng, &req(Period::HalfYear)).unwrap();
+    assert_eq!(
+        blank(&half, "land.illegal").items,
+        ["510104TD200001", "510104TD200002"]
+    );
+    assert_eq!(blank(&half, "all.eliminated").items, ["锦违1"]);
+}

@@ -399,8 +399,72 @@ fn bad_blanks_are_refused_when_the_template_is_read() {
 fn every_embedded_template_parses() {
     for year in [2020u16, 2021, 2030] {
         let (_, text) = weipian_domain::templates::in_force(year).unwrap();
-        Template::from_toml(text).unwrap_or_else(|e| panic!("{year}: {e}"));
+        for kind in [Kind::Quick, Kind::HalfYear, Kind::Annual] {
+            Template::from_toml_kind(text, kind).unwrap_or_else(|e| panic!("{year} {kind:?}: {e}"));
+        }
     }
+}
+
+/// Annual results: what was eliminated by the cut-off is not illegal any
+/// more — its parts and cases leave the illegal figures for `resolved`.
+#[test]
+fn the_annual_rule_moves_what_was_eliminated_by_the_cut_off_out_of_the_illegal_figures() {
+    use crate::PartCase;
+    let (mut p, mut c) = (patches(), cases());
+    // L1's case C1 eliminated the illegal state on 2020-12-20; C4 (L7-1) on 2021-01-05.
+    let eliminated = |day| PartCase {
+        number: String::new(),
+        eliminated_on: Some(day),
+        rectifications: Vec::new(),
+    };
+    p[0].parts[0].case = Some(eliminated(time::macros::date!(2020 - 12 - 20)));
+    p[6].parts[0].case = Some(eliminated(time::macros::date!(2021 - 01 - 05)));
+    c[0].detail.eliminated_on = Some(time::macros::date!(2020 - 12 - 20));
+    c[3].detail.eliminated_on = Some(time::macros::date!(2021 - 01 - 05));
+    let rules = Rules {
+        eliminated_by: Some(time::macros::date!(2020 - 12 - 31)),
+    };
+    let f = figures_with(&p, &c, rules);
+    let get = |s: &str| f.get(Stat::parse(s).unwrap());
+    assert_eq!(get("land.illegal").count, 2); // L2, L7-1 (after the cut-off: still illegal)
+    assert_eq!(get("land.resolved").count, 1);
+    assert_eq!(get("land.resolved").area_m2, 6000.0);
+    assert_eq!(get("land.found").count, 3); // C2, C3, C4
+    assert_eq!(get("land.resolved_cases").count, 1);
+    assert_eq!(
+        members_with(&p, &c, Stat::parse("land.resolved").unwrap(), rules),
+        ["L1"]
+    );
+    assert_eq!(
+        members_with(&p, &c, Stat::parse("all.resolved_cases").unwrap(), rules),
+        ["C1"]
+    );
+    // Quarterly counting ignores the rule.
+    assert_eq!(
+        figures(&p, &c)
+            .get(Stat::parse("land.illegal").unwrap())
+            .count,
+        3
+    );
+    // The annual text says so.
+    let t = Template::embedded_kind(2020, Kind::Annual).unwrap();
+    let doc = render(
+        &t,
+        &Subject::new(
+            "成都市",
+            "四川省成都市",
+            2020,
+            4,
+            time::macros::date!(2021 - 02 - 28),
+        ),
+        &f,
+    );
+    let text = doc.text();
+    assert!(
+        text.starts_with("四川省成都市2020年度\n卫片执法工作情况报告\n"),
+        "{text}"
+    );
+    assert!(text.contains("1件违法行为（涉及图斑、地块1个，土地面积0.6000公顷）已在此前消除违法状态，不再作为违法统计"), "{text}");
 }
 
 #[test]

@@ -118,3 +118,60 @@ pub(crate) async fn quick(
     let name = format!("{}.{}", report.doc.title(), format.extension());
     Ok(super::download(bytes, format.mime(), &name))
 }
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ResultsQuery {
+    year: u16,
+    /// `h1` or `annual`.
+    period: String,
+    region: String,
+    /// `json` (default), `md`, `html`, `docx` or `xlsx`.
+    format: Option<String>,
+    #[serde(default)]
+    explain: bool,
+    #[serde(default)]
+    current: bool,
+}
+
+/// Half-year or annual results: JSON, or the document to download.
+pub(crate) async fn results(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    QueryArgs(q): QueryArgs<ResultsQuery>,
+) -> Result<Response, ApiError> {
+    let region = weipian_domain::RegionCode::parse(&q.region)
+        .map_err(|e| ApiError::invalid(format!("region：{e}")))?;
+    let period = weipian_service::quick::Period::parse(&q.period)
+        .ok_or_else(|| ApiError::invalid(format!("period “{}” 应为 h1 或 annual", q.period)))?;
+    let format = match q.format.as_deref() {
+        None | Some("json") => None,
+        Some(f) => Some(weipian_documents::Format::parse(f).ok_or_else(|| {
+            ApiError::invalid(format!("format “{f}” 应为 json、md、html、docx 或 xlsx"))
+        })?),
+    };
+    let req = weipian_service::quick::ResultsRequest {
+        year: q.year,
+        period,
+        region,
+        current: q.current,
+        explain: q.explain,
+        today: weipian_service::today_in_china(),
+    };
+    let report = with_actor(&state, &headers, move |store, actor| {
+        weipian_service::quick::results(store, actor, &req)
+    })
+    .await?;
+    let Some(format) = format else {
+        return Ok(Json(report).into_response());
+    };
+    let bytes = weipian_documents::results(
+        &report.doc,
+        &report.table,
+        &report.figures,
+        format,
+        q.explain,
+    )
+    .map_err(ApiError::internal)?;
+    let name = format!("{}.{}", report.doc.title(), format.extension());
+    Ok(super::download(bytes, format.mime(), &name))
+}
