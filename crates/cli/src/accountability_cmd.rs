@@ -25,6 +25,9 @@ pub(crate) struct AccountabilityArgs {
     /// 以此日期为“今天”（默认北京时间今天）
     #[arg(long)]
     today: Option<String>,
+    /// 按该日日终的数据核算（YYYY-MM-DD），不用年度时点快照
+    #[arg(long)]
+    as_of: Option<String>,
     /// 导出排名表（.xlsx）
     #[arg(long)]
     out: Option<PathBuf>,
@@ -88,6 +91,7 @@ pub(crate) fn run(data: &Path, json: bool, args: AccountabilityArgs) -> Result<(
             region,
             current: args.current,
             today,
+            as_of: crate::report_cmd::as_of_date(args.as_of.as_deref())?,
         },
     )?;
     // The 问责建议 lists the other situations too.

@@ -28,6 +28,9 @@ pub(crate) enum ReportCommand {
         level: String,
         #[arg(long)]
         snapshot: Option<i64>,
+        /// 按该日日终的数据统计（YYYY-MM-DD）
+        #[arg(long)]
+        as_of: Option<String>,
         /// 列出每个数字背后的违法行为编号
         #[arg(long)]
         explain: bool,
@@ -46,6 +49,9 @@ pub(crate) enum ReportCommand {
         /// 按该时点快照统计（默认按当前数据）
         #[arg(long)]
         snapshot: Option<i64>,
+        /// 按该日日终的数据统计（YYYY-MM-DD）
+        #[arg(long)]
+        as_of: Option<String>,
         /// 列出每个数字背后的图斑
         #[arg(long)]
         explain: bool,
@@ -116,6 +122,9 @@ pub(crate) struct QuickArgs {
     /// 以此日期为“今天”（默认北京时间今天）
     #[arg(long)]
     today: Option<String>,
+    /// 按该日日终的数据统计（YYYY-MM-DD），不用时点快照
+    #[arg(long)]
+    as_of: Option<String>,
     #[arg(long = "as")]
     as_user: Option<String>,
 }
@@ -144,6 +153,9 @@ pub(crate) struct ResultsArgs {
     /// 以此日期为“今天”（默认北京时间今天）
     #[arg(long)]
     today: Option<String>,
+    /// 按该日日终的数据统计（YYYY-MM-DD），不用时点快照
+    #[arg(long)]
+    as_of: Option<String>,
     #[arg(long = "as")]
     as_user: Option<String>,
 }
@@ -163,6 +175,14 @@ fn output_format(format: Option<&String>, out: Option<&std::path::PathBuf>) -> R
         bail!("{} 格式须用 --out 指定输出文件", format.extension());
     }
     Ok(format)
+}
+
+pub(crate) fn as_of_date(text: Option<&str>) -> Result<Option<time::Date>> {
+    text.map(|t| {
+        weipian_domain::determination::parse_date(t)
+            .ok_or_else(|| anyhow::anyhow!("--as-of “{t}” 应为 YYYY-MM-DD"))
+    })
+    .transpose()
 }
 
 fn today_of(today: Option<&str>) -> Result<time::Date> {
@@ -227,6 +247,7 @@ fn results_cmd(data: &Path, json: bool, args: ResultsArgs) -> Result<()> {
             current: args.current,
             explain: args.explain,
             today: today_of(args.today.as_deref())?,
+            as_of: as_of_date(args.as_of.as_deref())?,
         },
     )?;
     let bytes = weipian_documents::results(
@@ -249,6 +270,7 @@ fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
         current,
         explain,
         today,
+        as_of,
         as_user,
     } = args;
     let mut store = open_store(data)?;
@@ -267,6 +289,7 @@ fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
             current,
             explain,
             today,
+            as_of: as_of_date(as_of.as_deref())?,
         },
     )?;
     let bytes = weipian_documents::quick(&report.doc, &report.table, format, explain)?;
@@ -287,6 +310,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
             year,
             level,
             snapshot,
+            as_of,
             explain,
             as_user,
         } => {
@@ -296,6 +320,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
                 batch,
                 level: level_of(&level)?,
                 snapshot,
+                as_of: as_of_date(as_of.as_deref())?,
             };
             let list = weipian_service::stats::case_stats(&store, &who, &req)?;
             if json {
@@ -332,6 +357,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
             year,
             level,
             snapshot,
+            as_of,
             explain,
             as_user,
         } => {
@@ -345,6 +371,7 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
                     batch,
                     level,
                     snapshot,
+                    as_of: as_of_date(as_of.as_deref())?,
                 },
             )?;
             if json {

@@ -25,6 +25,8 @@ pub struct AccountabilityRequest {
     pub current: bool,
     /// Today in China.
     pub today: Date,
+    /// Assess the data as it stood at the end of this day instead.
+    pub as_of: Option<Date>,
 }
 
 /// The ranked lists and what they rest on.
@@ -69,8 +71,15 @@ pub fn accountability(
     let deadline = schedule.annual_report().ok_or_else(|| {
         ServiceError::Invalid(format!("{} 年的工作时间安排没有年度成果报送时点", req.year))
     })?;
-    let period =
-        crate::stats::period_facts(store, req.year, deadline, region, req.current, req.today)?;
+    let period = crate::stats::period_facts(
+        store,
+        req.year,
+        deadline,
+        region,
+        req.current,
+        req.today,
+        req.as_of,
+    )?;
     let assessments = assess(&period.facts.patches, policy);
     tracing::info!(
         year = req.year,

@@ -135,8 +135,15 @@ pub fn signals(
     let Some(cx) = context(actor, req)? else {
         return Ok(Vec::new());
     };
-    let period =
-        crate::stats::period_facts(store, req.year, cx.deadline, cx.region, true, req.today)?;
+    let period = crate::stats::period_facts(
+        store,
+        req.year,
+        cx.deadline,
+        cx.region,
+        true,
+        req.today,
+        None,
+    )?;
     let table = crate::stats::code_table(req.year)?;
     let batches: Vec<BatchId> = cx
         .deadline
@@ -165,8 +172,15 @@ pub fn blacklist(
     let Some(cx) = context(actor, req)? else {
         return Ok(Vec::new());
     };
-    let period =
-        crate::stats::period_facts(store, req.year, cx.deadline, cx.region, true, req.today)?;
+    let period = crate::stats::period_facts(
+        store,
+        req.year,
+        cx.deadline,
+        cx.region,
+        true,
+        req.today,
+        None,
+    )?;
     let mut list = enforcement::blacklist(&period.facts.cases, cx.policy);
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
         list.retain(|e| {

@@ -34,6 +34,8 @@ pub struct QuickRequest {
     pub explain: bool,
     /// Today in China (decides whether the cut-off has passed).
     pub today: Date,
+    /// Count as things stood at the end of this day instead.
+    pub as_of: Option<Date>,
 }
 
 /// The half-year or annual results.
@@ -64,6 +66,8 @@ pub struct ResultsRequest {
     pub current: bool,
     pub explain: bool,
     pub today: Date,
+    /// Count as things stood at the end of this day instead.
+    pub as_of: Option<Date>,
 }
 
 /// A filled report and where its numbers come from.
@@ -132,6 +136,7 @@ pub fn quick(
             current: req.current,
             explain: req.explain,
             today: req.today,
+            as_of: req.as_of,
             deadline,
             rules: Rules::QUARTERLY,
         },
@@ -190,6 +195,7 @@ pub fn results(
             current: req.current,
             explain: req.explain,
             today: req.today,
+            as_of: req.as_of,
             deadline,
             rules,
         },
@@ -204,6 +210,7 @@ struct Fill<'a> {
     current: bool,
     explain: bool,
     today: Date,
+    as_of: Option<Date>,
     deadline: &'a Deadline,
     rules: Rules,
 }
@@ -245,6 +252,7 @@ fn fill(store: &mut Store, actor: &Actor, f: &Fill<'_>) -> Result<QuickReport, S
         Some(f.region),
         f.current,
         f.today,
+        f.as_of,
     )?;
     let facts = period.facts;
     let by_region = figures_by_region_with(&facts.patches, &facts.cases, f.rules);

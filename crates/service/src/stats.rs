@@ -24,6 +24,18 @@ pub struct StatsRequest {
     pub level: Level,
     /// Count from this frozen snapshot instead of the current state.
     pub snapshot: Option<i64>,
+    /// Count as things stood at the end of this day (Beijing time).
+    pub as_of: Option<time::Date>,
+}
+
+impl StatsRequest {
+    fn basis(&self) -> Basis {
+        match (self.snapshot, self.as_of) {
+            (Some(id), _) => Basis::Snapshot(id),
+            (None, Some(d)) => Basis::AsOf(d),
+            (None, None) => Basis::Current,
+        }
+    }
 }
 
 /// The figures of the batch by region at `req.level`, within the actor's region.
@@ -44,7 +56,7 @@ pub fn stats(
         table,
         std::slice::from_ref(&req.batch),
         region,
-        req.snapshot,
+        &req.basis(),
     )?;
     Ok(aggregate(&facts.patches, req.level))
 }
@@ -70,7 +82,7 @@ pub fn case_stats(
         table,
         std::slice::from_ref(&req.batch),
         region,
-        req.snapshot,
+        &req.basis(),
     )?;
     Ok(weipian_reports::aggregate_cases(&facts.cases, req.level))
 }
@@ -138,13 +150,51 @@ type FrozenAnswer = (Option<String>, bool);
 /// Gather the facts of `batches` within `region` (`None`: the whole
 /// country) — as things stand, or as the snapshot froze answers and cases.
 /// Military-register patches never appear (the store leaves them out).
+/// What state the facts are taken from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Basis {
+    /// As things stand.
+    Current,
+    /// As a period's snapshot froze them.
+    Snapshot(i64),
+    /// As they stood at the end of a day (Beijing time): answers as then
+    /// saved (their history), cases as then recorded (the audit trail),
+    /// patches then issued.
+    AsOf(time::Date),
+}
+
+impl Basis {
+    /// The stored-timestamp bound of an as-of day: the next day's 00:00
+    /// Beijing time, in UTC.
+    fn bound(day: time::Date) -> String {
+        let next = day.next_day().unwrap_or(day);
+        let utc =
+            time::PrimitiveDateTime::new(next, time::Time::MIDNIGHT) - time::Duration::hours(8);
+        format!(
+            "{}T{:02}:{:02}:{:02}.000Z",
+            utc.date(),
+            utc.hour(),
+            utc.minute(),
+            utc.second()
+        )
+    }
+}
+
 pub(crate) fn gather(
     store: &Store,
     table: &CodeTable,
     batches: &[BatchId],
     region: Option<RegionCode>,
-    snapshot: Option<i64>,
+    basis: &Basis,
 ) -> Result<Facts, ServiceError> {
+    let snapshot = match basis {
+        Basis::Snapshot(id) => Some(*id),
+        _ => None,
+    };
+    let as_of = match basis {
+        Basis::AsOf(day) => Some(Basis::bound(*day)),
+        _ => None,
+    };
     use std::collections::HashSet;
     const LAYERS: [&str; 2] = ["gd", "jbnt"];
     let layer_revs = store.layer_revisions()?;
@@ -183,11 +233,15 @@ pub(crate) fn gather(
     };
     let mut seen_cases = HashSet::new();
     for b in batches {
-        let patches: Vec<PatchSummary> = store.patch_summaries(&PatchQuery {
+        let mut patches: Vec<PatchSummary> = store.patch_summaries(&PatchQuery {
             batch: b.clone(),
             kind: None,
             region,
         })?;
+        if let Some(bound) = &as_of {
+            let later = store.patches_imported_since(b, bound)?;
+            patches.retain(|p| !later.contains(&p.id));
+        }
         let kinds: HashMap<i64, weipian_domain::PatchKind> =
             patches.iter().map(|p| (p.id, p.kind)).collect();
         // Answers, parsed once: (patch, part) → (answer, complete).
@@ -204,7 +258,11 @@ pub(crate) fn gather(
                 }
             }
             None => {
-                for a in store.answers_of_batch(b, region)? {
+                let rows = match &as_of {
+                    Some(bound) => store.answers_as_of(b, region, bound)?,
+                    None => store.answers_of_batch(b, region)?,
+                };
+                for a in rows {
                     if let Ok(parsed) = serde_json::from_str::<Answer>(&a.answer) {
                         answers.insert((a.patch_id, a.part), (parsed, a.complete));
                     }
@@ -235,12 +293,16 @@ pub(crate) fn gather(
             if region.is_some_and(|r| !county.is_within(r)) {
                 continue;
             }
-            let record = match &frozen_cases {
-                Some(m) => match m.get(&row.id) {
+            let record = match (&frozen_cases, &as_of) {
+                (Some(m), _) => match m.get(&row.id) {
                     Some(r) => r.clone(),
                     None => continue, // opened after the cut-off
                 },
-                None => row.record.clone(),
+                (None, Some(bound)) => match store.case_record_as_of(&row, bound)? {
+                    Some(r) => r,
+                    None => continue, // opened later
+                },
+                (None, None) => row.record.clone(),
             };
             let Ok(case) = serde_json::from_str::<Case>(&record) else {
                 continue;
@@ -416,6 +478,7 @@ pub(crate) fn period_facts(
     region: Option<RegionCode>,
     current: bool,
     today: time::Date,
+    as_of: Option<time::Date>,
 ) -> Result<PeriodFacts, ServiceError> {
     let table = code_table(year)?;
     crate::schedule::freeze_due(store, year, today)?;
@@ -430,6 +493,15 @@ pub(crate) fn period_facts(
         .filter(|s| s.deadline == deadline.id)
         .map(|s| (s.region, s.id))
         .collect();
+    if let Some(day) = as_of {
+        let facts = gather(store, table, &batches, region, &Basis::AsOf(day))?;
+        return Ok(PeriodFacts {
+            facts,
+            snapshots: Vec::new(),
+            basis: format!("截至 {day} 日终的数据"),
+            date: day,
+        });
+    }
     // One gathering per province when snapshots differ by province.
     let provinces: Vec<Option<RegionCode>> = match region {
         Some(r) => vec![Some(r)],
@@ -464,7 +536,8 @@ pub(crate) fn period_facts(
                 &r.province().to_string(),
             )?);
         }
-        let f = gather(store, table, &batches, r, snapshot)?;
+        let basis = snapshot.map_or(Basis::Current, Basis::Snapshot);
+        let f = gather(store, table, &batches, r, &basis)?;
         facts.patches.extend(f.patches);
         facts.cases.extend(f.cases);
     }

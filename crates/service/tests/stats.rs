@@ -61,6 +61,7 @@ fn figures_per_region_add_up_and_name_their_patches() {
         batch: batch(),
         level,
         snapshot: None,
+        as_of: None,
     };
     let by_county = stats(&e.store, &city, &req(Level::County)).unwrap();
     let jinjiang = by_county.iter().find(|s| s.region == "510104").unwrap();
@@ -127,6 +128,7 @@ fn a_period_is_counted_from_its_snapshot_whatever_came_after() {
         batch: batch(),
         level: Level::Province,
         snapshot,
+        as_of: None,
     };
     let frozen = stats(&e.store, &sheng, &req(Some(snap))).unwrap();
     assert_eq!(
@@ -204,6 +206,7 @@ fn cases_are_counted_by_stage_and_a_snapshot_keeps_the_stage_at_the_cut_off() {
         batch: batch(),
         level: Level::City,
         snapshot,
+        as_of: None,
     };
     let now = case_stats(&e.store, &sheng, &req(None)).unwrap();
     assert_eq!(
@@ -268,6 +271,7 @@ fn the_quick_report_counts_the_snapshot_after_the_cut_off_and_the_present_when_a
         current,
         explain: true,
         today: day(today),
+        as_of: None,
     };
     let blank = |r: &weipian_service::quick::QuickReport, expr: &str| {
         r.doc
@@ -483,6 +487,7 @@ fn accountability_reads_the_answers_claims_and_cases_within_the_region() {
         region: None,
         current: true,
         today: day("2020-06-01"),
+        as_of: None,
     };
     let r = accountability(&mut e.store, &city, &req).unwrap();
     let county = r
@@ -658,6 +663,7 @@ fn annual_results_no_longer_count_what_was_eliminated_within_the_year() {
         current: true,
         explain: true,
         today: day("2021-03-01"),
+        as_of: None,
     };
     let blank = |r: &weipian_service::quick::QuickReport, expr: &str| {
         r.doc
@@ -681,4 +687,93 @@ fn annual_results_no_longer_count_what_was_eliminated_within_the_year() {
         ["510104TD200001", "510104TD200002"]
     );
     assert_eq!(blank(&half, "all.eliminated").items, ["锦违1"]);
+}
+
+/// As of a day: answers as then saved (their history), cases as then
+/// recorded (the audit trail), patches then issued. The store's clock is
+/// today's, so the test moves earlier records back in time directly.
+#[test]
+fn figures_as_of_a_day_take_answers_and_cases_as_they_stood_then() {
+    use weipian_domain::case::CaseEvent;
+    use weipian_service::cases::{apply_event, open_case};
+    use weipian_service::stats::case_stats;
+    let mut e = env_two_counties();
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "QT",
+        None,
+    );
+    let clerk = actor(Role::CountyFiller, "510104");
+    let path = e.store.path().to_path_buf();
+    let back = |sql: &str| {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        weipian_formats::gpkg::register_functions(&c).unwrap();
+        c.execute_batch(sql).unwrap();
+    };
+    // Issued on 2020-04-01, answered 其他 on 2020-04-10 (Beijing time).
+    back(
+        "UPDATE patches SET imported_at = '2020-04-01T00:00:00.000Z';
+          UPDATE answer_history SET saved_at = '2020-04-10T01:00:00.000Z';",
+    );
+    // Then (today) changed to 违法 and a case opened and filed.
+    complete(
+        &mut e,
+        "510104",
+        "510104TD200001",
+        (104.0601, 30.6101),
+        "WF",
+        Some(1),
+    );
+    let c = open_case(
+        &mut e.store,
+        &clerk,
+        &batch(),
+        "锦违1",
+        &["510104TD200001".to_string()],
+    )
+    .unwrap();
+    back("UPDATE cases SET created_at = '2020-05-01T01:00:00.000Z';");
+    apply_event(
+        &mut e.store,
+        &clerk,
+        c.id,
+        &CaseEvent::File {
+            date: "2020-06-02".into(),
+            document: "立1".into(),
+        },
+        c.version,
+    )
+    .unwrap();
+    let city = actor(Role::CityReviewer, "510100");
+    let req = |as_of: Option<&str>| StatsRequest {
+        batch: batch(),
+        level: Level::City,
+        snapshot: None,
+        as_of: as_of.map(day),
+    };
+    // 2020-03-31: nothing issued yet.
+    assert!(stats(&e.store, &city, &req(Some("2020-03-31")))
+        .unwrap()
+        .is_empty());
+    // 2020-04-09: issued, not answered.
+    let then = stats(&e.store, &city, &req(Some("2020-04-09"))).unwrap();
+    assert_eq!((then[0].issued.count, then[0].verified.count), (4, 0));
+    // 2020-04-10: answered 其他.
+    let then = stats(&e.store, &city, &req(Some("2020-04-10"))).unwrap();
+    assert_eq!(then[0].other.items, ["510104TD200001"]);
+    assert!(then[0].illegal.items.is_empty());
+    // Now: 违法.
+    let now = stats(&e.store, &city, &req(None)).unwrap();
+    assert_eq!(now[0].illegal.items, ["510104TD200001"]);
+    // The case: opened 2020-05-01, filed (recorded) today.
+    assert!(case_stats(&e.store, &city, &req(Some("2020-04-30")))
+        .unwrap()
+        .is_empty());
+    let may = case_stats(&e.store, &city, &req(Some("2020-05-02"))).unwrap();
+    assert_eq!((may[0].found.count, may[0].filed.count), (1, 0));
+    let now = case_stats(&e.store, &city, &req(None)).unwrap();
+    assert_eq!(now[0].filed.items, ["锦违1"]);
 }

@@ -244,3 +244,89 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The answers of the batch's patches and 地块 (within `region`) as
+    /// they stood just before `before` (a stored UTC timestamp bound,
+    /// `YYYY-MM-DDTHH:MM:SS.sssZ`): the last version saved earlier.
+    pub fn answers_as_of(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+        before: &str,
+    ) -> Result<Vec<AnswerInfo>, StoreError> {
+        let (clause, args) = region_clause(region, 4);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT h.patch_id, h.part, h.answer, h.complete FROM answer_history h
+               JOIN patches p ON p.fid = h.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause} AND p.fid {}
+                AND h.version = (SELECT MAX(version) FROM answer_history x
+                                  WHERE x.patch_id = h.patch_id AND x.part = h.part AND x.saved_at < ?3)",
+            crate::NOT_MILITARY
+        ))?;
+        let map = |r: &rusqlite::Row<'_>| {
+            Ok(AnswerInfo {
+                patch_id: r.get(0)?,
+                part: r.get(1)?,
+                answer: r.get(2)?,
+                complete: r.get::<_, i64>(3)? != 0,
+            })
+        };
+        let rows = match args.as_slice() {
+            [lo, hi] => stmt
+                .query_map(
+                    params![i64::from(batch.year), batch.name, before, lo, hi],
+                    map,
+                )?
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => stmt
+                .query_map(params![i64::from(batch.year), batch.name, before], map)?
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// The batch's patches imported at or after `before` (not yet issued then).
+    pub fn patches_imported_since(
+        &self,
+        batch: &BatchId,
+        before: &str,
+    ) -> Result<std::collections::HashSet<i64>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT fid FROM patches WHERE year = ?1 AND batch = ?2 AND imported_at >= ?3",
+        )?;
+        let rows = stmt.query_map(params![i64::from(batch.year), batch.name, before], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A case's record as it stood just before `before`, from the audit
+    /// trail: `None` when it was opened later; the record before the first
+    /// event recorded since, or the current one.
+    pub fn case_record_as_of(
+        &self,
+        case: &CaseRow,
+        before: &str,
+    ) -> Result<Option<String>, StoreError> {
+        if case.created_at.as_str() >= before {
+            return Ok(None);
+        }
+        let target = format!("case/{}/{}", case.county, case.number);
+        let first_later: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT before FROM audit_log WHERE target = ?1 AND action = 'case.event' AND at >= ?2
+                  ORDER BY seq LIMIT 1",
+                params![target, before],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(Some(match first_later {
+            Some(Some(record)) => record,
+            _ => case.record.clone(),
+        }))
+    }
+}
+
+use rusqlite::OptionalExtension as _;

@@ -22,6 +22,8 @@ pub(crate) struct Query {
     format: Option<String>,
     #[serde(default)]
     explain: bool,
+    /// Assess the data as it stood at the end of this day.
+    as_of: Option<String>,
 }
 
 async fn report(
@@ -40,6 +42,7 @@ async fn report(
         region,
         current: q.current,
         today: weipian_service::today_in_china(),
+        as_of: super::stats::as_of(q.as_of.as_deref())?,
     };
     with_actor(state, headers, move |store, actor| {
         accountability(store, actor, &req)
@@ -109,6 +112,7 @@ pub(crate) async fn blacklist(
         current: true,
         format: None,
         explain: false,
+        as_of: None,
     })?;
     let search = b.q.clone();
     let list = with_actor(&state, &headers, move |store, actor| {

@@ -19,6 +19,17 @@ pub(crate) struct StatsQuery {
     level: Option<String>,
     /// Count from this frozen snapshot.
     snapshot: Option<i64>,
+    /// Count as things stood at the end of this day (YYYY-MM-DD).
+    as_of: Option<String>,
+}
+
+/// An `as_of` query value.
+pub(crate) fn as_of(text: Option<&str>) -> Result<Option<time::Date>, ApiError> {
+    text.map(|t| {
+        weipian_domain::determination::parse_date(t)
+            .ok_or_else(|| ApiError::invalid(format!("as_of “{t}” 应为 YYYY-MM-DD")))
+    })
+    .transpose()
 }
 
 fn level_of(text: Option<&str>) -> Result<Level, ApiError> {
@@ -40,6 +51,7 @@ pub(crate) async fn cases(
         batch: batch_id(q.year, &q.batch)?,
         level: level_of(q.level.as_deref())?,
         snapshot: q.snapshot,
+        as_of: as_of(q.as_of.as_deref())?,
     };
     let v = with_actor(&state, &headers, move |store, actor| {
         weipian_service::stats::case_stats(store, actor, &req)
@@ -59,6 +71,7 @@ pub(crate) async fn get(
         batch,
         level,
         snapshot: q.snapshot,
+        as_of: as_of(q.as_of.as_deref())?,
     };
     let v = with_actor(&state, &headers, move |store, actor| {
         stats(store, actor, &req)
@@ -80,6 +93,8 @@ pub(crate) struct QuickQuery {
     /// Count as things stand even after the cut-off.
     #[serde(default)]
     current: bool,
+    /// Count as things stood at the end of this day.
+    as_of: Option<String>,
 }
 
 /// 季度卫片执法工作情况快报: JSON (the filled paragraphs, every blank with
@@ -105,6 +120,7 @@ pub(crate) async fn quick(
         current: q.current,
         explain: q.explain,
         today: weipian_service::today_in_china(),
+        as_of: as_of(q.as_of.as_deref())?,
     };
     let report = with_actor(&state, &headers, move |store, actor| {
         weipian_service::quick::quick(store, actor, &req)
@@ -131,6 +147,7 @@ pub(crate) struct ResultsQuery {
     explain: bool,
     #[serde(default)]
     current: bool,
+    as_of: Option<String>,
 }
 
 /// Half-year or annual results: JSON, or the document to download.
@@ -156,6 +173,7 @@ pub(crate) async fn results(
         current: q.current,
         explain: q.explain,
         today: weipian_service::today_in_china(),
+        as_of: as_of(q.as_of.as_deref())?,
     };
     let report = with_actor(&state, &headers, move |store, actor| {
         weipian_service::quick::results(store, actor, &req)
