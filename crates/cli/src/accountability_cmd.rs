@@ -161,6 +161,13 @@ pub(crate) fn run(data: &Path, json: bool, args: AccountabilityArgs) -> Result<(
                 }
                 println!("      违法占用耕地：{}", x.numerator.items.join("、"));
             }
+            if x.quota_cut_m2 > 0.0 {
+                println!(
+                    "      增违挂钩：未消除违法状态的违法用地 {:.2} 亩，扣减下一年度新增建设用地指标 {:.2} 亩",
+                    x.unresolved.mu(),
+                    mu(x.quota_cut_m2)
+                );
+            }
         }
     }
     for p in written {
