@@ -12,6 +12,7 @@
 //! - `stats` by province for the whole country.
 //!
 //! `cargo run --release -p weipian-service --example reports_store -- [N] [RUNS]`
+//! (with `WEIPIAN_BENCH_PARTS=1`, the store's bulk reads are timed one by one first).
 
 use std::time::Instant;
 
@@ -182,6 +183,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut store = Store::open(dir.path())?;
+    if std::env::var_os("WEIPIAN_BENCH_PARTS").is_some() {
+        for _ in 0..2 {
+            let t = Instant::now();
+            let s = store.patch_summaries(&weipian_store::PatchQuery {
+                batch: batch.clone(),
+                kind: None,
+                region: None,
+            })?;
+            println!("summaries {} {:.3}", s.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let a = store.answers_of_batch(&batch, None)?;
+            println!("answers {} {:.3}", a.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let n = a
+                .iter()
+                .filter(|x| {
+                    serde_json::from_str::<weipian_domain::determination::Answer>(&x.answer).is_ok()
+                })
+                .count();
+            println!("parse answers {n} {:.3}", t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let l = store.layer_areas(&batch, None, &["gd", "jbnt"])?;
+            println!("layer areas {} {:.3}", l.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let c = store.cases_with_links(&batch, None)?;
+            println!("cases {} {:.3}", c.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let s = store.patch_summaries(&weipian_store::PatchQuery {
+                batch: batch.clone(),
+                kind: None,
+                region: Some(RegionCode::parse("510000")?),
+            })?;
+            println!("summaries 51 {} {:.3}", s.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let a = store.answers_of_batch(&batch, Some(RegionCode::parse("510000")?))?;
+            println!("answers 51 {} {:.3}", a.len(), t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            let l =
+                store.layer_areas(&batch, Some(RegionCode::parse("510000")?), &["gd", "jbnt"])?;
+            println!(
+                "layer areas 51 {} {:.3}",
+                l.len(),
+                t.elapsed().as_secs_f64()
+            );
+            let t = Instant::now();
+            let l = store.layer_revisions()?;
+            println!("layer revs {} {:.3}", l.len(), t.elapsed().as_secs_f64());
+        }
+    }
     let nation = Actor::local_admin();
     let today = time::macros::date!(2020 - 04 - 25);
     let province = RegionCode::parse("510000")?;

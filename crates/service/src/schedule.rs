@@ -85,15 +85,11 @@ pub fn freeze_due(store: &mut Store, year: u16, today: Date) -> Result<Vec<i64>,
     };
     let mut made = Vec::new();
     for d in s.deadline.iter().filter(|d| d.cutoff) {
-        let mut provinces: Vec<String> = store
-            .review_states_of(year, &d.batches)?
+        let provinces: Vec<String> = store
+            .provinces_with_patches(year, &d.batches)?
             .into_iter()
-            .filter_map(|(x, _)| RegionCode::parse(&x).ok())
-            .filter(|c| d.applies_to(*c))
-            .map(|c| c.province().to_string())
+            .filter(|p| RegionCode::parse(p).is_ok_and(|c| d.applies_to(c)))
             .collect();
-        provinces.sort();
-        provinces.dedup();
         let frozen: Vec<String> = store
             .snapshots(year)?
             .into_iter()

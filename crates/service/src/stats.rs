@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use weipian_domain::access::Actor;
 use weipian_domain::case::Case;
-use weipian_domain::determination::{Answer, CodeTable, Legality};
+use weipian_domain::determination::{CodeTable, Legality};
 use weipian_domain::{BatchId, RegionCode};
 use weipian_reports::{
     aggregate, CaseDetail, CaseFact, Level, PartCase, PartFact, PatchFact, RegionStats, StatedAreas,
@@ -97,6 +97,38 @@ pub(crate) fn code_table(year: u16) -> Result<&'static CodeTable, ServiceError> 
 pub(crate) struct Facts {
     pub patches: Vec<PatchFact>,
     pub cases: Vec<CaseFact>,
+}
+
+/// What the statistics read of an answer: the category and the stated
+/// areas and claims — parsed from the same JSON as
+/// [`weipian_domain::determination::Answer`] (its field codes), without the
+/// rest, so a national batch parses in a fraction of the time. A test
+/// checks it reads every field it needs the same as `Answer` does.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct Answer {
+    #[serde(rename = "PDLX")]
+    pub category: String,
+    #[serde(rename = "JTQX", default)]
+    pub sub: Option<String>,
+    #[serde(rename = "WFMJ", default)]
+    pub illegal_area_m2: Option<f64>,
+    #[serde(rename = "WFGDMJ", default)]
+    pub illegal_cultivated_m2: Option<f64>,
+    #[serde(rename = "WFJBNTMJ", default)]
+    pub illegal_basic_farmland_m2: Option<f64>,
+    #[serde(rename = "XZJSYDMJ", default)]
+    pub new_construction_m2: Option<f64>,
+    #[serde(rename = "XZJSZYGDMJ", default)]
+    pub new_construction_cultivated_m2: Option<f64>,
+    #[serde(rename = "KCQX", default)]
+    pub deductions: Vec<Claim>,
+}
+
+/// A deduction claim's category.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct Claim {
+    #[serde(rename = "LX")]
+    pub kind: String,
 }
 
 /// The areas an answer states, as the statistics count them: an illegal
@@ -562,4 +594,47 @@ pub(crate) fn period_facts(
         basis,
         date,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use weipian_domain::determination::{Answer as Full, Deduction};
+
+    #[test]
+    fn the_light_answer_reads_what_the_full_one_holds() {
+        let full = Full {
+            category: "WF".into(),
+            sub: Some("WF01".into()),
+            basis: "未批先建".into(),
+            actual_use: Some("厂房".into()),
+            illegal_area_m2: Some(1.5),
+            illegal_cultivated_m2: Some(2.5),
+            illegal_basic_farmland_m2: Some(3.5),
+            new_construction_m2: Some(4.5),
+            new_construction_cultivated_m2: Some(5.5),
+            deductions: vec![Deduction {
+                kind: "yhyz".into(),
+                document: None,
+                note: None,
+            }],
+            ..Full::default()
+        };
+        let text = serde_json::to_string(&full).unwrap();
+        let light: super::Answer = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            (light.category.as_str(), light.sub.as_deref()),
+            ("WF", Some("WF01"))
+        );
+        assert_eq!(
+            (
+                light.illegal_area_m2,
+                light.illegal_cultivated_m2,
+                light.illegal_basic_farmland_m2,
+                light.new_construction_m2,
+                light.new_construction_cultivated_m2
+            ),
+            (Some(1.5), Some(2.5), Some(3.5), Some(4.5), Some(5.5))
+        );
+        assert_eq!(light.deductions[0].kind, "yhyz");
+    }
 }

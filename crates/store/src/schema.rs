@@ -92,6 +92,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "快照记录填报是否完整",
         apply: migration_18,
     },
+    Migration {
+        name: "按批次和行政区检索图斑的索引",
+        apply: migration_19,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -827,5 +831,12 @@ CREATE TABLE field_check_photos (
 /// "verified" means in the period's statistics).
 fn migration_18(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch("ALTER TABLE snapshot_rows ADD COLUMN complete INTEGER NOT NULL DEFAULT 0;")?;
+    Ok(())
+}
+
+/// Patches of a batch within a region (statistics, reports, the lists) are
+/// found through one index instead of a scan of the batch.
+fn migration_19(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("CREATE INDEX patches_batch_xzqdm ON patches (year, batch, xzqdm);")?;
     Ok(())
 }

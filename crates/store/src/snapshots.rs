@@ -323,6 +323,26 @@ impl Store {
 
     /// Per county: (XZQDM, review state) of every ordinary patch of the
     /// batches of a year — what the schedule's progress is counted from.
+    /// The provinces (`XX0000`) that have patches in the year's `batches`
+    /// (one pass over each batch's key index; no rows leave SQLite).
+    pub fn provinces_with_patches(
+        &self,
+        year: u16,
+        batches: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT substr(xzqdm, 1, 2) FROM patches WHERE year = ?1 AND batch = ?2",
+        )?;
+        let mut out = std::collections::BTreeSet::new();
+        for b in batches {
+            let rows = stmt.query_map(params![year, b], |r| r.get::<_, String>(0))?;
+            for p in rows {
+                out.insert(format!("{}0000", p?));
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
     pub fn review_states_of(
         &self,
         year: u16,
