@@ -44,6 +44,25 @@ impl ApiError {
     }
 
     /// 404.
+    /// 403 `csrf`: a change sent with the session cookie but without its
+    /// anti-CSRF token.
+    pub(crate) fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "缺少或错误的防跨站请求令牌（X-CSRF-Token），请刷新页面后重试",
+        )
+    }
+
+    /// 429 `too_many_attempts`.
+    pub(crate) fn too_many_attempts(minutes: u64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+        )
+    }
+
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

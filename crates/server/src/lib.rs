@@ -50,14 +50,16 @@ mod error;
 mod extract;
 mod openapi;
 mod routes;
+mod session;
 
 pub use error::ApiError;
 pub use openapi::openapi_document;
 
-/// Shared state: the store.
+/// Shared state: the store, and the failed sign-ins.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
+    limiter: session::Limiter,
 }
 
 impl AppState {
@@ -65,29 +67,45 @@ impl AppState {
     pub fn new(store: Store) -> Self {
         Self {
             store: Arc::new(Mutex::new(store)),
+            limiter: session::Limiter::default(),
         }
     }
 }
 
-/// Run `f` with the store and the caller (from the bearer token) on the blocking pool.
+/// Who is calling: a bearer token (API clients) or a session cookie (the browser).
+enum Credential {
+    Bearer(String),
+    Session(String),
+}
+
+fn credential(headers: &HeaderMap) -> Option<Credential> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| Credential::Bearer(t.to_string()))
+        .or_else(|| session::cookie_token(headers).map(Credential::Session))
+}
+
+/// Run `f` with the store and the caller (from the bearer token or the
+/// session cookie) on the blocking pool.
 async fn with_actor<T, E, F>(state: &AppState, headers: &HeaderMap, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     E: Into<ApiError> + Send + 'static,
     F: FnOnce(&mut Store, &Actor) -> Result<T, E> + Send + 'static,
 {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string)
-        .ok_or(weipian_service::ServiceError::Unauthorized)?;
+    let cred = credential(headers).ok_or(weipian_service::ServiceError::Unauthorized)?;
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {
         let mut store = store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let actor = users::authenticate_token(&store, &token).map_err(ApiError::from)?;
+        let actor = match &cred {
+            Credential::Bearer(t) => users::authenticate_token(&store, t),
+            Credential::Session(t) => users::authenticate_session(&store, t),
+        }
+        .map_err(ApiError::from)?;
         f(&mut store, &actor).map_err(Into::into)
     })
     .await
@@ -121,23 +139,6 @@ async fn fallback() -> ApiError {
 
 /// Largest JSON body (answers, cases, register records).
 const MAX_JSON_BYTES: usize = 1 << 20;
-
-/// 401 for a request without `Authorization: Bearer …` (the token itself
-/// is checked by the service when the handler runs).
-async fn require_bearer(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Result<Response, ApiError> {
-    let has_bearer = req
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "));
-    if !has_bearer {
-        return Err(weipian_service::ServiceError::Unauthorized.into());
-    }
-    Ok(next.run(req).await)
-}
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
@@ -224,13 +225,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/military/export", get(military::export))
         .route("/api/answers/import", post(bulk::import))
         .route("/api/answers/export", get(bulk::export))
-        // Every route above needs a bearer token: one without is refused
-        // before its path, query or body is even parsed.
-        .route_layer(axum::middleware::from_fn(require_bearer))
+        .route(
+            "/api/session",
+            get(session::current).delete(session::sign_out),
+        )
+        .route("/api/me/password", post(session::change_password))
+        // Every route above needs a bearer token or a session cookie (and
+        // a change made with the cookie, its anti-CSRF token): one without
+        // is refused before its path, query or body is even parsed.
+        .route_layer(axum::middleware::from_fn(session::require_credentials))
+        .route("/api/session", post(session::sign_in))
         .route("/api/openapi.json", get(openapi))
         .fallback(fallback)
         // Uploads read their bodies with their own limits (`extract::Upload`).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::from_fn(session::security_headers))
         .with_state(state)
 }
 

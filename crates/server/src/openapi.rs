@@ -128,6 +128,23 @@ pub fn openapi_document() -> Value {
         "security": [{ "bearer": [] }],
         "paths": {
             "/api/me": { "get": { "summary": "当前用户", "responses": responses(("200", ok("用户、行政区与角色")), &["401"]) } },
+            "/api/session": {
+                "post": {
+                    "summary": "浏览器登录：用户名与密码；成功后设置 HttpOnly、SameSite=Strict 的会话 Cookie，返回防跨站请求令牌（此后每个修改请求须在 X-CSRF-Token 头中带上）；同一用户名连续失败 5 次后 10 分钟内拒绝登录",
+                    "security": [],
+                    "requestBody": json_body(&json!({ "type": "object", "required": ["name", "password"],
+                        "properties": { "name": { "type": "string" }, "password": { "type": "string" } } })),
+                    "responses": responses(("200", ok("用户、角色、行政区与防跨站请求令牌")), &["401", "422", "429"])
+                },
+                "get": { "summary": "当前会话：用户与防跨站请求令牌", "responses": responses(("200", ok("会话")), &["401"]) },
+                "delete": { "summary": "退出登录（须带 X-CSRF-Token）", "responses": responses(("204", ok("已退出")), &["401", "403"]) }
+            },
+            "/api/me/password": { "post": {
+                "summary": "修改本人密码：须提供当前密码；其他会话随之失效",
+                "requestBody": json_body(&json!({ "type": "object", "required": ["current", "new"],
+                    "properties": { "current": { "type": "string" }, "new": { "type": "string" } } })),
+                "responses": responses(("204", ok("已修改")), &["401", "403", "422"])
+            } },
             "/api/patches": { "get": {
                 "summary": "图斑列表（分页）",
                 "parameters": [

@@ -1207,6 +1207,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/answers/import", vec!["post"]),
         ("/api/answers/export", vec!["get"]),
         ("/api/openapi.json", vec!["get"]),
+        ("/api/session", vec!["get", "post", "delete"]),
+        ("/api/me/password", vec!["post"]),
     ];
     let documented = v["paths"].as_object().unwrap();
     assert_eq!(documented.len(), paths.len());
@@ -2052,4 +2054,197 @@ async fn a_field_check_result_with_its_surveyed_boundary_through_the_api() {
         .call("POST", &format!("/api/field-checks/{id}/result"), unit, Some(json!({ "findings": "y", "boundary": { "type": "Point", "coordinates": [104.0, 30.0] } })))
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+}
+
+/// Browser sign-in: a session cookie that scripts cannot read, an
+/// anti-CSRF token every change must carry, a limit on failed sign-ins,
+/// sign-out, password change, and the security headers on every answer.
+#[tokio::test]
+async fn a_browser_signs_in_with_a_cookie_and_every_change_carries_its_csrf_token() {
+    let (api, _) = api(&[("cd-county", Role::CountyFiller, "510104")]);
+    let send =
+        |method: &str, uri: &str, cookie: Option<&str>, csrf: Option<&str>, body: Option<Value>| {
+            let mut req = Request::builder().method(method).uri(uri);
+            if let Some(c) = cookie {
+                req = req.header("cookie", format!("weipian_session={c}"));
+            }
+            if let Some(t) = csrf {
+                req = req.header("x-csrf-token", t);
+            }
+            let req = match body {
+                Some(b) => req
+                    .header("content-type", "application/json")
+                    .body(Body::from(b.to_string())),
+                None => req.body(Body::empty()),
+            }
+            .unwrap();
+            let app = api.app.clone();
+            async move {
+                let res = app.oneshot(req).await.unwrap();
+                let (parts, body) = res.into_parts();
+                let bytes = body.collect().await.unwrap().to_bytes();
+                (
+                    parts.status,
+                    parts.headers,
+                    serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null),
+                )
+            }
+        };
+    // Wrong password: 401, the same as an unknown name.
+    let (s, h, v) = send(
+        "POST",
+        "/api/session",
+        None,
+        None,
+        Some(json!({ "name": "cd-county", "password": "wrong" })),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+        "{v}"
+    );
+    // Security headers on every answer, errors included.
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert!(!h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("unsafe-inline"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let (s, _, _) = send(
+        "POST",
+        "/api/session",
+        None,
+        None,
+        Some(json!({ "name": "nobody", "password": "x" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Signed in: the cookie is HttpOnly and SameSite=Strict; the body carries the CSRF token.
+    let (s, h, v) = send(
+        "POST",
+        "/api/session",
+        None,
+        None,
+        Some(json!({ "name": "cd-county", "password": "a-long-password" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let set = h["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"),
+        "{set}"
+    );
+    let cookie = set
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("weipian_session=")
+        .unwrap()
+        .to_string();
+    assert!(
+        !v.to_string().contains(&cookie),
+        "the secret never appears in the body"
+    );
+    let csrf = v["csrf"].as_str().unwrap().to_string();
+    assert_eq!(
+        (v["user"].as_str(), v["role"].as_str()),
+        (Some("cd-county"), Some("county"))
+    );
+
+    // Reads with the cookie alone.
+    let (s, _, v) = send("GET", "/api/me", Some(&cookie), None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _, v) = send("GET", "/api/session", Some(&cookie), None, None).await;
+    assert_eq!(
+        (s, v["csrf"].as_str()),
+        (StatusCode::OK, Some(csrf.as_str()))
+    );
+    // A change without (or with a wrong) CSRF token is refused before it is parsed.
+    let answer = json!({ "answer": { "PDLX": "QT", "JTQX": "QT01", "PDYJSM": "地表无变化" } });
+    let uri = "/api/patches/2020/2020Q1/510104TD200001/answer";
+    let (s, _, v) = send("PUT", uri, Some(&cookie), None, Some(answer.clone())).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("csrf")),
+        "{v}"
+    );
+    let (s, _, v) = send(
+        "PUT",
+        uri,
+        Some(&cookie),
+        Some("0123"),
+        Some(answer.clone()),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("csrf")),
+        "{v}"
+    );
+    let (s, _, v) = send("PUT", uri, Some(&cookie), Some(&csrf), Some(answer)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["version"], 1, "{v}");
+
+    // Password change: the current password is required; this session stays.
+    let (s, _, v) = send(
+        "POST",
+        "/api/me/password",
+        Some(&cookie),
+        Some(&csrf),
+        Some(json!({ "current": "nope", "new": "another-long-password" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _, _) = send(
+        "POST",
+        "/api/me/password",
+        Some(&cookie),
+        Some(&csrf),
+        Some(json!({ "current": "a-long-password", "new": "another-long-password" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _, _) = send("GET", "/api/me", Some(&cookie), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Sign-out needs the token too; afterwards the cookie is worthless.
+    let (s, _, _) = send("DELETE", "/api/session", Some(&cookie), None, None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, h, _) = send("DELETE", "/api/session", Some(&cookie), Some(&csrf), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(h["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let (s, _, _) = send("GET", "/api/me", Some(&cookie), None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Five failed sign-ins lock the name for a while — even the right password.
+    for _ in 0..5 {
+        let (s, _, _) = send(
+            "POST",
+            "/api/session",
+            None,
+            None,
+            Some(json!({ "name": "cd-county", "password": "guess" })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    let (s, _, v) = send(
+        "POST",
+        "/api/session",
+        None,
+        None,
+        Some(json!({ "name": "cd-county", "password": "another-long-password" })),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
+        "{v}"
+    );
 }

@@ -220,6 +220,114 @@ pub fn authenticate_token(store: &Store, token: &str) -> Result<Actor, ServiceEr
     actor_of(&rec)
 }
 
+/// How long a browser session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A signed-in browser session: the cookie's secret (shown once), the
+/// anti-CSRF token the page sends back with every change, who it is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub csrf: String,
+    pub actor: Actor,
+}
+
+/// The anti-CSRF token of a session: derived from the cookie's secret,
+/// which a page of another site can neither read (HttpOnly) nor guess.
+#[must_use]
+pub fn csrf_of(session_token: &str) -> String {
+    sha256_hex(&format!("csrf:{session_token}"))
+}
+
+fn stored_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{}T{:02}:{:02}:{:02}.{:03}Z",
+        t.date(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Sign in with a password: a new session (the same Unauthorized for an
+/// unknown name, a wrong password or a disabled user).
+pub fn start_session(
+    store: &mut Store,
+    name: &str,
+    password: &str,
+) -> Result<Session, ServiceError> {
+    let actor = authenticate_password(store, name, password)?;
+    let rec = store.user(name)?.ok_or(ServiceError::Unauthorized)?;
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token: String = std::iter::once("ws_".to_string())
+        .chain(bytes.iter().map(|b| format!("{b:02x}")))
+        .collect();
+    let expires =
+        stored_time(time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS));
+    store.add_session(rec.id, &sha256_hex(&token), &expires)?;
+    tracing::info!(user = name, "signed in");
+    Ok(Session {
+        csrf: csrf_of(&token),
+        token,
+        actor,
+    })
+}
+
+/// The actor of a live session, or Unauthorized.
+pub fn authenticate_session(store: &Store, token: &str) -> Result<Actor, ServiceError> {
+    let t = token.trim();
+    if !t.starts_with("ws_") || t.len() != 67 {
+        return Err(ServiceError::Unauthorized);
+    }
+    let rec = store
+        .user_by_session(&sha256_hex(t))?
+        .ok_or(ServiceError::Unauthorized)?;
+    actor_of(&rec)
+}
+
+/// Sign out.
+pub fn end_session(store: &mut Store, token: &str) -> Result<(), ServiceError> {
+    store.end_session(&sha256_hex(token.trim()))?;
+    Ok(())
+}
+
+/// Change one's own password: the current one is required; the new one
+/// follows the length rule; every other session of the user ends.
+pub fn change_password(
+    store: &mut Store,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    session: Option<&str>,
+) -> Result<(), ServiceError> {
+    authenticate_password(store, &actor.user, current)
+        .map_err(|_| ServiceError::Invalid("当前密码不正确".into()))?;
+    if new == current {
+        return Err(ServiceError::Invalid("新密码不能与当前密码相同".into()));
+    }
+    let hash = hash_password(new)?;
+    let rec = store.user(&actor.user)?.ok_or(ServiceError::Unauthorized)?;
+    let audit = weipian_store::NewAudit {
+        actor: actor.user.clone(),
+        region: actor.scope.code(),
+        action: "user.password".into(),
+        target: format!("user/{}", actor.user),
+        before: None,
+        after: None,
+        reason: None,
+    };
+    store.set_password(
+        rec.id,
+        &hash,
+        session.map(|t| sha256_hex(t.trim())).as_deref(),
+        &audit,
+    )?;
+    Ok(())
+}
+
 /// The actor `name` signs in as with `password`, or Unauthorized (the same
 /// for an unknown name, a wrong password and a disabled user; an unknown
 /// name still costs one hash, so timing does not tell names apart).
@@ -247,6 +355,76 @@ mod tests {
 
     fn rc(s: &str) -> Scope {
         Scope::Region(RegionCode::parse(s).unwrap())
+    }
+
+    #[test]
+    fn sessions_start_end_and_a_password_change_ends_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let root = Actor::local_admin();
+        add_user(
+            &mut store,
+            &root,
+            "cd-city",
+            rc("510100"),
+            Role::CityReviewer,
+            "first-password-1",
+        )
+        .unwrap();
+        assert!(matches!(
+            start_session(&mut store, "cd-city", "wrong-password"),
+            Err(ServiceError::Unauthorized)
+        ));
+        assert!(matches!(
+            start_session(&mut store, "nobody", "first-password-1"),
+            Err(ServiceError::Unauthorized)
+        ));
+        let a = start_session(&mut store, "cd-city", "first-password-1").unwrap();
+        let b = start_session(&mut store, "cd-city", "first-password-1").unwrap();
+        assert_ne!(a.token, b.token);
+        assert_eq!(a.csrf, csrf_of(&a.token));
+        assert_eq!(
+            authenticate_session(&store, &a.token).unwrap().user,
+            "cd-city"
+        );
+        assert!(authenticate_session(&store, "ws_nonsense").is_err());
+        // A bearer token is not a session, nor the reverse.
+        assert!(authenticate_token(&store, &a.token).is_err());
+        // Password change: the current one is required; other sessions end.
+        let actor = authenticate_session(&store, &a.token).unwrap();
+        let e = change_password(
+            &mut store,
+            &actor,
+            "wrong",
+            "second-password-2",
+            Some(&a.token),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("当前密码不正确"), "{e}");
+        assert!(change_password(
+            &mut store,
+            &actor,
+            "first-password-1",
+            "short",
+            Some(&a.token)
+        )
+        .is_err());
+        change_password(
+            &mut store,
+            &actor,
+            "first-password-1",
+            "second-password-2",
+            Some(&a.token),
+        )
+        .unwrap();
+        assert!(authenticate_session(&store, &a.token).is_ok());
+        assert!(authenticate_session(&store, &b.token).is_err());
+        assert!(start_session(&mut store, "cd-city", "first-password-1").is_err());
+        start_session(&mut store, "cd-city", "second-password-2").unwrap();
+        // Sign-out.
+        end_session(&mut store, &a.token).unwrap();
+        assert!(authenticate_session(&store, &a.token).is_err());
+        assert!(store.verify_audit().unwrap().first_bad.is_none());
     }
 
     #[test]

@@ -96,6 +96,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "按批次和行政区检索图斑的索引",
         apply: migration_19,
     },
+    Migration {
+        name: "浏览器登录会话",
+        apply: migration_20,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -838,5 +842,24 @@ fn migration_18(tx: &Transaction<'_>) -> Result<(), StoreError> {
 /// found through one index instead of a scan of the batch.
 fn migration_19(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch("CREATE INDEX patches_batch_xzqdm ON patches (year, batch, xzqdm);")?;
+    Ok(())
+}
+
+/// Browser sessions: the SHA-256 of the cookie's secret, whose they are,
+/// when they end; and the users' password changes.
+fn migration_20(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE TABLE sessions (
+  token_sha256 TEXT PRIMARY KEY NOT NULL,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  ended_at TEXT
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+ALTER TABLE users ADD COLUMN password_changed_at TEXT;
+",
+    )?;
     Ok(())
 }

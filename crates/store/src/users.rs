@@ -148,6 +148,82 @@ impl Store {
             .optional()?)
     }
 
+    /// Start a browser session for a user, valid until `expires_at`
+    /// (stored timestamp form).
+    pub fn add_session(
+        &mut self,
+        user_id: i64,
+        sha256_hex: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.now()?;
+        self.conn.execute(
+            "INSERT INTO sessions (token_sha256, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![sha256_hex, user_id, now, expires_at],
+        )?;
+        self.written();
+        Ok(())
+    }
+
+    /// The user of a live session (not ended, not expired, user not disabled).
+    pub fn user_by_session(&self, sha256_hex: &str) -> Result<Option<UserRecord>, StoreError> {
+        let cols = USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let now = self.now()?;
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {cols} FROM sessions s JOIN users u ON u.id = s.user_id
+                      WHERE s.token_sha256 = ?1 AND s.ended_at IS NULL AND s.expires_at > ?2
+                        AND u.disabled_at IS NULL"
+                ),
+                params![sha256_hex, now],
+                user_row,
+            )
+            .optional()?)
+    }
+
+    /// End one session (sign-out).
+    pub fn end_session(&mut self, sha256_hex: &str) -> Result<(), StoreError> {
+        let now = self.now()?;
+        self.conn.execute(
+            "UPDATE sessions SET ended_at = ?1 WHERE token_sha256 = ?2 AND ended_at IS NULL",
+            params![now, sha256_hex],
+        )?;
+        self.written();
+        Ok(())
+    }
+
+    /// Set a user's password hash and end every session of theirs but
+    /// `keep`, in one transaction, with its audit record.
+    pub fn set_password(
+        &mut self,
+        user_id: i64,
+        password_hash: &str,
+        keep: Option<&str>,
+        audit: &crate::NewAudit,
+    ) -> Result<(), StoreError> {
+        let now = self.now()?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE users SET password_hash = ?1, password_changed_at = ?2 WHERE id = ?3",
+            params![password_hash, now, user_id],
+        )?;
+        tx.execute(
+            "UPDATE sessions SET ended_at = ?1
+              WHERE user_id = ?2 AND ended_at IS NULL AND token_sha256 IS NOT ?3",
+            params![now, user_id, keep],
+        )?;
+        crate::answers::append_audit(&tx, &now, audit)?;
+        tx.commit()?;
+        self.written();
+        Ok(())
+    }
+
     /// Revoke every token of a user; returns how many were live.
     pub fn revoke_tokens(&mut self, user_id: i64) -> Result<usize, StoreError> {
         let now = self.now()?;
