@@ -215,7 +215,7 @@ pub fn run(
         store.path().display()
     );
     if !no_serve {
-        println!("  （网页平台尚未上线：核查、审核与报表功能将在后续版本提供）");
+        println!("  用浏览器打开下面的地址，以上述任一演示用户登录");
     }
     Ok(())
 }

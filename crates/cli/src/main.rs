@@ -142,7 +142,7 @@ enum Command {
         #[arg(long = "as")]
         as_user: String,
     },
-    /// 启动 HTTP 接口（/api/，凭 weipian user token 签发的令牌访问）
+    /// 启动平台：网页（浏览器登录）与 HTTP 接口（/api/，亦可凭 weipian user token 签发的令牌访问）
     Serve {
         /// 监听地址
         #[arg(long, default_value = "127.0.0.1:8080", env = "WEIPIAN_ADDR")]
@@ -386,6 +386,9 @@ struct DemoArgs {
     /// 只生成数据，不启动服务
     #[arg(long)]
     no_serve: bool,
+    /// 平台监听地址
+    #[arg(long, default_value = "127.0.0.1:8080", env = "WEIPIAN_ADDR")]
+    addr: std::net::SocketAddr,
 }
 
 #[derive(Subcommand, Debug)]
@@ -1040,6 +1043,15 @@ fn print_ok<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
+/// Serve the platform (the page and the API) until the process ends.
+fn serve(data: &Path, addr: std::net::SocketAddr) -> Result<()> {
+    let store = open_store(data)?;
+    let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
+    println!("卫片执法平台已启动：http://{addr}/ （接口 http://{addr}/api/，接口文档 http://{addr}/api/openapi.json）");
+    rt.block_on(weipian_server::serve(store, addr))
+        .with_context(|| format!("无法在 {addr} 上提供服务"))
+}
+
 fn open_store(data: &Path) -> Result<Store> {
     Store::open(data).with_context(|| format!("无法打开数据目录 {}", data.display()))
 }
@@ -1047,7 +1059,13 @@ fn open_store(data: &Path) -> Result<Store> {
 fn try_main(cli: Cli) -> Result<()> {
     let bars = progress::Bars::new();
     match cli.command {
-        Command::Demo(args) => demo::run(&cli.data, args.seed, args.no_serve, cli.json, &bars),
+        Command::Demo(args) => {
+            demo::run(&cli.data, args.seed, args.no_serve, cli.json, &bars)?;
+            if args.no_serve {
+                return Ok(());
+            }
+            serve(&cli.data, args.addr)
+        }
         Command::Import(cmd) => {
             let mut store = open_store(&cli.data)?;
             let table = RegionTable::embedded();
@@ -1288,13 +1306,7 @@ fn try_main(cli: Cli) -> Result<()> {
             today.as_deref(),
             &as_user,
         ),
-        Command::Serve { addr } => {
-            let store = open_store(&cli.data)?;
-            let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
-            println!("weipian 接口已启动：http://{addr}/api/ （接口文档 http://{addr}/api/openapi.json）");
-            rt.block_on(weipian_server::serve(store, addr))
-                .with_context(|| format!("无法在 {addr} 上提供服务"))
-        }
+        Command::Serve { addr } => serve(&cli.data, addr),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

@@ -29,6 +29,7 @@
 //! | `routes::bulk` | `/api/answers/import`, `/api/answers/export` |
 //! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报), `/api/reports/results` (半年度、年度成果) |
 //! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}`, `/api/accountability/signals`, `/api/blacklist` |
+//! | `routes::web` | `/`, `/assets/{name}` (the page, compiled in), `/api/batches` |
 //! | `routes::gate` | `/api/gate` (审批前核查：GET by code, POST a polygon file) |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
@@ -144,11 +145,12 @@ const MAX_JSON_BYTES: usize = 1 << 20;
 pub fn router(state: AppState) -> Router {
     use routes::{
         accountability, bulk, cases, desk, evidence, field, gate, military, parcels, patches,
-        review, sampling, schedule, stats,
+        review, sampling, schedule, stats, web,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
+        .route("/api/batches", get(web::batches))
         .route("/api/patches", get(patches::list))
         .route(patch, get(patches::detail))
         .route(
@@ -235,6 +237,8 @@ pub fn router(state: AppState) -> Router {
         // is refused before its path, query or body is even parsed.
         .route_layer(axum::middleware::from_fn(session::require_credentials))
         .route("/api/session", post(session::sign_in))
+        .route("/", get(web::index))
+        .route("/assets/{name}", get(web::asset))
         .route("/api/openapi.json", get(openapi))
         .fallback(fallback)
         // Uploads read their bodies with their own limits (`extract::Upload`).

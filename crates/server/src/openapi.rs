@@ -139,6 +139,7 @@ pub fn openapi_document() -> Value {
                 "get": { "summary": "当前会话：用户与防跨站请求令牌", "responses": responses(("200", ok("会话")), &["401"]) },
                 "delete": { "summary": "退出登录（须带 X-CSRF-Token）", "responses": responses(("204", ok("已退出")), &["401", "403"]) }
             },
+            "/api/batches": { "get": { "summary": "批次（年份、批次名、图斑种类）", "responses": responses(("200", ok("批次列表")), &["401"]) } },
             "/api/me/password": { "post": {
                 "summary": "修改本人密码：须提供当前密码；其他会话随之失效",
                 "requestBody": json_body(&json!({ "type": "object", "required": ["current", "new"],
