@@ -239,6 +239,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/session", post(session::sign_in))
         .route("/", get(web::index))
         .route("/assets/{name}", get(web::asset))
+        .route("/favicon.ico", get(web::favicon))
         .route("/api/openapi.json", get(openapi))
         .fallback(fallback)
         // Uploads read their bodies with their own limits (`extract::Upload`).

@@ -29,6 +29,11 @@ pub(crate) async fn index() -> Response {
     page(INDEX, "text/html; charset=utf-8")
 }
 
+/// `/favicon.ico`: none (browsers ask; answer without an error).
+pub(crate) async fn favicon() -> axum::http::StatusCode {
+    axum::http::StatusCode::NO_CONTENT
+}
+
 /// `/assets/{name}`: the page's script and style sheet.
 pub(crate) async fn asset(Path(name): Path<String>) -> Result<Response, ApiError> {
     match name.as_str() {
