@@ -3,7 +3,7 @@
 //! other regions counted but not named, other coordinate systems refused.
 
 use weipian_domain::access::Role;
-use weipian_domain::case::{CaseEvent, Rectification, RectificationKind};
+use weipian_domain::case::{CaseEvent, RectificationKind};
 use weipian_service::cases::{apply_event, open_case};
 use weipian_service::gate::{check, GateInput};
 
@@ -164,37 +164,13 @@ fn land_over_an_unresolved_violation_is_refused_until_the_case_resolves_it() {
         a.hits[0].status
     );
     // Eliminated: clear.
-    let photo = weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:05:16 10:00:00", 0, 9);
-    let sha = weipian_service::evidence::attach(
-        &mut e.store,
+    rectify_and_eliminate(
+        &mut e,
         &clerk,
-        &common::batch(),
-        "510104TD200001",
-        "b.jpg",
-        &photo,
-    )
-    .unwrap()
-    .sha256;
-    let mut v = v.version;
-    for ev in [
-        CaseEvent::Rectify(Rectification {
-            kind: RectificationKind::Demolition,
-            date: "2020-05-15".into(),
-            area_m2: 100.0,
-            cultivated_m2: 0.0,
-            basic_farmland_m2: 0.0,
-            document: None,
-            approval_date: None,
-            photos: vec![sha],
-        }),
-        CaseEvent::Eliminate {
-            date: "2020-05-20".into(),
-        },
-    ] {
-        v = apply_event(&mut e.store, &clerk, c.id, &ev, v)
-            .unwrap()
-            .version;
-    }
+        c.id,
+        v.version,
+        RectificationKind::Demolition,
+    );
     let a = check(&e.store, &desk, GateInput::File(&west)).unwrap();
     assert!(a.clear, "{a:?}");
     assert!(a.message.contains("可以办理"));

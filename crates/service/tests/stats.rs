@@ -326,42 +326,25 @@ fn the_quick_report_counts_the_snapshot_after_the_cut_off_and_the_present_when_a
     let sheng = actor(Role::ProvinceReviewer, "510000");
     weipian_service::schedule::status(&mut e.store, &sheng, 2020, day("2020-05-01")).unwrap();
     // ...then the case eliminates the illegal state...
-    let after_photo =
-        weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:05:16 10:00:00", 0, 9);
-    let sha = weipian_service::evidence::attach(
+    let v = apply_event(
         &mut e.store,
         &clerk,
-        &batch(),
-        "510104TD200001",
-        "b.jpg",
-        &after_photo,
-    )
-    .unwrap()
-    .sha256;
-    let mut v = c.version;
-    for ev in [
-        CaseEvent::File {
+        c.id,
+        &CaseEvent::File {
             date: "2020-05-02".into(),
             document: "立1".into(),
         },
-        CaseEvent::Rectify(weipian_domain::case::Rectification {
-            kind: weipian_domain::case::RectificationKind::Remedy,
-            date: "2020-05-15".into(),
-            area_m2: 100.0,
-            cultivated_m2: 0.0,
-            basic_farmland_m2: 0.0,
-            document: Some("川府土〔2020〕9号".into()),
-            approval_date: Some("2020-05-15".into()),
-            photos: vec![sha],
-        }),
-        CaseEvent::Eliminate {
-            date: "2020-05-20".into(),
-        },
-    ] {
-        v = apply_event(&mut e.store, &clerk, c.id, &ev, v)
-            .unwrap()
-            .version;
-    }
+        c.version,
+    )
+    .unwrap()
+    .version;
+    rectify_and_eliminate(
+        &mut e,
+        &clerk,
+        c.id,
+        v,
+        weipian_domain::case::RectificationKind::Remedy,
+    );
     // ...which the quarter's report (from its snapshot) does not see,
     let after = quick(&mut e.store, &city, &req("2020-06-01", false)).unwrap();
     assert!(after.snapshot.is_some(), "{}", after.basis);
@@ -591,7 +574,7 @@ fn a_province_override_to_illegal_is_listed_as_concealment() {
 /// eliminated by 2020-12-31; the half-year counts it as illegal.
 #[test]
 fn annual_results_no_longer_count_what_was_eliminated_within_the_year() {
-    use weipian_domain::case::{CaseEvent, Rectification, RectificationKind};
+    use weipian_domain::case::{CaseEvent, RectificationKind};
     use weipian_service::cases::{apply_event, open_case};
     use weipian_service::quick::{results, Period, ResultsRequest};
     let mut e = env_two_counties();
@@ -620,41 +603,19 @@ fn annual_results_no_longer_count_what_was_eliminated_within_the_year() {
         &["510104TD200001".to_string()],
     )
     .unwrap();
-    let photo = weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:05:16 10:00:00", 0, 9);
-    let sha = weipian_service::evidence::attach(
+    let v = apply_event(
         &mut e.store,
         &clerk,
-        &batch(),
-        "510104TD200001",
-        "b.jpg",
-        &photo,
-    )
-    .unwrap()
-    .sha256;
-    let mut v = c.version;
-    for ev in [
-        CaseEvent::File {
+        c.id,
+        &CaseEvent::File {
             date: "2020-05-02".into(),
             document: "立1".into(),
         },
-        CaseEvent::Rectify(Rectification {
-            kind: RectificationKind::Demolition,
-            date: "2020-05-15".into(),
-            area_m2: 100.0,
-            cultivated_m2: 0.0,
-            basic_farmland_m2: 0.0,
-            document: None,
-            approval_date: None,
-            photos: vec![sha],
-        }),
-        CaseEvent::Eliminate {
-            date: "2020-05-20".into(),
-        },
-    ] {
-        v = apply_event(&mut e.store, &clerk, c.id, &ev, v)
-            .unwrap()
-            .version;
-    }
+        c.version,
+    )
+    .unwrap()
+    .version;
+    rectify_and_eliminate(&mut e, &clerk, c.id, v, RectificationKind::Demolition);
     let sheng = actor(Role::ProvinceReviewer, "510000");
     let req = |period| ResultsRequest {
         year: 2020,

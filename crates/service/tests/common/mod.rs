@@ -278,3 +278,49 @@ pub fn complete(
     .unwrap();
     assert!(v.complete, "{:?}", v.errors);
 }
+
+/// Rectify a case of 510104TD200001 by `kind` on 2020-05-15 (an on-site
+/// photo taken the next day attached; a remedy cites its approval) and
+/// eliminate the illegal state on 2020-05-20. Returns the case's version.
+pub fn rectify_and_eliminate(
+    e: &mut Env,
+    clerk: &Actor,
+    case_id: i64,
+    version: i64,
+    kind: weipian_domain::case::RectificationKind,
+) -> i64 {
+    use weipian_domain::case::{CaseEvent, Rectification, RectificationKind};
+    let photo = weipian_demo::photo::jpeg_with_exif(104.0601, 30.6101, "2020:05:16 10:00:00", 0, 9);
+    let sha = weipian_service::evidence::attach(
+        &mut e.store,
+        clerk,
+        &batch(),
+        "510104TD200001",
+        "现场照片.jpg",
+        &photo,
+    )
+    .unwrap()
+    .sha256;
+    let remedy = kind == RectificationKind::Remedy;
+    let mut v = version;
+    for ev in [
+        CaseEvent::Rectify(Rectification {
+            kind,
+            date: "2020-05-15".into(),
+            area_m2: 100.0,
+            cultivated_m2: 0.0,
+            basic_farmland_m2: 0.0,
+            document: remedy.then(|| "川府土〔2020〕9号".into()),
+            approval_date: remedy.then(|| "2020-05-15".into()),
+            photos: vec![sha],
+        }),
+        CaseEvent::Eliminate {
+            date: "2020-05-20".into(),
+        },
+    ] {
+        v = weipian_service::cases::apply_event(&mut e.store, clerk, case_id, &ev, v)
+            .unwrap()
+            .version;
+    }
+    v
+}
