@@ -30,6 +30,7 @@
 //! | `routes::stats` | `/api/stats`, `/api/stats/cases`, `/api/reports/quick` (季度快报), `/api/reports/results` (半年度、年度成果) |
 //! | `routes::accountability` | `/api/accountability`, `/api/accountability/{interview,proposal}`, `/api/accountability/signals`, `/api/blacklist` |
 //! | `routes::web` | `/`, `/assets/{name}` (the page, compiled in), `/api/batches` |
+//! | `routes::users` | `/api/users`, `/api/users/{name}` (administrators) |
 //! | `routes::gate` | `/api/gate` (审批前核查：GET by code, POST a polygon file) |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
@@ -145,12 +146,14 @@ const MAX_JSON_BYTES: usize = 1 << 20;
 pub fn router(state: AppState) -> Router {
     use routes::{
         accountability, bulk, cases, desk, evidence, field, gate, military, parcels, patches,
-        review, sampling, schedule, stats, web,
+        review, sampling, schedule, stats, users as user_admin, web,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
         .route("/api/batches", get(web::batches))
+        .route("/api/users", get(user_admin::list).post(user_admin::create))
+        .route("/api/users/{name}", put(user_admin::update))
         .route("/api/patches", get(patches::list))
         .route(patch, get(patches::detail))
         .route(

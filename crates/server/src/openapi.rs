@@ -140,6 +140,24 @@ pub fn openapi_document() -> Value {
                 "delete": { "summary": "退出登录（须带 X-CSRF-Token）", "responses": responses(("204", ok("已退出")), &["401", "403"]) }
             },
             "/api/batches": { "get": { "summary": "批次（年份、批次名、图斑种类）", "responses": responses(("200", ok("批次列表")), &["401"]) } },
+            "/api/users": {
+                "get": { "summary": "用户列表（管理员，本辖区内）", "responses": responses(("200", ok("用户")), &["401", "403"]) },
+                "post": {
+                    "summary": "创建用户（管理员，本辖区内）：用户名、行政区代码（000000 为全国）、角色、初始密码（至少 10 个字符）",
+                    "requestBody": json_body(&json!({ "type": "object", "required": ["name", "region", "role", "password"],
+                        "properties": { "name": { "type": "string" }, "region": { "type": "string" },
+                            "role": { "type": "string", "enum": ["admin", "county", "city", "province", "desk", "military", "ministry"] },
+                            "password": { "type": "string" } } })),
+                    "responses": responses(("201", ok("用户")), &["401", "403", "422"])
+                }
+            },
+            "/api/users/{name}": { "put": {
+                "summary": "设置用户的行政区与角色、停用或启用（管理员，本辖区内）；该用户的登录会话随之失效",
+                "parameters": [path_param("name", "string", "用户名")],
+                "requestBody": json_body(&json!({ "type": "object", "required": ["region", "role"],
+                    "properties": { "region": { "type": "string" }, "role": { "type": "string" }, "disabled": { "type": "boolean" } } })),
+                "responses": responses(("200", ok("用户")), &["401", "403", "404", "422"])
+            } },
             "/api/me/password": { "post": {
                 "summary": "修改本人密码：须提供当前密码；其他会话随之失效",
                 "requestBody": json_body(&json!({ "type": "object", "required": ["current", "new"],

@@ -1209,6 +1209,8 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/openapi.json", vec!["get"]),
         ("/api/session", vec!["get", "post", "delete"]),
         ("/api/batches", vec!["get"]),
+        ("/api/users", vec!["get", "post"]),
+        ("/api/users/{name}", vec!["put"]),
         ("/api/me/password", vec!["post"]),
     ];
     let documented = v["paths"].as_object().unwrap();
@@ -2302,4 +2304,71 @@ async fn the_page_and_its_assets_are_served_from_the_binary() {
         "{v}"
     );
     assert!(v[0].get("count").is_none(), "no national counts");
+}
+
+/// Administrators create users and set their region and role within their
+/// own region; nobody else may.
+#[tokio::test]
+async fn administrators_manage_users_within_their_region() {
+    let (api, tokens) = api(&[
+        ("sc-admin", Role::Admin, "510000"),
+        ("cd-city", Role::CityReviewer, "510100"),
+    ]);
+    let (admin, city) = (Some(tokens[0].as_str()), Some(tokens[1].as_str()));
+    let body = json!({ "name": "jj-clerk", "region": "510104", "role": "county", "password": "clerk-password-1" });
+    let (s, v) = api
+        .call("POST", "/api/users", city, Some(body.clone()))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call("POST", "/api/users", admin, Some(body.clone()))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["region_name"].as_str(), v["role_name"].as_str()),
+        (Some("锦江区"), Some("县级填报"))
+    );
+    let (s, _) = api.call("POST", "/api/users", admin, Some(body)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a taken name");
+    let (s, v) = api
+        .call("POST", "/api/users", admin, Some(json!({ "name": "zj", "region": "330100", "role": "city", "password": "a-long-password" })))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/api/users/jj-clerk",
+            admin,
+            Some(json!({ "region": "510100", "role": "city" })),
+        )
+        .await;
+    assert_eq!(
+        (s, v["role"].as_str()),
+        (StatusCode::OK, Some("city")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "PUT",
+            "/api/users/jj-clerk",
+            admin,
+            Some(json!({ "region": "510100", "role": "boss" })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = api.call("GET", "/api/users", admin, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["name"] == "jj-clerk"),
+        "{v}"
+    );
+    let (s, _) = api.call("GET", "/api/users", city, None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

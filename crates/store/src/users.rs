@@ -91,6 +91,42 @@ impl Store {
         Ok(rec)
     }
 
+    /// Set a user's region and role, and whether the account is disabled;
+    /// a change of region or role or a disabling ends the user's sessions.
+    /// One transaction with its audit record.
+    pub fn update_user(
+        &mut self,
+        user_id: i64,
+        region: &str,
+        role: &str,
+        disabled: bool,
+        audit: &crate::NewAudit,
+    ) -> Result<UserRecord, StoreError> {
+        let now = self.now()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE users SET region = ?1, role = ?2,
+                    disabled_at = CASE WHEN ?3 THEN COALESCE(disabled_at, ?4) ELSE NULL END
+              WHERE id = ?5",
+            params![region, role, disabled, now, user_id],
+        )?;
+        tx.execute(
+            "UPDATE sessions SET ended_at = ?1 WHERE user_id = ?2 AND ended_at IS NULL",
+            params![now, user_id],
+        )?;
+        crate::answers::append_audit(&tx, &now, audit)?;
+        let rec = tx.query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            [user_id],
+            user_row,
+        )?;
+        tx.commit()?;
+        self.written();
+        Ok(rec)
+    }
+
     /// A user by name.
     pub fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         Ok(self

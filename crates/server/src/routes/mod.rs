@@ -15,6 +15,7 @@ pub(crate) mod review;
 pub(crate) mod sampling;
 pub(crate) mod schedule;
 pub(crate) mod stats;
+pub(crate) mod users;
 pub(crate) mod web;
 
 use axum::http::header;
