@@ -78,11 +78,7 @@ pub(crate) fn run(data: &Path, json: bool, args: AccountabilityArgs) -> Result<(
         .map(weipian_domain::RegionCode::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--region：{e}"))?;
-    let today = match &args.today {
-        Some(t) => weipian_domain::determination::parse_date(t)
-            .ok_or_else(|| anyhow::anyhow!("--today “{t}” 应为 YYYY-MM-DD"))?,
-        None => weipian_service::today_in_china(),
-    };
+    let today = crate::schedule_cmd::today(args.today.as_deref())?;
     let report = accountability(
         &mut store,
         &who,
@@ -91,7 +87,11 @@ pub(crate) fn run(data: &Path, json: bool, args: AccountabilityArgs) -> Result<(
             region,
             current: args.current,
             today,
-            as_of: crate::report_cmd::as_of_date(args.as_of.as_deref())?,
+            as_of: args
+                .as_of
+                .as_deref()
+                .map(crate::schedule_cmd::date)
+                .transpose()?,
         },
     )?;
     // The 问责建议 lists the other situations too.

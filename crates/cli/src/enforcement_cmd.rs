@@ -48,11 +48,7 @@ fn request(year: u16, region: Option<&str>, today: Option<&str>) -> Result<Enfor
         .map(weipian_domain::RegionCode::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--region：{e}"))?;
-    let today = match today {
-        Some(t) => weipian_domain::determination::parse_date(t)
-            .ok_or_else(|| anyhow::anyhow!("--today “{t}” 应为 YYYY-MM-DD"))?,
-        None => weipian_service::today_in_china(),
-    };
+    let today = crate::schedule_cmd::today(today)?;
     Ok(EnforcementRequest {
         year,
         region,

@@ -97,16 +97,14 @@ fn case_line(name: &str, t: &Tally, explain: bool) -> String {
     s
 }
 
+/// What every period report takes.
 #[derive(clap::Args, Debug)]
-pub(crate) struct QuickArgs {
+pub(crate) struct ReportArgs {
     /// 省、市或县的行政区代码
     #[arg(long)]
     region: String,
     #[arg(long)]
     year: u16,
-    /// 季度：1–4（按工作时间安排中报送快报的季度）
-    #[arg(long)]
-    quarter: u8,
     /// docx、md、html 或 xlsx（默认按 --out 的扩展名，否则 md）
     #[arg(long)]
     format: Option<String>,
@@ -129,35 +127,53 @@ pub(crate) struct QuickArgs {
     as_user: Option<String>,
 }
 
+/// The parsed common arguments: store, caller, region, format, days.
+struct Prepared {
+    store: weipian_store::Store,
+    who: weipian_domain::access::Actor,
+    region: weipian_domain::RegionCode,
+    format: Format,
+    today: time::Date,
+    as_of: Option<time::Date>,
+}
+
+impl ReportArgs {
+    fn prepare(&self, data: &Path) -> Result<Prepared> {
+        let store = open_store(data)?;
+        let who = acting(&store, self.as_user.as_deref())?;
+        let region = weipian_domain::RegionCode::parse(&self.region)
+            .map_err(|e| anyhow::anyhow!("--region：{e}"))?;
+        Ok(Prepared {
+            store,
+            who,
+            region,
+            format: output_format(self.format.as_ref(), self.out.as_ref())?,
+            today: crate::schedule_cmd::today(self.today.as_deref())?,
+            as_of: self
+                .as_of
+                .as_deref()
+                .map(crate::schedule_cmd::date)
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct QuickArgs {
+    /// 季度：1–4（按工作时间安排中报送快报的季度）
+    #[arg(long)]
+    quarter: u8,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
 #[derive(clap::Args, Debug)]
 pub(crate) struct ResultsArgs {
-    /// 省、市或县的行政区代码
-    #[arg(long)]
-    region: String,
-    #[arg(long)]
-    year: u16,
     /// h1（上半年）或 annual（年度）
     #[arg(long)]
     period: String,
-    /// docx、md、html 或 xlsx（默认按 --out 的扩展名，否则 md）
-    #[arg(long)]
-    format: Option<String>,
-    #[arg(long)]
-    out: Option<std::path::PathBuf>,
-    /// 时点已过也按当前数据统计（默认按时点快照）
-    #[arg(long)]
-    current: bool,
-    /// 列出每个数字背后的图斑或违法行为
-    #[arg(long)]
-    explain: bool,
-    /// 以此日期为“今天”（默认北京时间今天）
-    #[arg(long)]
-    today: Option<String>,
-    /// 按该日日终的数据统计（YYYY-MM-DD），不用时点快照
-    #[arg(long)]
-    as_of: Option<String>,
-    #[arg(long = "as")]
-    as_user: Option<String>,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 fn output_format(format: Option<&String>, out: Option<&std::path::PathBuf>) -> Result<Format> {
@@ -175,22 +191,6 @@ fn output_format(format: Option<&String>, out: Option<&std::path::PathBuf>) -> R
         bail!("{} 格式须用 --out 指定输出文件", format.extension());
     }
     Ok(format)
-}
-
-pub(crate) fn as_of_date(text: Option<&str>) -> Result<Option<time::Date>> {
-    text.map(|t| {
-        weipian_domain::determination::parse_date(t)
-            .ok_or_else(|| anyhow::anyhow!("--as-of “{t}” 应为 YYYY-MM-DD"))
-    })
-    .transpose()
-}
-
-fn today_of(today: Option<&str>) -> Result<time::Date> {
-    match today {
-        Some(t) => weipian_domain::determination::parse_date(t)
-            .ok_or_else(|| anyhow::anyhow!("--today “{t}” 应为 YYYY-MM-DD")),
-        None => Ok(weipian_service::today_in_china()),
-    }
 }
 
 fn emit(
@@ -226,74 +226,55 @@ fn emit(
 }
 
 fn results_cmd(data: &Path, json: bool, args: ResultsArgs) -> Result<()> {
-    let mut store = open_store(data)?;
-    let who = acting(&store, args.as_user.as_deref())?;
-    let region = weipian_domain::RegionCode::parse(&args.region)
-        .map_err(|e| anyhow::anyhow!("--region：{e}"))?;
     let Some(period) = weipian_service::quick::Period::parse(&args.period) else {
         bail!(
             "--period “{}” 应为 h1（上半年）或 annual（年度）",
             args.period
         );
     };
-    let format = output_format(args.format.as_ref(), args.out.as_ref())?;
+    let a = &args.report;
+    let mut p = a.prepare(data)?;
     let report = weipian_service::quick::results(
-        &mut store,
-        &who,
+        &mut p.store,
+        &p.who,
         &weipian_service::quick::ResultsRequest {
-            year: args.year,
+            year: a.year,
             period,
-            region,
-            current: args.current,
-            explain: args.explain,
-            today: today_of(args.today.as_deref())?,
-            as_of: as_of_date(args.as_of.as_deref())?,
+            region: p.region,
+            current: a.current,
+            explain: a.explain,
+            today: p.today,
+            as_of: p.as_of,
         },
     )?;
     let bytes = weipian_documents::results(
         &report.doc,
         &report.table,
         &report.figures,
-        format,
-        args.explain,
+        p.format,
+        a.explain,
     )?;
-    emit(json, args.out.as_ref(), &report, &bytes)
+    emit(json, a.out.as_ref(), &report, &bytes)
 }
 
 fn quick_cmd(data: &Path, json: bool, args: QuickArgs) -> Result<()> {
-    let QuickArgs {
-        region,
-        year,
-        quarter,
-        format,
-        out,
-        current,
-        explain,
-        today,
-        as_of,
-        as_user,
-    } = args;
-    let mut store = open_store(data)?;
-    let who = acting(&store, as_user.as_deref())?;
-    let region =
-        weipian_domain::RegionCode::parse(&region).map_err(|e| anyhow::anyhow!("--region：{e}"))?;
-    let format = output_format(format.as_ref(), out.as_ref())?;
-    let today = today_of(today.as_deref())?;
+    let a = &args.report;
+    let mut p = a.prepare(data)?;
     let report = weipian_service::quick::quick(
-        &mut store,
-        &who,
+        &mut p.store,
+        &p.who,
         &weipian_service::quick::QuickRequest {
-            year,
-            quarter,
-            region,
-            current,
-            explain,
-            today,
-            as_of: as_of_date(as_of.as_deref())?,
+            year: a.year,
+            quarter: args.quarter,
+            region: p.region,
+            current: a.current,
+            explain: a.explain,
+            today: p.today,
+            as_of: p.as_of,
         },
     )?;
-    let bytes = weipian_documents::quick(&report.doc, &report.table, format, explain)?;
-    emit(json, out.as_ref(), &report, &bytes)
+    let bytes = weipian_documents::quick(&report.doc, &report.table, p.format, a.explain)?;
+    emit(json, a.out.as_ref(), &report, &bytes)
 }
 
 pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
@@ -320,7 +301,10 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
                 batch,
                 level: level_of(&level)?,
                 snapshot,
-                as_of: as_of_date(as_of.as_deref())?,
+                as_of: as_of
+                    .as_deref()
+                    .map(crate::schedule_cmd::date)
+                    .transpose()?,
             };
             let list = weipian_service::stats::case_stats(&store, &who, &req)?;
             if json {
@@ -371,7 +355,10 @@ pub(crate) fn run(data: &Path, json: bool, cmd: ReportCommand) -> Result<()> {
                     batch,
                     level,
                     snapshot,
-                    as_of: as_of_date(as_of.as_deref())?,
+                    as_of: as_of
+                        .as_deref()
+                        .map(crate::schedule_cmd::date)
+                        .transpose()?,
                 },
             )?;
             if json {

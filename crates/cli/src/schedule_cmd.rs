@@ -10,12 +10,14 @@ use weipian_service::schedule;
 
 use crate::{acting, open_store, resolve_batch};
 
-fn date(text: &str) -> Result<time::Date> {
+/// A `YYYY-MM-DD` argument.
+pub(crate) fn date(text: &str) -> Result<time::Date> {
     weipian_domain::determination::parse_date(text)
         .ok_or_else(|| anyhow!("日期“{text}”应为 YYYY-MM-DD"))
 }
 
-fn today(given: Option<&str>) -> Result<time::Date> {
+/// `--today`, or today in Beijing.
+pub(crate) fn today(given: Option<&str>) -> Result<time::Date> {
     given.map_or_else(|| Ok(weipian_service::today_in_china()), date)
 }
 

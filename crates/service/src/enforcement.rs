@@ -9,7 +9,7 @@ use weipian_domain::determination::{Answer, CodeTable, Legality};
 use weipian_domain::schedule::Schedule;
 use weipian_domain::{BatchId, RegionCode};
 use weipian_reports::enforcement::{self, BlacklistEntry, Concealed, RegionSignals};
-use weipian_store::{PatchQuery, Store};
+use weipian_store::{Finding, Store};
 
 use crate::ServiceError;
 
@@ -72,7 +72,7 @@ fn legality_zh(l: Option<Legality>) -> &'static str {
 
 /// What reviewers found hidden: a province override that made an answer
 /// 违法 where the county had answered otherwise, and desk-review flags
-/// upheld (属实).
+/// upheld (属实) — read for the whole batch at once.
 fn concealed(
     store: &Store,
     table: &CodeTable,
@@ -81,43 +81,56 @@ fn concealed(
 ) -> Result<Vec<Concealed>, ServiceError> {
     let mut out = Vec::new();
     for b in batches {
-        for p in store.patch_summaries(&PatchQuery {
-            batch: b.clone(),
-            kind: None,
-            region,
-        })? {
-            let Ok(county) = RegionCode::parse(&p.xzqdm) else {
-                continue;
-            };
-            for a in store.answers_of_patch(p.id)? {
-                let Some(reason) = &a.override_reason else {
-                    continue;
-                };
-                if legality_of(table, p.kind, &a.answer) != Some(Legality::Illegal) {
-                    continue;
+        for f in store.review_findings(b, region)? {
+            match f {
+                Finding::Override {
+                    patch_id,
+                    jcbh,
+                    xzqdm,
+                    kind,
+                    part,
+                    answer,
+                    version,
+                    reason,
+                } => {
+                    let (Ok(county), Some(kind)) = (
+                        RegionCode::parse(&xzqdm),
+                        weipian_domain::PatchKind::parse(&kind),
+                    ) else {
+                        continue;
+                    };
+                    if legality_of(table, kind, &answer) != Some(Legality::Illegal) {
+                        continue;
+                    }
+                    let before = match version {
+                        v if v > 1 => store.answer_version(patch_id, part, v - 1)?,
+                        _ => None,
+                    };
+                    let was = before.and_then(|b| legality_of(table, kind, &b.answer));
+                    if was != Some(Legality::Illegal) {
+                        out.push(Concealed {
+                            county,
+                            label: crate::answers::part_label(&jcbh, part),
+                            finding: format!(
+                                "省级直接改判为违法（原填报为{}）：{reason}",
+                                legality_zh(was)
+                            ),
+                        });
+                    }
                 }
-                let before = match a.version {
-                    v if v > 1 => store.answer_version(p.id, a.part, v - 1)?,
-                    _ => None,
-                };
-                let was = before.and_then(|b| legality_of(table, p.kind, &b.answer));
-                if was != Some(Legality::Illegal) {
+                Finding::UpheldFlag {
+                    jcbh,
+                    xzqdm,
+                    rule,
+                    message,
+                } => {
+                    let Ok(county) = RegionCode::parse(&xzqdm) else {
+                        continue;
+                    };
                     out.push(Concealed {
                         county,
-                        label: crate::answers::part_label(&p.jcbh, a.part),
-                        finding: format!(
-                            "省级直接改判为违法（原填报为{}）：{reason}",
-                            legality_zh(was)
-                        ),
-                    });
-                }
-            }
-            for f in store.flags(p.id)? {
-                if f.status == "upheld" {
-                    out.push(Concealed {
-                        county,
-                        label: p.jcbh.clone(),
-                        finding: format!("内业审核 {} 经认定属实：{}", f.rule, f.message),
+                        label: jcbh,
+                        finding: format!("内业审核 {rule} 经认定属实：{message}"),
                     });
                 }
             }

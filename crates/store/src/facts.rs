@@ -46,18 +46,43 @@ pub type CaseWithLinks = (CaseRow, Vec<(i64, u32)>);
 /// (areas by class, feature labels) are skipped, not parsed.
 type LightResults = std::collections::BTreeMap<String, (i64, String, f64, IgnoredAny, IgnoredAny)>;
 
-/// `AND p.xzqdm >= ?n AND p.xzqdm < ?n+1` for a region, with its arguments.
-fn region_clause(region: Option<RegionCode>, first: usize) -> (String, Vec<String>) {
-    match region {
-        None => (String::new(), Vec::new()),
+/// The arguments of a batch query — `?1` the year, `?2` the batch name,
+/// then `extra` — and, for a region, the clause
+/// `AND p.xzqdm >= ?n AND p.xzqdm < ?n+1` with its bounds appended.
+fn batch_args(
+    batch: &BatchId,
+    extra: &[&str],
+    region: Option<RegionCode>,
+) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![
+        Box::new(i64::from(batch.year)),
+        Box::new(batch.name.clone()),
+    ];
+    args.extend(
+        extra
+            .iter()
+            .map(|e| Box::new((*e).to_string()) as Box<dyn rusqlite::ToSql>),
+    );
+    let clause = match region {
+        None => String::new(),
         Some(r) => {
             let (lo, hi) = crate::patches::region_range(r);
-            (
-                format!(" AND p.xzqdm >= ?{first} AND p.xzqdm < ?{}", first + 1),
-                vec![lo, hi],
-            )
+            let first = args.len() + 1;
+            args.push(Box::new(lo));
+            args.push(Box::new(hi));
+            format!(" AND p.xzqdm >= ?{first} AND p.xzqdm < ?{}", first + 1)
         }
-    }
+    };
+    (clause, args)
+}
+
+fn answer_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<AnswerInfo> {
+    Ok(AnswerInfo {
+        patch_id: r.get(0)?,
+        part: r.get(1)?,
+        answer: r.get(2)?,
+        complete: r.get::<_, i64>(3)? != 0,
+    })
 }
 
 fn light(
@@ -96,15 +121,12 @@ impl Store {
         region: Option<RegionCode>,
         layers: &[&str],
     ) -> Result<HashMap<i64, Vec<LayerArea>>, StoreError> {
-        let (clause, args) = region_clause(region, 3);
+        let (clause, args) = batch_args(batch, &[], region);
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.patch_id, a.results FROM patch_analysis a JOIN patches p ON p.fid = a.patch_id
               WHERE p.year = ?1 AND p.batch = ?2{clause}"
         ))?;
-        let mut rows = match args.as_slice() {
-            [lo, hi] => stmt.query(params![i64::from(batch.year), batch.name, lo, hi])?,
-            _ => stmt.query(params![i64::from(batch.year), batch.name])?,
-        };
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
         light(&mut rows, layers)
     }
 
@@ -115,16 +137,13 @@ impl Store {
         region: Option<RegionCode>,
         layers: &[&str],
     ) -> Result<HashMap<i64, Vec<LayerArea>>, StoreError> {
-        let (clause, args) = region_clause(region, 3);
+        let (clause, args) = batch_args(batch, &[], region);
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.parcel_id, a.results FROM parcel_analysis a
                JOIN parcels d ON d.id = a.parcel_id JOIN patches p ON p.fid = d.patch_id
               WHERE p.year = ?1 AND p.batch = ?2{clause}"
         ))?;
-        let mut rows = match args.as_slice() {
-            [lo, hi] => stmt.query(params![i64::from(batch.year), batch.name, lo, hi])?,
-            _ => stmt.query(params![i64::from(batch.year), batch.name])?,
-        };
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
         light(&mut rows, layers)
     }
 
@@ -134,7 +153,7 @@ impl Store {
         batch: &BatchId,
         region: Option<RegionCode>,
     ) -> Result<Vec<ParcelInfo>, StoreError> {
-        let (clause, args) = region_clause(region, 3);
+        let (clause, args) = batch_args(batch, &[], region);
         let mut stmt = self.conn.prepare(&format!(
             "SELECT d.id, d.patch_id, d.no, d.area_m2 FROM parcels d JOIN patches p ON p.fid = d.patch_id
               WHERE p.year = ?1 AND p.batch = ?2{clause} ORDER BY d.patch_id, d.no"
@@ -147,14 +166,9 @@ impl Store {
                 area_m2: r.get(3)?,
             })
         };
-        let rows = match args.as_slice() {
-            [lo, hi] => stmt
-                .query_map(params![i64::from(batch.year), batch.name, lo, hi], map)?
-                .collect::<Result<Vec<_>, _>>()?,
-            _ => stmt
-                .query_map(params![i64::from(batch.year), batch.name], map)?
-                .collect::<Result<Vec<_>, _>>()?,
-        };
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), map)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -164,28 +178,16 @@ impl Store {
         batch: &BatchId,
         region: Option<RegionCode>,
     ) -> Result<Vec<AnswerInfo>, StoreError> {
-        let (clause, args) = region_clause(region, 3);
+        let (clause, args) = batch_args(batch, &[], region);
         let mut stmt = self.conn.prepare(&format!(
             "SELECT a.patch_id, a.part, a.answer, a.complete FROM answers a JOIN patches p ON p.fid = a.patch_id
               WHERE p.year = ?1 AND p.batch = ?2{clause} AND p.fid {}",
             crate::NOT_MILITARY
         ))?;
-        let map = |r: &rusqlite::Row<'_>| {
-            Ok(AnswerInfo {
-                patch_id: r.get(0)?,
-                part: r.get(1)?,
-                answer: r.get(2)?,
-                complete: r.get::<_, i64>(3)? != 0,
-            })
-        };
-        let rows = match args.as_slice() {
-            [lo, hi] => stmt
-                .query_map(params![i64::from(batch.year), batch.name, lo, hi], map)?
-                .collect::<Result<Vec<_>, _>>()?,
-            _ => stmt
-                .query_map(params![i64::from(batch.year), batch.name], map)?
-                .collect::<Result<Vec<_>, _>>()?,
-        };
+        let map = answer_info;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), map)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -196,7 +198,7 @@ impl Store {
         batch: &BatchId,
         region: Option<RegionCode>,
     ) -> Result<Vec<CaseWithLinks>, StoreError> {
-        let (clause, args) = region_clause(region, 3);
+        let (clause, args) = batch_args(batch, &[], region);
         let ids_sql = format!(
             "SELECT DISTINCT cp.case_id FROM case_patches cp JOIN patches p ON p.fid = cp.patch_id
               WHERE p.year = ?1 AND p.batch = ?2{clause} AND p.fid {}",
@@ -210,10 +212,7 @@ impl Store {
               ORDER BY c.id, cp.patch_id, cp.part",
             crate::NOT_MILITARY
         ))?;
-        let mut rows = match args.as_slice() {
-            [lo, hi] => stmt.query(params![i64::from(batch.year), batch.name, lo, hi])?,
-            _ => stmt.query(params![i64::from(batch.year), batch.name])?,
-        };
+        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
         let mut out: Vec<CaseWithLinks> = Vec::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
@@ -255,7 +254,7 @@ impl Store {
         region: Option<RegionCode>,
         before: &str,
     ) -> Result<Vec<AnswerInfo>, StoreError> {
-        let (clause, args) = region_clause(region, 4);
+        let (clause, args) = batch_args(batch, &[before], region);
         let mut stmt = self.conn.prepare(&format!(
             "SELECT h.patch_id, h.part, h.answer, h.complete FROM answer_history h
                JOIN patches p ON p.fid = h.patch_id
@@ -264,25 +263,10 @@ impl Store {
                                   WHERE x.patch_id = h.patch_id AND x.part = h.part AND x.saved_at < ?3)",
             crate::NOT_MILITARY
         ))?;
-        let map = |r: &rusqlite::Row<'_>| {
-            Ok(AnswerInfo {
-                patch_id: r.get(0)?,
-                part: r.get(1)?,
-                answer: r.get(2)?,
-                complete: r.get::<_, i64>(3)? != 0,
-            })
-        };
-        let rows = match args.as_slice() {
-            [lo, hi] => stmt
-                .query_map(
-                    params![i64::from(batch.year), batch.name, before, lo, hi],
-                    map,
-                )?
-                .collect::<Result<Vec<_>, _>>()?,
-            _ => stmt
-                .query_map(params![i64::from(batch.year), batch.name, before], map)?
-                .collect::<Result<Vec<_>, _>>()?,
-        };
+        let map = answer_info;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), map)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
@@ -330,3 +314,78 @@ impl Store {
 }
 
 use rusqlite::OptionalExtension as _;
+
+/// What review found about a patch of a batch: a province override of an
+/// answer, or an upheld desk flag.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finding {
+    /// A current answer a province reviewer set directly (with its reason).
+    Override {
+        patch_id: i64,
+        jcbh: String,
+        xzqdm: String,
+        kind: String,
+        part: u32,
+        answer: String,
+        version: i64,
+        reason: String,
+    },
+    /// A desk-review flag a reviewer found true (属实).
+    UpheldFlag {
+        jcbh: String,
+        xzqdm: String,
+        rule: String,
+        message: String,
+    },
+}
+
+impl Store {
+    /// The batch's province overrides and upheld desk flags (within
+    /// `region`), in two queries — never military land.
+    pub fn review_findings(
+        &self,
+        batch: &BatchId,
+        region: Option<RegionCode>,
+    ) -> Result<Vec<Finding>, StoreError> {
+        let (clause, args) = batch_args(batch, &[], region);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT p.fid, p.jcbh, p.xzqdm, p.kind, a.part, a.answer, a.version, a.override_reason
+               FROM answers a JOIN patches p ON p.fid = a.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause} AND a.override_reason IS NOT NULL
+                AND p.fid {} ORDER BY p.jcbh, a.part",
+            crate::NOT_MILITARY
+        ))?;
+        let mut out: Vec<Finding> = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                Ok(Finding::Override {
+                    patch_id: r.get(0)?,
+                    jcbh: r.get(1)?,
+                    xzqdm: r.get(2)?,
+                    kind: r.get(3)?,
+                    part: r.get(4)?,
+                    answer: r.get(5)?,
+                    version: r.get(6)?,
+                    reason: r.get(7)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT p.jcbh, p.xzqdm, f.rule, f.message FROM flags f JOIN patches p ON p.fid = f.patch_id
+              WHERE p.year = ?1 AND p.batch = ?2{clause} AND f.status = 'upheld'
+                AND p.fid {} ORDER BY p.jcbh, f.id",
+            crate::NOT_MILITARY
+        ))?;
+        let flags = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(Finding::UpheldFlag {
+                jcbh: r.get(0)?,
+                xzqdm: r.get(1)?,
+                rule: r.get(2)?,
+                message: r.get(3)?,
+            })
+        })?;
+        for f in flags {
+            out.push(f?);
+        }
+        Ok(out)
+    }
+}

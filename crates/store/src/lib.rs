@@ -74,7 +74,7 @@ pub use case_ranges::{NewRangeFeature, RangeFeatureRow};
 pub use cases::CaseRow;
 pub use error::StoreError;
 pub use evidence::{Attachment, PhotoMeta};
-pub use facts::{AnswerInfo, LayerArea, ParcelInfo};
+pub use facts::{AnswerInfo, Finding, LayerArea, ParcelInfo};
 pub use field::FieldCheckRow;
 pub use flags::{FlagRow, FlagRun, NewFlag};
 pub use gate::NearPatch;
