@@ -20,7 +20,7 @@ mod schedule_cmd;
 mod table;
 
 use anyhow::{anyhow, bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,6 +55,10 @@ struct Cli {
     json: bool,
     #[command(subcommand)]
     command: Command,
+    /// Whether `--data`/`WEIPIAN_DATA` was given (a configuration file's
+    /// `[server] data` applies otherwise).
+    #[arg(skip)]
+    data_given: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,9 +148,12 @@ enum Command {
     },
     /// 启动平台：网页（浏览器登录）与 HTTP 接口（/api/，亦可凭 weipian user token 签发的令牌访问）
     Serve {
-        /// 监听地址
-        #[arg(long, default_value = "127.0.0.1:8080", env = "WEIPIAN_ADDR")]
-        addr: std::net::SocketAddr,
+        /// 监听地址（默认 127.0.0.1:8080，或配置文件 [server] addr）
+        #[arg(long, env = "WEIPIAN_ADDR")]
+        addr: Option<std::net::SocketAddr>,
+        /// 配置文件（weipian.toml：监听地址、数据目录、底图、前后时相影像）
+        #[arg(long, env = "WEIPIAN_CONFIG")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -472,7 +479,15 @@ fn parse_region(s: &str) -> Result<RegionCode, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    cli.data_given = !matches!(
+        matches.value_source("data"),
+        None | Some(clap::parser::ValueSource::DefaultValue)
+    );
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("WEIPIAN_LOG"))
         .with_writer(std::io::stderr)
@@ -1044,12 +1059,42 @@ fn print_ok<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 /// Serve the platform (the page and the API) until the process ends.
-fn serve(data: &Path, addr: std::net::SocketAddr) -> Result<()> {
+fn serve(
+    data: &Path,
+    addr: std::net::SocketAddr,
+    config: weipian_server::config::Config,
+) -> Result<()> {
     let store = open_store(data)?;
     let rt = tokio::runtime::Runtime::new().context("无法启动异步运行时")?;
     println!("卫片执法平台已启动：http://{addr}/ （接口 http://{addr}/api/，接口文档 http://{addr}/api/openapi.json）");
-    rt.block_on(weipian_server::serve(store, addr))
+    if config.basemap.is_none() {
+        println!(
+            "未配置底图：地图只显示图斑与基础图层（可在配置文件 [basemap] 中设置天地图等瓦片服务）"
+        );
+    }
+    rt.block_on(weipian_server::serve(store, addr, config))
         .with_context(|| format!("无法在 {addr} 上提供服务"))
+}
+
+/// `weipian serve`: flags and environment first, then the configuration
+/// file, then the defaults.
+fn serve_command(
+    cli: &Cli,
+    addr: Option<std::net::SocketAddr>,
+    config: Option<&Path>,
+) -> Result<()> {
+    let config = match config {
+        Some(path) => weipian_server::config::Config::load(path)?,
+        None => weipian_server::config::Config::default(),
+    };
+    let data = match (&config.server.data, cli.data_given) {
+        (Some(d), false) => d.clone(),
+        _ => cli.data.clone(),
+    };
+    let addr = addr
+        .or(config.server.addr)
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+    serve(&data, addr, config)
 }
 
 fn open_store(data: &Path) -> Result<Store> {
@@ -1064,7 +1109,11 @@ fn try_main(cli: Cli) -> Result<()> {
             if args.no_serve {
                 return Ok(());
             }
-            serve(&cli.data, args.addr)
+            serve(
+                &cli.data,
+                args.addr,
+                weipian_server::config::Config::default(),
+            )
         }
         Command::Import(cmd) => {
             let mut store = open_store(&cli.data)?;
@@ -1306,7 +1355,7 @@ fn try_main(cli: Cli) -> Result<()> {
             today.as_deref(),
             &as_user,
         ),
-        Command::Serve { addr } => serve(&cli.data, addr),
+        Command::Serve { addr, ref config } => serve_command(&cli, addr, config.as_deref()),
         Command::Batches => {
             let store = open_store(&cli.data)?;
             let batches = store.batches()?;

@@ -1,8 +1,11 @@
 //! The platform in a real browser: the demo served by `weipian serve`,
 //! Debian's Chromium driven by playwright-core (`tests/browser/walk.js`)
-//! through sign-in, the 工作台, a report download, the CSRF refusal, another
-//! county's patch, sign-out and a second role. Screenshots of the pages go
-//! to `target/screenshots/` for review.
+//! through the whole loop — a county fills a 违法 determination with a
+//! photo and submits it, the city returns it with a reason, the county
+//! fixes and resubmits, city and province pass it, and the province's
+//! 快报 (on the page and in the downloaded .xlsx) counts it — plus the
+//! sign-in errors, the CSRF refusal and another county's patch "not
+//! found". Screenshots of the pages go to `target/screenshots/` for review.
 //!
 //! Runs when `node`, Chromium and `tests/browser/node_modules` are there;
 //! CI installs them and sets `WEIPIAN_BROWSER_TESTS=1`, which makes their
@@ -34,7 +37,7 @@ fn ready(addr: &str) -> bool {
 }
 
 #[test]
-fn a_county_and_a_city_use_the_platform_in_chromium() {
+fn the_whole_review_loop_runs_in_chromium() {
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     let chromium = std::env::var_os("CHROMIUM")
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
@@ -85,10 +88,18 @@ fn a_county_and_a_city_use_the_platform_in_chromium() {
     assert!(ready(&addr), "the server did not start on {addr}");
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
+    // A site photo with its EXIF position, time and direction.
+    let photo = tmp.path().join("现场照片.jpg");
+    std::fs::write(
+        &photo,
+        weipian_demo::photo::jpeg_with_exif(104.28, 30.99, "2020:04:02 10:15:00", 135, 1),
+    )
+    .unwrap();
     let walk = Command::new("node")
         .arg(here.join("walk.js"))
         .arg(format!("http://{addr}"))
         .arg(&shots)
+        .arg(&photo)
         .env("CHROMIUM", &chromium)
         .output()
         .unwrap();
@@ -98,7 +109,41 @@ fn a_county_and_a_city_use_the_platform_in_chromium() {
         "browser walk failed: {stdout}\n{}",
         String::from_utf8_lossy(&walk.stderr)
     );
-    for name in ["sign-in.png", "desk-county.png", "desk-city.png"] {
+    for name in [
+        "sign-in.png",
+        "desk-province.png",
+        "desk-county.png",
+        "list-county.png",
+        "patch-county.png",
+        "not-found.png",
+        "review-city.png",
+        "patch-province.png",
+        "quick-province.png",
+        "accountability.png",
+        "gate.png",
+    ] {
         assert!(shots.join(name).metadata().unwrap().len() > 1000, "{name}");
     }
+    // The downloaded 快报 workbook carries the count the page showed.
+    let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let after = seen["seen"]["illegal_after"].as_f64().unwrap();
+    let figure = quick_xlsx_figure(&shots.join("quick-province.xlsx"), "土地违法图斑个数");
+    assert_eq!(figure, Some(after), "{stdout}");
+}
+
+/// The value under `label` in the first row of the workbook's figures.
+fn quick_xlsx_figure(path: &Path, label: &str) -> Option<f64> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook(path).unwrap();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        let mut rows = range.rows();
+        let Some(header) = rows.next() else { continue };
+        let Some(col) = header.iter().position(|c| *c == label) else {
+            continue;
+        };
+        let first = rows.next()?;
+        return first.get(col).and_then(|c| c.to_string().parse().ok());
+    }
+    None
 }

@@ -55,8 +55,103 @@ pub enum Form {
     Violation,
 }
 
+/// How a form field is entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Text,
+    /// `YYYY-MM-DD`
+    Date,
+    /// m²
+    Area,
+    /// A plain number (metres…)
+    Number,
+}
+
+/// One field of an evidence form: its national code, Chinese label and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FormField {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub input: InputKind,
+}
+
+const fn field(code: &'static str, label: &'static str, input: InputKind) -> FormField {
+    FormField { code, label, input }
+}
+
 impl Form {
-    fn name_zh(self) -> &'static str {
+    /// Every form, in the data file's order.
+    pub const ALL: [Form; 8] = [
+        Form::Approval,
+        Form::FacilityFiling,
+        Form::Temporary,
+        Form::Linkage,
+        Form::RuralRoad,
+        Form::OtherApproval,
+        Form::MiningLicence,
+        Form::Violation,
+    ];
+
+    /// The fields the form asks for (what a front end shows; the
+    /// validation's required fields are checked against this list by a test).
+    #[must_use]
+    pub fn fields(self) -> &'static [FormField] {
+        use InputKind::{Area, Date, Number, Text};
+        match self {
+            Form::Approval => {
+                const F: &[FormField] = &[
+                    field("PZWH", "批准文号", Text),
+                    field("PZJG", "批准机关", Text),
+                    field("PZSJ", "批准时间", Date),
+                    field("PZMJ", "批准面积", Area),
+                    field("JSZDMJ", "建设占地面积", Area),
+                ];
+                F
+            }
+            Form::FacilityFiling => {
+                const F: &[FormField] = &[field("SSNYDBABH", "设施农用地备案编号", Text)];
+                F
+            }
+            Form::Temporary => {
+                const F: &[FormField] = &[field("LSYDPZWH", "临时用地批准文号", Text)];
+                F
+            }
+            Form::Linkage => {
+                const F: &[FormField] = &[field("ZJGGXMMC", "增减挂钩项目名称", Text)];
+                F
+            }
+            Form::RuralRoad => {
+                const F: &[FormField] = &[field("NCDLKD", "农村道路宽度（米）", Number)];
+                F
+            }
+            Form::OtherApproval => {
+                const F: &[FormField] = &[field("QTPZWJ", "其他批准文件", Text)];
+                F
+            }
+            Form::MiningLicence => {
+                const F: &[FormField] = &[
+                    field("XKZH", "许可证号", Text),
+                    field("XKZYXQZ", "许可证有效期", Date),
+                ];
+                F
+            }
+            Form::Violation => {
+                const F: &[FormField] = &[
+                    field("SJYT", "实际用途", Text),
+                    field("WFMJ", "违法面积", Area),
+                    field("WFGDMJ", "其中耕地", Area),
+                    field("WFJBNTMJ", "其中永久基本农田", Area),
+                    field("XZJSYDMJ", "新增建设用地面积", Area),
+                    field("XZJSZYGDMJ", "其中占用耕地", Area),
+                ];
+                F
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn name_zh(self) -> &'static str {
         match self {
             Form::Approval => "批准文件（批准文号、批准机关、批准时间、批准面积）",
             Form::FacilityFiling => "设施农用地备案编号",
@@ -847,6 +942,29 @@ fn form_missing(a: &Answer, form: Form) -> Vec<(&'static str, &'static str)> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn each_forms_fields_cover_what_its_validation_requires() {
+        for form in Form::ALL {
+            let shown: Vec<&str> = form.fields().iter().map(|f| f.code).collect();
+            for (code, _) in form_missing(&Answer::default(), form) {
+                assert!(shown.contains(&code), "{form:?} does not show {code}");
+            }
+        }
+        // The violation fields are checked with their areas, by code.
+        let violation: Vec<&str> = Form::Violation.fields().iter().map(|f| f.code).collect();
+        assert_eq!(
+            violation,
+            [
+                "SJYT",
+                "WFMJ",
+                "WFGDMJ",
+                "WFJBNTMJ",
+                "XZJSYDMJ",
+                "XZJSZYGDMJ"
+            ]
+        );
+    }
 
     fn table() -> &'static CodeTable {
         CodeTable::embedded(2020).expect("2020 is embedded")

@@ -86,6 +86,95 @@ impl ReviewState {
     }
 }
 
+/// Where a patch stands in the year's work, as the patch list shows and
+/// filters it: with the county — no answer at all (未填报), answered but
+/// not complete (填报中), complete and not submitted (待上报), returned by
+/// the city or province (已退回) — or one of the review chain's states
+/// above the county.
+///
+/// ```
+/// use weipian_domain::review::{ReviewState, WorkStatus};
+/// assert_eq!(WorkStatus::parse("returned"), Some(WorkStatus::Returned));
+/// assert_eq!(WorkStatus::Returned.review_state(), ReviewState::County);
+/// assert_eq!(WorkStatus::Province.name_zh(), ReviewState::Province.name_zh());
+/// assert_eq!(WorkStatus::parse("county"), None); // the county's work is one of the four
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkStatus {
+    /// With the county, no answer of the patch or of any of its 地块.
+    Unanswered,
+    /// With the county, answered, the answers not complete yet.
+    Draft,
+    /// With the county, every answer complete, not returned: ready to submit.
+    Ready,
+    /// With the county after a return by the city or the province.
+    Returned,
+    City,
+    CityPassed,
+    Province,
+    ProvincePassed,
+    Reported,
+}
+
+impl WorkStatus {
+    /// Every status, in the order of the work.
+    pub const ALL: [Self; 9] = [
+        Self::Unanswered,
+        Self::Draft,
+        Self::Ready,
+        Self::Returned,
+        Self::City,
+        Self::CityPassed,
+        Self::Province,
+        Self::ProvincePassed,
+        Self::Reported,
+    ];
+
+    /// The status's code: the four county ones, else the review state's code.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Unanswered => "unanswered",
+            Self::Draft => "draft",
+            Self::Ready => "ready",
+            Self::Returned => "returned",
+            _ => self.review_state().code(),
+        }
+    }
+
+    /// The Chinese name shown to users.
+    #[must_use]
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Unanswered => "未填报",
+            Self::Draft => "填报中",
+            Self::Ready => "待上报",
+            Self::Returned => "已退回",
+            _ => self.review_state().name_zh(),
+        }
+    }
+
+    /// Parse a status's code.
+    #[must_use]
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The review state the patch is in.
+    #[must_use]
+    pub fn review_state(self) -> ReviewState {
+        match self {
+            Self::Unanswered | Self::Draft | Self::Ready | Self::Returned => ReviewState::County,
+            Self::City => ReviewState::City,
+            Self::CityPassed => ReviewState::CityPassed,
+            Self::Province => ReviewState::Province,
+            Self::ProvincePassed => ReviewState::ProvincePassed,
+            Self::Reported => ReviewState::Reported,
+        }
+    }
+}
+
 /// What a reviewer (or the county) does to a patch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -280,6 +369,20 @@ mod tests {
         ReviewAction::Return {
             reason: reason.into(),
         }
+    }
+
+    #[test]
+    fn work_statuses_have_distinct_codes_that_parse_back() {
+        let codes: std::collections::HashSet<&str> =
+            WorkStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(codes.len(), WorkStatus::ALL.len());
+        for s in WorkStatus::ALL {
+            assert_eq!(WorkStatus::parse(s.code()), Some(s));
+            if s.review_state() != ReviewState::County {
+                assert_eq!(s.code(), s.review_state().code());
+            }
+        }
+        assert_eq!(WorkStatus::Ready.name_zh(), "待上报");
     }
 
     #[test]

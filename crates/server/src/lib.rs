@@ -32,6 +32,7 @@
 //! | `routes::web` | `/`, `/assets/{name}` (the page, compiled in), `/api/batches` |
 //! | `routes::users` | `/api/users`, `/api/users/{name}` (administrators) |
 //! | `routes::gate` | `/api/gate` (审批前核查：GET by code, POST a polygon file) |
+//! | `routes::map` | `/api/map/patches`, `/api/map/layers/{kind}`, `/api/patches/{year}/{batch}/{jcbh}/geometry` (GeoJSON in a bbox, at most `limit` features) |
 //!
 //! The store is one SQLite connection; requests take it in turn on the
 //! blocking pool (the store's own reads fan out over cores where it pays).
@@ -48,6 +49,7 @@ use weipian_domain::BatchId;
 use weipian_service::users;
 use weipian_store::Store;
 
+pub mod config;
 mod error;
 mod extract;
 mod openapi;
@@ -57,19 +59,31 @@ mod session;
 pub use error::ApiError;
 pub use openapi::openapi_document;
 
-/// Shared state: the store, and the failed sign-ins.
+/// Shared state: the store, the failed sign-ins and the configuration
+/// (basemap, imagery) with the security policy it implies.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
     limiter: session::Limiter,
+    config: Arc<config::Config>,
+    csp: axum::http::HeaderValue,
 }
 
 impl AppState {
+    /// The state with no configuration file (no basemap).
     #[must_use]
     pub fn new(store: Store) -> Self {
+        Self::with_config(store, config::Config::default())
+    }
+
+    #[must_use]
+    pub fn with_config(store: Store, config: config::Config) -> Self {
+        let csp = session::content_security_policy(&config.image_origins());
         Self {
             store: Arc::new(Mutex::new(store)),
             limiter: session::Limiter::default(),
+            config: Arc::new(config),
+            csp,
         }
     }
 }
@@ -145,13 +159,16 @@ const MAX_JSON_BYTES: usize = 1 << 20;
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        accountability, bulk, cases, desk, evidence, field, gate, military, parcels, patches,
-        review, sampling, schedule, stats, users as user_admin, web,
+        accountability, bulk, cases, desk, determination, evidence, field, gate, military, parcels,
+        patches, review, sampling, schedule, stats, users as user_admin, web,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
         .route("/api/me", get(patches::me))
         .route("/api/batches", get(web::batches))
+        .route("/api/regions", get(web::regions))
+        .route("/api/platform", get(web::platform))
+        .route("/api/determination/{year}", get(determination::table))
         .route("/api/users", get(user_admin::list).post(user_admin::create))
         .route("/api/users/{name}", put(user_admin::update))
         .route("/api/patches", get(patches::list))
@@ -188,6 +205,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/quick", get(stats::quick))
         .route("/api/reports/results", get(stats::results))
         .route("/api/gate", get(gate::by_code).post(gate::by_file))
+        .route("/api/map/patches", get(routes::map::patches))
+        .route("/api/map/layers/{kind}", get(routes::map::layer))
+        .route(&format!("{patch}/geometry"), get(routes::map::geometry))
         .route("/api/accountability", get(accountability::get))
         .route("/api/accountability/signals", get(accountability::signals))
         .route("/api/blacklist", get(accountability::blacklist))
@@ -242,20 +262,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/session", post(session::sign_in))
         .route("/", get(web::index))
         .route("/assets/{name}", get(web::asset))
+        .route("/assets/vendor/{name}", get(web::vendor))
         .route("/favicon.ico", get(web::favicon))
         .route("/api/openapi.json", get(openapi))
         .fallback(fallback)
         // Uploads read their bodies with their own limits (`extract::Upload`).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .layer(axum::middleware::from_fn(session::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::security_headers,
+        ))
         .with_state(state)
 }
 
-/// Serve the API on `addr` until the process ends.
-pub async fn serve(store: Store, addr: std::net::SocketAddr) -> std::io::Result<()> {
+/// Serve the platform on `addr` until the process ends.
+pub async fn serve(
+    store: Store,
+    addr: std::net::SocketAddr,
+    config: config::Config,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(AppState::new(store))).await
+    axum::serve(listener, router(AppState::with_config(store, config))).await
 }
 
 /// 201 with a JSON body.

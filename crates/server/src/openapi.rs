@@ -11,6 +11,11 @@ fn ok(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": {} } })
 }
 
+/// A GeoJSON response (RFC 7946) with a description.
+fn geojson(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/geo+json": {} } })
+}
+
 /// A file response.
 fn file(description: &str, media_types: &[&str]) -> Value {
     let content: Map<String, Value> = media_types
@@ -140,6 +145,13 @@ pub fn openapi_document() -> Value {
                 "delete": { "summary": "退出登录（须带 X-CSRF-Token）", "responses": responses(("204", ok("已退出")), &["401", "403"]) }
             },
             "/api/batches": { "get": { "summary": "批次（年份、批次名、图斑种类）", "responses": responses(("200", ok("批次列表")), &["401"]) } },
+            "/api/regions": { "get": { "summary": "行政区名称：调用者辖区内及其上级的行政区（代码、名称、层级、上级代码）", "responses": responses(("200", ok("行政区列表")), &["401"]) } },
+            "/api/platform": { "get": { "summary": "地图配置：底图（XYZ 或 WMTS，未配置为 null）与各批次前后时相影像（来自配置文件）", "responses": responses(("200", ok("地图配置")), &["401"]) } },
+            "/api/determination/{year}": { "get": {
+                "summary": "该年度判定类型代码表（填报表单用）：土地、矿产的判定类型及具体情形、各情形要求的举证材料组、每组的字段（代码、名称、输入类型）、扣除情形、矿产处理方式",
+                "parameters": [path_param("year", "integer", "年份")],
+                "responses": responses(("200", ok("代码表")), &["401", "404"])
+            } },
             "/api/users": {
                 "get": { "summary": "用户列表（管理员，本辖区内）", "responses": responses(("200", ok("用户")), &["401", "403"]) },
                 "post": {
@@ -165,16 +177,25 @@ pub fn openapi_document() -> Value {
                 "responses": responses(("204", ok("已修改")), &["401", "403", "422"])
             } },
             "/api/patches": { "get": {
-                "summary": "图斑列表（分页）",
+                "summary": "图斑列表：筛选、排序、分页（只含调用者所辖行政区，不含军用地）。返回 { total, page, per_page, items }；每行：JCBH、XZQDM、kind、area_m2（椭球面积，平方米）、PDLX（整斑当前填报的判定类型）、figures（叠加分析数据，平方米）、ZDHC、BMDTB、DKS（地块数）、answer_version、answer_complete（拆分图斑须每个地块填报完整）、review_state 与 review_state_name、returned、status 与 status_name（unanswered 未填报、draft 填报中、ready 待上报、returned 已退回，或审核状态 city、city_passed、province、province_passed、reported）、open_flags（未处理疑点数）、updated_at（填报或审核最近更新时间，UTC，RFC 3339；没有则为 null）",
                 "parameters": [
                     query_param("year", true, &json!({ "type": "integer" }), "年份"),
                     query_param("batch", true, &json!({ "type": "string" }), "批次"),
                     query_param("kind", false, &json!({ "type": "string", "enum": ["land", "mineral"] }), "土地或矿产"),
-                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（限于所辖范围）"),
-                    query_param("page", false, &json!({ "type": "integer", "minimum": 1 }), "页码"),
-                    query_param("per_page", false, &json!({ "type": "integer", "minimum": 1, "maximum": 1000 }), "每页条数")
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（限于所辖范围；范围外返回空页）"),
+                    query_param("status", false, &json!({ "type": "string" }), "状态，可用逗号分隔多个（任一即可）：unanswered、draft、ready、returned、city、city_passed、province、province_passed、reported"),
+                    query_param("pdlx", false, &json!({ "type": "string" }), "判定类型代码（该年代码表中的，如 HF、WF、QT）：图斑或其任一地块的当前填报为此类型"),
+                    query_param("jtqx", false, &json!({ "type": "string" }), "具体情形代码（如 WF01）：图斑或其任一地块的当前填报为此情形"),
+                    query_param("flag", false, &json!({ "type": "string", "enum": ["open", "upheld", "any", "none"] }), "内业疑点：有未处理的、有认定成立的、有任何疑点、没有疑点"),
+                    query_param("min_area", false, &json!({ "type": "number", "minimum": 0 }), "椭球面积下限（平方米，含）"),
+                    query_param("max_area", false, &json!({ "type": "number", "minimum": 0 }), "椭球面积上限（平方米，含）"),
+                    query_param("q", false, &json!({ "type": "string", "maxLength": 100 }), "监测编号包含的文字（不区分大小写，% 与 _ 按原样匹配）"),
+                    query_param("sort", false, &json!({ "type": "string", "enum": ["jcbh", "area", "xzqdm", "updated"], "default": "jcbh" }), "排序：监测编号、面积、行政区代码、最近更新（没有更新的排在最后）；相同时按监测编号升序"),
+                    query_param("dir", false, &json!({ "type": "string", "enum": ["asc", "desc"], "default": "asc" }), "升序或降序"),
+                    query_param("page", false, &json!({ "type": "integer", "minimum": 1, "default": 1 }), "页码"),
+                    query_param("per_page", false, &json!({ "type": "integer", "minimum": 1, "maximum": 500, "default": 50 }), "每页条数（超出范围时取最近的有效值）")
                 ],
-                "responses": responses(("200", ok("一页图斑（只含调用者所辖行政区）")), &["401", "422"])
+                "responses": responses(("200", ok("一页图斑")), &["401", "403", "422"])
             } },
             "/api/patches/{year}/{batch}/{jcbh}": { "get": {
                 "summary": "图斑详情：下发属性、叠加分析数据、填报、附件、关联案件",
@@ -464,6 +485,30 @@ pub fn openapi_document() -> Value {
                     "responses": responses(("200", ok("核查结果")), &["401", "413", "422"])
                 }
             },
+            "/api/map/patches": { "get": {
+                "summary": "地图：批次中外包框与 bbox 相交、调用者可见的图斑（GeoJSON，EPSG:4490 经纬度，坐标全精度；不含军用地）；按面积从大到小最多 limit 个，total 为相交总数，truncated 表示是否有未返回的。属性：JCBH、XZQDM、kind、area_m2、PDLX（当前整斑填报的判定类型，无则为 null）、review_state",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("batch", true, &json!({ "type": "string" }), "批次"),
+                    query_param("bbox", true, &json!({ "type": "string" }), "minx,miny,maxx,maxy（经纬度，最大 2°×2°）"),
+                    query_param("limit", false, &json!({ "type": "integer", "minimum": 1, "maximum": 5000, "default": 2000 }), "最多返回的要素数")
+                ],
+                "responses": responses(("200", geojson("FeatureCollection，另有 total、truncated")), &["401", "422"])
+            } },
+            "/api/map/layers/{kind}": { "get": {
+                "summary": "地图：基础数据图层中外包框与 bbox 相交的要素（GeoJSON，EPSG:4490）；全省数据，登录用户均可查看；按面积从大到小最多 limit 个，附 total、truncated。属性：fid、area_m2 及该图层的关键字段（耕地 DLBM，已批准用地 PZWH、PZSJ，自然保护地 MC，矿业权 KZ、XKZH）",
+                "parameters": [
+                    path_param("kind", "string", "图层：gd 耕地、jbnt 永久基本农田、sthx 生态保护红线、zrbhd 自然保护地、pzyd 已批准用地、cjyx 长江/黄河沿线生态敏感区、kq 矿业权"),
+                    query_param("bbox", true, &json!({ "type": "string" }), "minx,miny,maxx,maxy（经纬度，最大 2°×2°）"),
+                    query_param("limit", false, &json!({ "type": "integer", "minimum": 1, "maximum": 5000, "default": 2000 }), "最多返回的要素数")
+                ],
+                "responses": responses(("200", geojson("FeatureCollection，另有 total、truncated")), &["401", "404", "422"])
+            } },
+            "/api/patches/{year}/{batch}/{jcbh}/geometry": { "get": {
+                "summary": "图斑的图形（GeoJSON，EPSG:4490）：图斑本身（role=patch）、拆分的地块（role=parcel，part 为地块序号）、关联案件的违法用地范围（role=case_range，case_id、case_number、no），均附 area_m2；顶层 bbox 为图斑的外包框 [minx,miny,maxx,maxy]",
+                "parameters": patch_params,
+                "responses": responses(("200", geojson("FeatureCollection，另有 bbox")), &["401", "404", "422"])
+            } },
             "/api/reports/results": { "get": {
                 "summary": "半年度、年度卫片执法成果报告（省级报部）：年度成果中截止日前已消除违法状态的不再作为违法统计；JSON 或下载 md、html、docx（附各下级行政区主要指标）、xlsx（全部指标）",
                 "parameters": [

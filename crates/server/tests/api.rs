@@ -1034,6 +1034,169 @@ async fn lists_page_and_filter() {
     // Not analysed (no layers): no figures, flags unknown.
     assert_eq!(v["items"][0]["figures"], json!({}));
     assert!(v["items"][0]["ZDHC"].is_null());
+    // The work state of every row.
+    let row = &v["items"][0];
+    assert_eq!(
+        (
+            &row["status"],
+            &row["status_name"],
+            &row["review_state"],
+            &row["review_state_name"]
+        ),
+        (
+            &json!("unanswered"),
+            &json!("未填报"),
+            &json!("county"),
+            &json!("县级填报中")
+        )
+    );
+    assert_eq!(
+        (
+            &row["returned"],
+            &row["open_flags"],
+            &row["answer_complete"]
+        ),
+        (&json!(false), &json!(0), &json!(false))
+    );
+    assert!(row["updated_at"].is_null());
+}
+
+/// The JCBHs of a page of `/api/patches`.
+fn items(v: &Value) -> Vec<&str> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["JCBH"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_refuse_bad_parameters() {
+    let (api, tokens) = api(&[
+        ("prov", Role::ProvinceReviewer, "510000"),
+        ("clerk", Role::CountyFiller, "510104"),
+    ]);
+    let (prov, clerk) = (Some(tokens[0].as_str()), Some(tokens[1].as_str()));
+    let list = |query: &str| format!("/api/patches?year=2020&batch=2020Q1&{query}");
+    // An answer saved (incomplete: no evidence) makes a draft.
+    let uri = "/api/patches/2020/2020Q1/510104TD200002/answer";
+    let (s, v) = api
+        .call("PUT", uri, clerk, Some(json!({ "answer": illegal() })))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = api.call("GET", &list("status=draft"), prov, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(items(&v), vec!["510104TD200002"]);
+    assert_eq!(v["items"][0]["status_name"], "填报中");
+    assert_eq!(v["items"][0]["PDLX"], "WF");
+    assert!(v["items"][0]["updated_at"].as_str().unwrap().ends_with('Z'));
+    let (_, v) = api
+        .call(
+            "GET",
+            &list("status=unanswered,draft&pdlx=WF&jtqx=WF01"),
+            prov,
+            None,
+        )
+        .await;
+    assert_eq!(items(&v), vec!["510104TD200002"]);
+    let (_, v) = api
+        .call("GET", &list("status=unanswered"), prov, None)
+        .await;
+    assert_eq!(v["total"], 3);
+    let (_, v) = api
+        .call(
+            "GET",
+            &list("flag=none&q=td2000&sort=jcbh&dir=desc"),
+            prov,
+            None,
+        )
+        .await;
+    assert_eq!(
+        items(&v),
+        vec![
+            "510105TD200001",
+            "510104TD200003",
+            "510104TD200002",
+            "510104TD200001"
+        ]
+    );
+    let (_, v) = api.call("GET", &list("flag=open"), prov, None).await;
+    assert_eq!(v["total"], 0);
+    // Areas: every patch of the fixture has its own, in m².
+    let (_, all) = api
+        .call("GET", &list("sort=area&dir=desc"), prov, None)
+        .await;
+    let areas: Vec<f64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["area_m2"].as_f64().unwrap())
+        .collect();
+    assert!(areas.windows(2).all(|w| w[0] >= w[1]), "{areas:?}");
+    let (_, v) = api
+        .call(
+            "GET",
+            &list(&format!("min_area={}&max_area={}", areas[1], areas[1])),
+            prov,
+            None,
+        )
+        .await;
+    // Inclusive bounds: exactly the patches of that area (the fixture's
+    // patches share a shape, so several may).
+    let same: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["area_m2"].as_f64() == Some(areas[1]))
+        .map(|r| r["JCBH"].as_str().unwrap())
+        .collect();
+    let mut got = items(&v);
+    got.sort_unstable();
+    let mut want = same.clone();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    let (_, v) = api
+        .call(
+            "GET",
+            &list(&format!("min_area={}", areas[0] * 1.000_001)),
+            prov,
+            None,
+        )
+        .await;
+    assert_eq!(v["total"], 0);
+    let (_, v) = api
+        .call("GET", &list("sort=updated&dir=desc&per_page=1"), prov, None)
+        .await;
+    assert_eq!(
+        (v["total"].as_u64(), v["per_page"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(v["items"][0]["JCBH"], "510104TD200002");
+    // Another county asked for by a county user: an empty page.
+    let (s, v) = api.call("GET", &list("region=510105"), clerk, None).await;
+    assert_eq!((s, v["total"].as_u64()), (StatusCode::OK, Some(0)));
+    // Values that do not parse: 422 `invalid`, naming the parameter.
+    for (query, says) in [
+        ("status=xyz", "status “xyz” 不是有效的状态"),
+        ("sort=size", "sort “size” 不是有效的排序"),
+        ("dir=up", "dir “up”"),
+        ("flag=maybe", "flag “maybe”"),
+        ("pdlx=XX", "pdlx “XX”"),
+        ("min_area=abc", "min_area “abc” 不是数字"),
+        ("min_area=5&max_area=1", "大于 max_area"),
+    ] {
+        let (s, v) = api.call("GET", &list(query), prov, None).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+            "{query}: {v}"
+        );
+        assert!(
+            v["message"].as_str().unwrap().contains(says),
+            "{query}: {v}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -1170,6 +1333,9 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/reports/results", vec!["get"]),
         ("/api/accountability", vec!["get"]),
         ("/api/gate", vec!["get", "post"]),
+        ("/api/map/patches", vec!["get"]),
+        ("/api/map/layers/{kind}", vec!["get"]),
+        ("/api/patches/{year}/{batch}/{jcbh}/geometry", vec!["get"]),
         ("/api/accountability/signals", vec!["get"]),
         ("/api/blacklist", vec!["get"]),
         ("/api/accountability/{document}", vec!["get"]),
@@ -1209,6 +1375,9 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/openapi.json", vec!["get"]),
         ("/api/session", vec!["get", "post", "delete"]),
         ("/api/batches", vec!["get"]),
+        ("/api/regions", vec!["get"]),
+        ("/api/platform", vec!["get"]),
+        ("/api/determination/{year}", vec!["get"]),
         ("/api/users", vec!["get", "post"]),
         ("/api/users/{name}", vec!["put"]),
         ("/api/me/password", vec!["post"]),
@@ -2267,7 +2436,8 @@ async fn the_page_and_its_assets_are_served_from_the_binary() {
     let html = String::from_utf8(body).unwrap();
     assert!(
         html.contains("卫片执法平台")
-            && html.contains(r#"<script src="/assets/app.js" defer></script>"#)
+            && html.contains(r#"<script src="/assets/app.js" type="module"></script>"#)
+            && html.contains(r#"<script src="/assets/vendor/ol.js" defer></script>"#)
     );
     // Every <script> has a src (no inline code), and nothing is loaded from elsewhere.
     assert_eq!(
@@ -2275,16 +2445,47 @@ async fn the_page_and_its_assets_are_served_from_the_binary() {
         html.matches("<script src=\"/").count()
     );
     assert!(!html.contains("http://") && !html.contains("https://"));
-    for (name, kind) in [("app.js", "text/javascript"), ("app.css", "text/css")] {
-        let (s, h, body) = api
-            .send("GET", &format!("/assets/{name}"), None, Vec::new())
-            .await;
-        assert_eq!(s, StatusCode::OK, "{name}");
-        assert!(h["content-type"].to_str().unwrap().starts_with(kind));
+    // Every module the page imports, transitively, is served, and none
+    // of ours names another host.
+    let mut todo = vec!["/assets/app.js".to_string(), "/assets/app.css".to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = todo.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let (s, h, body) = api.send("GET", &path, None, Vec::new()).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        let kind = if path.ends_with(".js") {
+            "text/javascript"
+        } else {
+            "text/css"
+        };
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(kind),
+            "{path}"
+        );
         let text = String::from_utf8(body).unwrap();
         assert!(
             !text.contains("http://") && !text.contains("https://"),
-            "{name} loads nothing from elsewhere"
+            "{path} loads nothing from elsewhere"
+        );
+        for part in text.split("from \"").skip(1) {
+            if let Some(target) = part.split('"').next().filter(|t| t.starts_with("/assets/")) {
+                todo.push(target.to_string());
+            }
+        }
+    }
+    assert!(seen.len() >= 10, "{seen:?}");
+    for (path, kind) in [
+        ("/assets/vendor/ol.js", "text/javascript"),
+        ("/assets/vendor/ol.css", "text/css"),
+        ("/assets/vendor/THIRD-PARTY-NOTICES.txt", "text/plain"),
+    ] {
+        let (s, h, _) = api.send("GET", path, None, Vec::new()).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(kind),
+            "{path}"
         );
     }
     let (s, _, _) = api

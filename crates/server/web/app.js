@@ -1,29 +1,18 @@
-// The platform's page: sign-in, 工作台 (what awaits me, deadlines with
-// countdown, reports to download), password change, sign-out. No inline
-// script anywhere (the CSP forbids it); the session cookie is HttpOnly,
-// the anti-CSRF token lives only in this page's memory.
-"use strict";
+// The platform's page: sign-in, the menu for the user's role and the
+// hash router (`#/patches?…`, `#/patch/2020/2020Q1/JCBH`…) so that every
+// list and patch has a URL to bookmark and share, and the back button
+// works. The session cookie is HttpOnly; the anti-CSRF token is asked
+// from the server on load and kept in memory only.
 
-let csrf = null;
-let me = null;
-
-const $ = (id) => document.getElementById(id);
-
-async function call(method, url, body) {
-  const headers = {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (method !== "GET" && csrf) headers["x-csrf-token"] = csrf;
-  const res = await fetch(url, {
-    method,
-    headers,
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch (_) { data = null; }
-  return { status: res.status, data };
-}
+import { $, call, el, clear, parseHash, session, role, failure } from "/assets/core.js";
+import { deskPage } from "/assets/desk.js";
+import { listPage } from "/assets/list.js";
+import { patchPage } from "/assets/patch.js";
+import { reportsPage } from "/assets/reports.js";
+import { gatePage } from "/assets/gate.js";
+import { militaryPage } from "/assets/military.js";
+import { usersPage } from "/assets/users.js";
+import { samplingPage } from "/assets/sampling.js";
 
 function show(id, on) { $(id).hidden = !on; }
 
@@ -42,19 +31,20 @@ async function signIn(event) {
   if (!name || !password) return;
   const r = await call("POST", "/api/session", { name, password });
   if (r.status === 200) {
-    csrf = r.data.csrf;
+    session.csrf = r.data.csrf;
     $("password").value = "";
     await enter(r.data);
   } else {
     // Keep what was typed; say what went wrong.
-    $("sign-in-error").textContent = r.status === 401 ? "用户名或密码不正确" : (r.data && r.data.message) || "登录失败";
+    $("sign-in-error").textContent = r.status === 401 ? "用户名或密码不正确" : failure(r, "登录失败");
   }
 }
 
 async function signOut() {
   await call("DELETE", "/api/session");
-  csrf = null;
-  me = null;
+  session.csrf = null;
+  session.me = null;
+  location.hash = "";
   location.reload();
 }
 
@@ -68,105 +58,73 @@ async function changePassword(event) {
     $("new").value = "";
     $("password-ok").textContent = "密码已修改，其他设备上的登录已失效";
   } else {
-    $("password-error-msg").textContent = (r.data && r.data.message) || "修改失败";
+    $("password-error-msg").textContent = failure(r, "修改失败");
   }
 }
 
-function daysLeft(due) {
-  const now = new Date(new Date().toLocaleString("en-US", { timeZone: "Asia/Shanghai" }));
-  const d = new Date(due + "T23:59:59");
-  return Math.ceil((d - now) / 86400000);
+/** The pages, by the first part of the hash, and who sees them in the menu. */
+const PAGES = [
+  { key: "", title: "工作台", render: deskPage, menu: () => !role.isMilitary() },
+  { key: "patches", title: "图斑", render: listPage, menu: () => !role.is("military", "admin") },
+  { key: "review", title: "审核", render: (v, r) => listPage(v, r, { review: true }), menu: () => role.isReviewer() },
+  { key: "sampling", title: "抽查", render: samplingPage, menu: () => role.isReviewer() },
+  { key: "patch", title: "图斑详情", render: patchPage, menu: () => false },
+  { key: "reports", title: "报表", render: reportsPage, menu: () => !role.isMilitary() },
+  { key: "gate", title: "审批闸口", render: gatePage, menu: () => !role.isMilitary() },
+  { key: "military", title: "军事用地登记", render: militaryPage, menu: () => role.isMilitary() },
+  { key: "users", title: "用户管理", render: usersPage, menu: () => role.isAdmin() },
+];
+
+function menu(current) {
+  const nav = clear($("nav"));
+  for (const p of PAGES) {
+    if (!p.menu()) continue;
+    nav.appendChild(el("a", {
+      href: p.key ? `#/${p.key}` : "#/",
+      "aria-current": p.key === current ? "page" : false,
+    }, p.title));
+  }
 }
 
-function table(headers, rows) {
-  const t = document.createElement("table");
-  const head = t.createTHead().insertRow();
-  for (const h of headers) {
-    const th = document.createElement("th");
-    th.textContent = h;
-    head.appendChild(th);
-  }
-  const body = t.createTBody();
-  for (const r of rows) {
-    const tr = body.insertRow();
-    for (const c of r) {
-      const td = tr.insertCell();
-      if (c instanceof Node) td.appendChild(c); else td.textContent = c;
-    }
-  }
-  return t;
-}
+let rendering = 0;
 
-async function loadDesk() {
-  const sel = $("batch");
-  const [year, batch] = sel.value.split("/");
-  const box = $("awaiting");
-  box.textContent = "加载中…";
-  const r = await call("GET", `/api/me/awaiting?year=${encodeURIComponent(year)}&batch=${encodeURIComponent(batch)}`);
-  box.textContent = "";
-  if (r.status !== 200) {
-    box.textContent = (r.data && r.data.message) || "无法读取待办";
+async function route() {
+  if (!session.me) return;
+  const r = parseHash(location.hash);
+  const key = r.path[0] || (role.isMilitary() ? "military" : "");
+  const page = PAGES.find((p) => p.key === key);
+  menu(page ? page.key : null);
+  const view = clear($("view"));
+  const ticket = ++rendering;
+  delete document.body.dataset.ready;
+  if (!page) {
+    view.appendChild(el("section", {}, el("h2", {}, "页面不存在"), el("p", {}, el("a", { href: "#/" }, "回到工作台"))));
     return;
   }
-  const a = r.data;
-  const lists = [
-    ["待填报", a.to_fill], ["被退回", a.returned], ["待复核的内业审核问题", a.flags_to_answer], ["待审核", a.to_review],
-  ];
-  for (const [title, items] of lists) {
-    if (!items || items.length === 0) continue;
-    const h = document.createElement("h3");
-    h.textContent = `${title}（${items.length}）`;
-    box.appendChild(h);
-    box.appendChild(table(["图斑编号", "行政区", "说明"], items.slice(0, 50).map((t) => [t.jcbh, t.xzqdm, t.note || ""])));
-  }
-  const h = document.createElement("h3");
-  h.textContent = "时间节点";
-  box.appendChild(h);
-  const rows = (a.deadlines || []).map((d) => {
-    const left = daysLeft(d.due);
-    const span = document.createElement("span");
-    span.textContent = left < 0 ? `已逾期 ${-left} 天` : `剩余 ${left} 天`;
-    if (left < 0) span.className = "overdue";
-    return [d.what, d.level_name, d.region, d.due, span];
-  });
-  box.appendChild(rows.length ? table(["事项", "层级", "行政区", "截止日期", "倒计时"], rows) : document.createTextNode("近期没有到期事项"));
-  const reports = $("reports");
-  reports.textContent = "";
-  const region = me.region === "000000" ? null : me.region;
-  if (region) {
-    for (const [label, href] of [
-      ["第一季度快报（Word）", `/api/reports/quick?year=${year}&quarter=1&region=${region}&format=docx`],
-      ["第一季度快报（Excel）", `/api/reports/quick?year=${year}&quarter=1&region=${region}&format=xlsx`],
-      ["年度成果（Word）", `/api/reports/results?year=${year}&period=annual&region=${region}&format=docx`],
-      ["问责核算（Excel）", `/api/accountability?year=${year}&format=xlsx`],
-    ]) {
-      const li = document.createElement("li");
-      const link = document.createElement("a");
-      link.href = href;
-      link.textContent = label;
-      li.appendChild(link);
-      reports.appendChild(li);
-    }
+  document.title = `${page.title} · 卫片执法平台`;
+  try {
+    // A page renders into its own node; a newer route clears the view, so
+    // an older page still loading writes into a detached node.
+    const node = el("div", {});
+    view.appendChild(node);
+    await page.render(node, r);
+    // For tests and assistive tools: which page finished loading.
+    if (ticket === rendering) document.body.dataset.ready = location.hash || "#/";
+  } catch (e) {
+    if (ticket === rendering) view.appendChild(el("p", { class: "error", role: "alert" }, `页面出错：${e.message}`));
+    throw e;
   }
 }
 
-async function enter(session) {
-  me = session;
-  $("who").textContent = `${session.user} · ${session.role_name} · ${session.region}`;
+async function enter(s) {
+  session.me = s;
+  $("who").textContent = `${s.user} · ${s.role_name} · ${s.region}`;
   show("sign-in", false);
   show("top", true);
-  show("desk", true);
-  const r = await call("GET", "/api/batches");
-  const sel = $("batch");
-  sel.textContent = "";
-  for (const b of (r.data || [])) {
-    const o = document.createElement("option");
-    o.value = `${b.year}/${b.batch}`;
-    o.textContent = `${b.year} 年 ${b.batch}（${b.kind_name}）`;
-    sel.appendChild(o);
-  }
-  if (sel.options.length) await loadDesk();
-  else $("awaiting").textContent = "尚无批次";
+  const [r, g] = await Promise.all([call("GET", "/api/batches"), call("GET", "/api/regions")]);
+  session.batches = r.status === 200 ? r.data : [];
+  session.regions = new Map((g.status === 200 ? g.data : []).map((x) => [x.code, x]));
+  await route();
 }
 
 async function start() {
@@ -174,10 +132,10 @@ async function start() {
   $("sign-out").addEventListener("click", signOut);
   $("show-password").addEventListener("click", () => show("password-panel", $("password-panel").hidden));
   $("password-form").addEventListener("submit", changePassword);
-  $("batch").addEventListener("change", loadDesk);
+  window.addEventListener("hashchange", route);
   const r = await call("GET", "/api/session");
   if (r.status === 200) {
-    csrf = r.data.csrf;
+    session.csrf = r.data.csrf;
     await enter(r.data);
   } else {
     show("sign-in", true);
@@ -185,4 +143,4 @@ async function start() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", start);
+start();

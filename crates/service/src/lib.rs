@@ -29,6 +29,7 @@ pub mod figures;
 pub mod gate;
 pub mod history;
 pub mod import;
+pub mod map;
 pub mod military;
 pub mod parcels;
 pub mod patches;

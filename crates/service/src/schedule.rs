@@ -525,17 +525,9 @@ pub fn awaiting(
                 let Some(p) = store.patch(batch, &q.jcbh)? else {
                     continue;
                 };
-                let parts = store.parcels(p.id)?;
-                let complete = if parts.is_empty() {
-                    store.answer(p.id, 0)?.is_some_and(|a| a.complete)
-                } else {
-                    let mut all = true;
-                    for d in &parts {
-                        all &= store.answer(p.id, d.no)?.is_some_and(|a| a.complete);
-                    }
-                    all
-                };
-                if !complete {
+                // Every 地块's answer of a split patch, else the whole
+                // patch's: the rule the patch list's statuses use.
+                if !store.answers_complete(p.id)? {
                     out.to_fill.push(todo(None));
                 }
             }

@@ -288,14 +288,16 @@ impl Store {
             |r| r.get(0),
         )?;
         let version = based_on.unwrap_or(last) + 1;
-        tx.execute(
+        // Cached: the statement carries the triggers that keep `patch_work`,
+        // compiled once per connection rather than on every save.
+        tx.prepare_cached(
             "INSERT INTO answers (patch_id, part, answer, complete, version, updated_at, updated_by, override_reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (patch_id, part) DO UPDATE SET answer = excluded.answer, complete = excluded.complete,
                version = excluded.version, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
                override_reason = excluded.override_reason",
-            params![patch_id, part, answer, complete, version, now, audit.actor, override_reason],
-        )?;
+        )?
+        .execute(params![patch_id, part, answer, complete, version, now, audit.actor, override_reason])?;
         tx.execute(
             "INSERT INTO answer_history (patch_id, part, version, answer, complete, saved_at, saved_by, override_reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -18,6 +18,7 @@
 //! | `attachments` | — | evidence files per patch (bytes content-addressed in `evidence/` beside the store) |
 //! | `cases`, `case_patches` | — | cases (违法行为): the record as JSON, versioned, linked to their patches or 地块 |
 //! | `case_ranges` | — | the illegal-land vector range of a case: features with areas and overlay figures |
+//! | `patch_work` | — | each patch's work state for the list (status, answers complete, last change), kept by triggers on `answers`, `reviews`, `parcels` |
 //! | `reviews`, `review_log` | — | each patch's place in the review chain (县→市→省→部), versioned, and every step with actor, time and opinion |
 //! | `flags` | — | desk-review flags (疑点) per patch: rule, evidence, the county's 复核 reply, the reviewer's decision |
 //! | `samples`, `sample_items` | — | 抽查: how each sample was drawn (seed, margin, strata) and its patches with their cross-checking county and result |
@@ -47,8 +48,10 @@ mod flags;
 mod gate;
 mod json;
 mod layers;
+mod map;
 mod military;
 mod parcels;
+mod patch_list;
 mod patches;
 mod regions;
 mod reviews;
@@ -78,8 +81,10 @@ pub use facts::{AnswerInfo, Finding, LayerArea, ParcelInfo};
 pub use field::FieldCheckRow;
 pub use flags::{FlagRow, FlagRun, NewFlag};
 pub use gate::NearPatch;
+pub use map::{InView, MapLayerFeature, MapPatch, MapQuery};
 pub use military::MilitaryEntry;
 pub use parcels::{ParcelRow, SplitBlocker};
+pub use patch_list::{FlagFilter, PatchListPage, PatchListQuery, PatchListRow, PatchSort};
 pub use patches::PatchSummary;
 pub use reviews::{ReviewChange, ReviewStep, StoredReview};
 pub use samples::{NewSample, SampleItem, SampleRow};
@@ -250,6 +255,7 @@ impl Store {
         })?;
         conn.busy_timeout(Duration::from_secs(30))?;
         gpkg::register_functions(&conn)?;
+        patch_list::register_functions(&conn)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(|e| StoreError::NotAStore {

@@ -100,6 +100,10 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "浏览器登录会话",
         apply: migration_20,
     },
+    Migration {
+        name: "图斑列表：覆盖索引、判定类型索引、图斑工作状态",
+        apply: migration_21,
+    },
 ];
 
 /// The version a fully migrated store has.
@@ -861,5 +865,97 @@ CREATE INDEX sessions_user ON sessions (user_id);
 ALTER TABLE users ADD COLUMN password_changed_at TEXT;
 ",
     )?;
+    Ok(())
+}
+
+/// The work state of one patch as the list shows and filters it, computed
+/// from the current `answers`, `reviews` and `parcels` of the patches whose
+/// ids `{ids}` (a query with an `id` column) yields:
+///
+/// - `status`: the review state when above the county; else `returned`
+///   (with the county, the review JSON holding a `last_return`),
+///   `unanswered` (no answer of any part), `ready` (`complete`), `draft`;
+/// - `complete`: a split patch's every 地块 (`parcels.no`) has a complete
+///   answer; an unsplit patch's part-0 answer is complete (the rule the
+///   county's to-do list and submission use);
+/// - `updated_at`: the latest `updated_at` of its answers and its review.
+///
+/// Patches that are gone are skipped (a cascade deleting their answers).
+/// An upsert, not `INSERT OR REPLACE`: a trigger's `OR` conflict clause
+/// yields to the one of the statement that fired it.
+const PATCH_WORK_21: &str = "
+INSERT INTO patch_work (patch_id, status, complete, updated_at)
+SELECT id,
+       CASE WHEN state IS NOT NULL AND state <> 'county' THEN state
+            WHEN returned THEN 'returned'
+            WHEN NOT answered THEN 'unanswered'
+            WHEN complete THEN 'ready'
+            ELSE 'draft' END,
+       complete,
+       NULLIF(max(coalesce(answered_at, ''), coalesce(reviewed_at, '')), '')
+  FROM (SELECT x.id AS id, r.state AS state, r.updated_at AS reviewed_at,
+               (CASE WHEN json_valid(r.review) THEN json_extract(r.review, '$.last_return') END)
+                 IS NOT NULL AS returned,
+               EXISTS (SELECT 1 FROM answers a WHERE a.patch_id = x.id) AS answered,
+               CASE WHEN EXISTS (SELECT 1 FROM parcels d WHERE d.patch_id = x.id)
+                    THEN NOT EXISTS (SELECT 1 FROM parcels d WHERE d.patch_id = x.id AND NOT EXISTS
+                           (SELECT 1 FROM answers a WHERE a.patch_id = x.id AND a.part = d.no AND a.complete))
+                    ELSE EXISTS (SELECT 1 FROM answers a WHERE a.patch_id = x.id AND a.part = 0 AND a.complete)
+               END AS complete,
+               (SELECT max(a.updated_at) FROM answers a WHERE a.patch_id = x.id) AS answered_at
+          FROM ({ids}) x LEFT JOIN reviews r ON r.patch_id = x.id
+         WHERE EXISTS (SELECT 1 FROM patches p WHERE p.fid = x.id))
+ WHERE true
+    ON CONFLICT (patch_id) DO UPDATE SET status = excluded.status, complete = excluded.complete,
+       updated_at = excluded.updated_at";
+
+/// The patch list, fast at province scale (issue #7):
+///
+/// - `patches_list`, a covering index of what the list filters and sorts
+///   on, so a province's patches are found, counted and ordered without
+///   reading their rows (which hold the geometry); it replaces
+///   `patches_batch_xzqdm`, its prefix;
+/// - the 判定类型 and 具体情形 of every answer indexed (`answers_pdlx`,
+///   `answers_jtqx`), flags by status (`flags_status`);
+/// - `patch_work`: each patch's work state (status, whether its answers are
+///   complete, when its answers or review last changed), kept by triggers
+///   on `answers`, `reviews` and `parcels` — every write to them recomputes
+///   the row from what is stored, so it cannot drift; no row means
+///   unanswered, never changed. Filled here from what is stored.
+///
+/// A later migration that rebuilds one of those three tables must create
+/// the triggers again (dropping a table drops its triggers).
+fn migration_21(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+CREATE INDEX patches_list ON patches (year, batch, xzqdm, kind, jcbh, tqmj);
+DROP INDEX patches_batch_xzqdm;
+CREATE INDEX answers_pdlx ON answers (CASE WHEN json_valid(answer) THEN json_extract(answer, '$.PDLX') END);
+CREATE INDEX answers_jtqx ON answers (CASE WHEN json_valid(answer) THEN json_extract(answer, '$.JTQX') END);
+CREATE INDEX flags_status ON flags (status, patch_id);
+CREATE TABLE patch_work (
+  patch_id INTEGER PRIMARY KEY NOT NULL REFERENCES patches(fid) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  complete INTEGER NOT NULL,
+  updated_at TEXT
+);
+CREATE INDEX patch_work_status ON patch_work (status);
+",
+    )?;
+    let mut sql = String::new();
+    for table in ["answers", "reviews", "parcels"] {
+        for (event, row) in [("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")] {
+            sql.push_str(&format!(
+                "CREATE TRIGGER patch_work_{table}_{event} AFTER {event} ON {table} BEGIN {}; END;\n",
+                PATCH_WORK_21.replace("{ids}", &format!("SELECT {row}.patch_id AS id"))
+            ));
+        }
+    }
+    sql.push_str(&PATCH_WORK_21.replace(
+        "{ids}",
+        "SELECT patch_id AS id FROM answers UNION SELECT patch_id FROM reviews
+         UNION SELECT patch_id FROM parcels",
+    ));
+    tx.execute_batch(&sql)?;
     Ok(())
 }

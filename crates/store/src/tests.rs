@@ -693,3 +693,61 @@ fn parcel_overlay_results_are_kept_per_parcel() {
     assert!(store.parcel_overlay_rows(id).unwrap().is_empty());
     assert_eq!(count(&store, "SELECT COUNT(*) FROM parcel_analysis"), 0);
 }
+
+#[test]
+fn migration_21_fills_the_work_state_from_what_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (answered, split, untouched);
+    {
+        let mut old = Store::open_at_version(dir.path(), 20).unwrap();
+        old.import_batch(&meta(), &fields(), &[patch(0), patch(1), patch(2)])
+            .unwrap();
+        let id = |s: &Store, i: usize| s.patch(&meta().id, &patch(i).jcbh).unwrap().unwrap().id;
+        (answered, split, untouched) = (id(&old, 0), id(&old, 1), id(&old, 2));
+        old.save_answer(
+            answered,
+            0,
+            r#"{"PDLX":"HF"}"#,
+            true,
+            None,
+            &audit("answer.save", "a"),
+        )
+        .unwrap();
+        old.set_parcels(
+            split,
+            &[
+                (square(104.0, 30.6, 0.001), 1.0),
+                (square(104.0, 30.6, 0.001), 1.0),
+            ],
+            false,
+            &audit("parcels.split", "b"),
+        )
+        .unwrap();
+        old.save_answer(
+            split,
+            1,
+            r#"{"PDLX":"QT"}"#,
+            true,
+            None,
+            &audit("answer.save", "b"),
+        )
+        .unwrap();
+        assert!(!gpkg::table_exists(&old.conn, "patch_work").unwrap());
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let rows = store
+        .patch_list_rows(&[answered, split, untouched])
+        .unwrap();
+    let got: Vec<_> = rows.iter().map(|r| (r.status.code(), r.complete)).collect();
+    assert_eq!(
+        got,
+        vec![("ready", true), ("draft", false), ("unanswered", false)]
+    );
+    assert!(rows[0].updated_at.is_some() && rows[2].updated_at.is_none());
+    assert_eq!(count(&store, "SELECT count(*) FROM patch_work"), 2);
+    // The superseded index is gone, the covering one is there.
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM sqlite_master WHERE name IN ('patches_list', 'patches_batch_xzqdm')"),
+        1
+    );
+}

@@ -1,12 +1,19 @@
 // Walks the platform in headless Chromium (Debian's /usr/bin/chromium),
-// as crates/cli/tests/browser.rs asks: node walk.js BASE_URL SCREENSHOT_DIR.
-// Prints one JSON line of what it saw; exits non-zero on any failed check.
+// as crates/cli/tests/browser.rs asks:
+//   node walk.js BASE_URL SCREENSHOT_DIR PHOTO.jpg
+// A county fills a 违法 determination with a photo and submits it; the
+// city returns it with a reason; the county fixes and resubmits; city and
+// province pass it; the province's 快报 counts it. Also: sign-in errors,
+// a change without the CSRF token refused, another county's patch URL
+// "not found". Prints one JSON line of what it saw; exits non-zero on any
+// failed check.
 "use strict";
 const { chromium } = require("playwright-core");
 
-const [base, shots] = process.argv.slice(2);
+const [base, shots, photo] = process.argv.slice(2);
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
+const BATCH = "2020Q1";
 
 (async () => {
   const browser = await chromium.launch({
@@ -15,10 +22,43 @@ const check = (ok, what) => { if (!ok) failures.push(what); };
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   const seen = {};
+  const pageErrors = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    const pageErrors = [];
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, timezoneId: "Asia/Shanghai" });
+    const page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(String(e)));
+    page.on("console", (m) => {
+      // HTTP refusals the walk provokes show as "Failed to load resource"; script errors do not.
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push("console: " + m.text());
+    });
+
+    /** Go to a hash route and wait until the page says it finished. */
+    const go = async (hash) => {
+      await page.evaluate((h) => { location.hash = h; }, hash);
+      await page.waitForFunction((h) => document.body.dataset.ready === h, hash, { timeout: 30000 });
+    };
+    const reopen = async (hash) => {
+      // The same route again (after a change): leave it, then come back.
+      await go("#/");
+      await go(hash);
+    };
+    const signIn = async (name) => {
+      await page.fill("#name", name);
+      await page.fill("#password", "weipian-demo");
+      await page.click("#sign-in-form button[type=submit]");
+      await page.waitForSelector("body[data-ready]", { timeout: 30000 });
+    };
+    const signOut = async () => {
+      await page.click("#sign-out");
+      await page.waitForSelector("#sign-in:not([hidden])");
+    };
+    /** Wait until the element `sel` exists and its text matches `re`. */
+    const waitText = (sel, re) => page.waitForFunction(([s, src]) => {
+      const e = document.querySelector(s);
+      return e !== null && new RegExp(src).test(e.textContent);
+    }, [sel, re.source], { timeout: 30000 });
+    /** The value of the 快报 blank labelled `label`, as shown. */
+    const blank = (label) => page.textContent(`button.blank[title="${label}"]`);
 
     // The sign-in page; an empty form is refused beside each field.
     await page.goto(base + "/");
@@ -27,65 +67,195 @@ const check = (ok, what) => { if (!ok) failures.push(what); };
     await page.click("#sign-in-form button[type=submit]");
     check((await page.textContent("#name-error")) === "请输入用户名", "an empty name is named beside its field");
     await page.screenshot({ path: `${shots}/sign-in.png` });
-
-    // A wrong password: an error, the typed name kept.
-    await page.fill("#name", "demo-county");
+    await page.fill("#name", "demo-province");
     await page.fill("#password", "not-the-password");
     await page.click("#sign-in-form button[type=submit]");
     await page.waitForFunction(() => document.getElementById("sign-in-error").textContent !== "");
     check((await page.textContent("#sign-in-error")) === "用户名或密码不正确", "a wrong password is refused");
-    check((await page.inputValue("#name")) === "demo-county", "the typed name is kept");
+    check((await page.inputValue("#name")) === "demo-province", "the typed name is kept");
 
-    // Signed in: the 工作台.
-    await page.fill("#password", "weipian-demo");
-    await page.click("#sign-in-form button[type=submit]");
-    await page.waitForSelector("#desk:not([hidden])");
-    await page.waitForSelector("#awaiting table");
-    seen.who = await page.textContent("#who");
-    check(seen.who.includes("县级填报"), "the header names the role");
+    // The province: the 快报 as things stand, before the county's work.
+    await signIn("demo-province");
+    const province = await page.evaluate(async () => (await (await fetch("/api/session")).json()).region);
+    const quick = `#/reports?tab=quick&year=2020&region=${province}&quarter=1&current=1`;
+    await go(quick);
+    seen.illegal_before = Number(await blank("土地违法图斑个数"));
+    seen.verified_before = Number(await blank("已核实填报图斑个数"));
+    seen.filed_before = Number(await blank("立案查处件数"));
+    // Patches of the whole province, to find one outside the county later.
+    const all = await page.evaluate(async (b) => (await (await fetch(`/api/patches?year=2020&batch=${b}&per_page=500`)).json()).items.map((p) => p.XZQDM + " " + p.JCBH), BATCH);
+    await go("#/");
+    await page.screenshot({ path: `${shots}/desk-province.png` });
+    await signOut();
+
+    // The county: 工作台, list, a patch.
+    await signIn("demo-county");
+    const county = await page.evaluate(async () => (await (await fetch("/api/session")).json()).region);
     seen.to_fill = await page.textContent("#awaiting h3");
     check(/待填报（\d+）/.test(seen.to_fill), "what awaits the county is listed");
-    seen.reports = await page.$$eval("#reports a", (as) => as.map((a) => a.getAttribute("href")));
-    check(seen.reports.some((h) => h.includes("/api/reports/quick") && h.includes("region=510116")), "the county's 快报 is offered");
     await page.screenshot({ path: `${shots}/desk-county.png` });
+    const listHash = `#/patches?year=2020&batch=${BATCH}&kind=land&status=unanswered&sort=area&dir=desc`;
+    await go(listHash);
+    const rows = await page.$$eval("table.list tbody tr", (trs) => trs.map((t) => t.querySelector("td:nth-child(2)").textContent));
+    check(rows.length > 0, "the county lists its unanswered land patches");
+    await page.screenshot({ path: `${shots}/list-county.png` });
+    // Keyboard: the first row takes focus, Enter opens it.
+    await page.focus("table.list tbody tr:first-child");
+    await page.keyboard.press("Enter");
+    const jcbh = rows[0];
+    const patchHash = `#/patch/2020/${BATCH}/${jcbh}`;
+    await page.waitForFunction((h) => document.body.dataset.ready === h, patchHash, { timeout: 30000 });
+    seen.patch = jcbh;
+    check(await page.isVisible("#map canvas"), "the patch map is drawn");
 
-    // The 快报 link downloads a Word document with the session cookie.
-    const res = await page.request.get(base + seen.reports[0]);
-    check(res.status() === 200, "the 快报 downloads");
-    check((res.headers()["content-type"] || "").includes("wordprocessingml"), "as .docx");
+    // A 违法 determination; a wrong area is named beside its field, and
+    // a missing photo beside the evidence; what was typed stays.
+    await page.selectOption("#f-0-PDLX", "WF");
+    await page.selectOption("#f-0-JTQX", "WF01");
+    await page.fill("#f-0-PDYJSM", "实地核查：未经批准建设厂房");
+    await page.fill("#f-0-SJYT", "工业厂房");
+    await page.fill("#f-0-WFMJ", "99999999");
+    await page.fill("#f-0-WFGDMJ", "0");
+    await page.fill("#f-0-WFJBNTMJ", "0");
+    await page.fill("#f-0-XZJSYDMJ", "100");
+    await page.fill("#f-0-XZJSZYGDMJ", "0");
+    await page.click("form.answer button[type=submit]");
+    await page.waitForFunction(() => document.getElementById("err-0-WFMJ").textContent !== "");
+    seen.wfmj_error = await page.textContent("#err-0-WFMJ");
+    check(seen.wfmj_error.includes("大于监测面积"), "an area over the patch is named beside WFMJ");
+    check((await page.textContent("#err-0-FJ")).includes("附件"), "the missing photo is named");
+    check((await page.inputValue("#f-0-SJYT")) === "工业厂房", "typed values are kept");
+    await page.fill("#f-0-WFMJ", "200");
+    // The photo: previewed, uploaded, listed with its EXIF position.
+    await page.setInputFiles("#photo", photo);
+    await waitText(".attachments p[role=status]", /已上传 1 个文件/);
+    await page.waitForSelector("ol.photos img", { timeout: 30000 });
+    seen.photo = await page.textContent("ol.photos li");
+    check(/\d+\.\d{6}, \d+\.\d{6}/.test(seen.photo), "the photo's EXIF position is shown");
+    await page.click("form.answer button[type=submit]");
+    await waitText("form.answer [role=status]", /填报完整/);
+    // The case: opened on the illegal patch, then filed (立案).
+    await page.fill("#case-number", "违〔2020〕901号");
+    await page.click("#cases form button[type=submit]");
+    await waitText("#cases table", /未立案/);
+    await page.selectOption("#cases form select", "file");
+    await page.fill("#cases form input[name=document]", "广汉国土立〔2020〕901号");
+    await page.click("#cases form button[type=submit]");
+    await waitText("#cases table", /已立案/);
+    await page.screenshot({ path: `${shots}/patch-county.png`, fullPage: true });
+    // Submit to the city.
+    await page.click("#review button[data-action=submit]");
+    await waitText("#view h2 + p", /待市级审核/);
 
+    // Not this county's: the patch URL of another county is "not found".
+    const foreign = all.map((s) => s.split(" ")).find(([x]) => x !== county);
+    check(Boolean(foreign), "the province has patches outside the county");
+    if (foreign) {
+      await go(`#/patch/2020/${BATCH}/${foreign[1]}`);
+      check((await page.textContent("#view")).includes("未找到图斑"), "another county's patch is not found");
+      await page.screenshot({ path: `${shots}/not-found.png` });
+    }
     // A change without the anti-CSRF token is refused, even from the page.
-    const refused = await page.evaluate(async () => {
-      const r = await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
+    const refused = await page.evaluate(async ([b, j]) => {
+      const r = await fetch("/api/reviews", {
+        method: "POST", credentials: "same-origin", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ year: 2020, batch: b, jcbhs: [j], action: { action: "submit" } }),
+      });
       return [r.status, (await r.json()).code];
-    });
+    }, [BATCH, jcbh]);
     check(refused[0] === 403 && refused[1] === "csrf", "a change without the token is refused");
-    // Another county's patch is "not found" for this county.
-    const otherPatch = "/api/patches/2020/2020Q1/510104TD200001";
-    const other = await page.evaluate(async (u) => (await fetch(u)).status, otherPatch);
-    check(other === 404, "another county's patch is not found");
+    await signOut();
 
-    // Sign out: back to the sign-in page; the cookie no longer works.
-    await page.click("#sign-out");
-    await page.waitForSelector("#sign-in:not([hidden])");
-    const after = await page.evaluate(async () => (await fetch("/api/me")).status);
-    check(after === 401, "signed out");
+    // The city returns it with a reason (a return without one is refused beside the box).
+    await signIn("demo-city");
+    await go("#/review");
+    check((await page.textContent("table.list")).includes(jcbh), "the submitted patch awaits the city");
+    await page.screenshot({ path: `${shots}/review-city.png` });
+    await go(patchHash);
+    await page.click("#review button[data-action=return]");
+    check((await page.textContent("#review .actions .error")).includes("理由"), "a return needs a reason");
+    await page.fill("#return-reason", "照片未反映建设现状，请补充说明");
+    await page.click("#review button[data-action=return]");
+    await waitText("#view h2 + p", /县级填报中/);
+    await signOut();
 
-    // A city reviewer sees what awaits review.
-    await page.fill("#name", "demo-city");
-    await page.fill("#password", "weipian-demo");
-    await page.click("#sign-in-form button[type=submit]");
-    await page.waitForSelector("#awaiting table");
-    seen.city = await page.textContent("#awaiting");
-    check(seen.city.includes("待审核") && seen.city.includes("时间节点"), "the city's 工作台");
-    // The same patch exists: the city, whose it is, reads it.
-    const mine = await page.evaluate(async (u) => (await fetch(u)).status, otherPatch);
-    check(mine === 200, "the city reads the patch the county could not");
-    await page.screenshot({ path: `${shots}/desk-city.png` });
-    check(pageErrors.length === 0, "no script errors: " + pageErrors.join("; "));
+    // The county sees why, fixes and resubmits.
+    await signIn("demo-county");
+    await go(listHash.replace("status=unanswered", "status=returned"));
+    check((await page.textContent("table.list")).includes(jcbh), "the returned patch is listed as 已退回");
+    await go(patchHash);
+    seen.returned = await page.textContent("#view p.warn");
+    check(seen.returned.includes("照片未反映建设现状"), "the county sees the reason");
+    await page.fill("#f-0-PDYJSM", "实地核查：未经批准建设厂房，已补充现场说明");
+    await page.click("form.answer button[type=submit]");
+    await waitText("form.answer [role=status]", /填报完整/);
+    await page.click("#review button[data-action=submit]");
+    await waitText("#view h2 + p", /待市级审核/);
+    await signOut();
+
+    // The city passes it and sends it on; the province passes it.
+    await signIn("demo-city");
+    await go(patchHash);
+    // The desk-review flags raised on submission must be decided first.
+    await page.click("#review button[data-action=pass]");
+    await waitText("#review .actions [role=status]", /内业审核疑点/);
+    seen.flags = await page.$$eval(".flag.open", (fs) => fs.length);
+    check(seen.flags > 0, "the desk review raised flags to decide");
+    for (let left = seen.flags; left > 0; left--) {
+      await page.fill(".flag.open input", "经核实，照片为补拍，位置以现场核查记录为准");
+      await page.click(".flag.open button:has-text('排除')");
+      await page.waitForFunction((n) => document.querySelectorAll(".flag.open").length === n - 1 && document.querySelector("#review"), left, { timeout: 30000 });
+    }
+    await page.click("#review button[data-action=pass]");
+    await waitText("#view h2 + p", /市级审核通过/);
+    await page.click("#review button[data-action=submit_to_province]");
+    await waitText("#view h2 + p", /待省级审核/);
+    await signOut();
+    await signIn("demo-province");
+    await go(`#/review`);
+    check((await page.textContent("table.list")).includes(jcbh), "the patch awaits the province");
+    await go(patchHash);
+    await page.click("#review button[data-action=pass]");
+    await waitText("#view h2 + p", /省级审核通过/);
+    await page.click("#history summary");
+    seen.history = await page.textContent("#history");
+    check(["县级上报", "退回", "审核通过", "保存答复", "上传附件"].every((w) => seen.history.includes(w)), "the history lists every step");
+    await page.screenshot({ path: `${shots}/patch-province.png`, fullPage: true });
+
+    // The province's 快报 counts it: on the page and in the download.
+    await reopen(quick);
+    seen.illegal_after = Number(await blank("土地违法图斑个数"));
+    seen.verified_after = Number(await blank("已核实填报图斑个数"));
+    seen.filed_after = Number(await blank("立案查处件数"));
+    check(seen.illegal_after === seen.illegal_before + 1, "the 快报 counts one more illegal land patch");
+    check(seen.filed_after === seen.filed_before + 1, "the 快报 counts the filed case");
+    await page.click('button.blank[title="土地违法图斑个数"]');
+    check((await page.textContent(".blank-detail")).includes(jcbh), "the figure lists the patch behind it");
+    await page.screenshot({ path: `${shots}/quick-province.png` });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[href*='format=xlsx']")]);
+    await download.saveAs(`${shots}/quick-province.xlsx`);
+    seen.download = download.suggestedFilename();
+
+    // Accountability, with drill-down to a county.
+    await go("#/reports?tab=accountability&year=2020");
+    check((await page.textContent("#view")).includes("违法占用耕地比例"), "the accountability table");
+    await page.screenshot({ path: `${shots}/accountability.png` });
+    await go("#/gate");
+    await page.fill("#gate-code", jcbh);
+    await page.click("#view form button[type=submit]");
+    await page.waitForSelector("#gate-result .verdict");
+    seen.gate = await page.textContent("#gate-result");
+    check(seen.gate.includes(jcbh), "the gate finds the violation");
+    await page.screenshot({ path: `${shots}/gate.png` });
   } catch (e) {
-    failures.push(String(e));
+    failures.push(String(e && e.stack || e));
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    if (pages.length) {
+      await pages[0].screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});
+      failures.push("at " + (await pages[0].evaluate(() => location.hash + " :: " + document.getElementById("view").textContent.slice(0, 600)).catch(() => "?")));
+    }
   } finally {
+    check(pageErrors.length === 0, "no script errors: " + pageErrors.join("; "));
     await browser.close();
   }
   console.log(JSON.stringify({ failures, seen }));

@@ -39,8 +39,28 @@ pub(crate) struct ListQuery {
     batch: String,
     kind: Option<String>,
     region: Option<String>,
+    status: Option<String>,
+    pdlx: Option<String>,
+    jtqx: Option<String>,
+    flag: Option<String>,
+    min_area: Option<String>,
+    max_area: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
     page: Option<usize>,
     per_page: Option<usize>,
+}
+
+/// An area parameter in m² (blank: none).
+fn area(name: &str, value: Option<&str>) -> Result<Option<f64>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(format!("{name} “{v}” 不是数字（平方米）"))),
+    }
 }
 
 pub(crate) async fn list(
@@ -64,8 +84,17 @@ pub(crate) async fn list(
         batch,
         kind,
         region,
+        status: q.status,
+        pdlx: q.pdlx,
+        jtqx: q.jtqx,
+        flag: q.flag,
+        min_area: area("min_area", q.min_area.as_deref())?,
+        max_area: area("max_area", q.max_area.as_deref())?,
+        q: q.q,
+        sort: q.sort,
+        dir: q.dir,
         page: q.page.unwrap_or(1),
-        per_page: q.per_page.unwrap_or(100),
+        per_page: q.per_page.unwrap_or(patches::DEFAULT_PER_PAGE),
     };
     let page = with_actor(&state, &headers, move |store, actor| {
         patches::list(store, actor, &req)

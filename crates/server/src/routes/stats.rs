@@ -21,6 +21,20 @@ pub(crate) struct StatsQuery {
     snapshot: Option<i64>,
     /// Count as things stood at the end of this day (YYYY-MM-DD).
     as_of: Option<String>,
+    /// `false`: figures only, without the JCBH lists behind them.
+    items: Option<bool>,
+}
+
+/// Drop every `items` list (the patches behind a figure) from `v`.
+fn without_items(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("items");
+            m.values_mut().for_each(without_items);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(without_items),
+        _ => {}
+    }
 }
 
 /// An `as_of` query value.
@@ -73,10 +87,16 @@ pub(crate) async fn get(
         snapshot: q.snapshot,
         as_of: as_of(q.as_of.as_deref())?,
     };
+    let keep_items = q.items.unwrap_or(true);
     let v = with_actor(&state, &headers, move |store, actor| {
         stats(store, actor, &req)
     })
     .await?;
+    if keep_items {
+        return Ok(Json(v).into_response());
+    }
+    let mut v = serde_json::to_value(v).map_err(ApiError::internal)?;
+    without_items(&mut v);
     Ok(Json(v).into_response())
 }
 

@@ -1,0 +1,112 @@
+// 工作台: what awaits me in a batch (to fill, returned, flags to answer,
+// to review), the deadlines with a countdown in Beijing time, and each
+// sub-region's progress (completion, 合法/违法/其他 shares) as bars.
+
+import { call, el, table, session, currentBatch, batchPicker, daysLeft, href, failure, regionName } from "/assets/core.js";
+
+function patchLink(b, jcbh) {
+  return el("a", { href: href(["patch", b.year, b.batch, jcbh]) }, jcbh);
+}
+
+/** The level one below the user's scope (a county sees itself). */
+function childLevel(region) {
+  if (region === "000000") return "province";
+  if (region.endsWith("0000")) return "city";
+  return "county";
+}
+
+function bar(parts) {
+  const total = parts.reduce((s, p) => s + p.value, 0);
+  const b = el("div", { class: "bar", role: "img", "aria-label": parts.map((p) => `${p.label} ${p.value}`).join("，") });
+  for (const p of parts) {
+    if (!p.value) continue;
+    const seg = el("span", { class: `seg ${p.cls}`, title: `${p.label} ${p.value}` });
+    seg.style.width = `${(100 * p.value) / Math.max(total, 1)}%`;
+    b.appendChild(seg);
+  }
+  return b;
+}
+
+async function progress(b, box) {
+  const level = childLevel(session.me.region);
+  const r = await call("GET", `/api/stats?year=${b.year}&batch=${encodeURIComponent(b.batch)}&level=${level}&items=false`);
+  if (r.status !== 200) {
+    box.appendChild(el("p", { class: "error" }, failure(r, "无法读取统计")));
+    return;
+  }
+  // Land and mineral rows of a region are summed for the overview.
+  const by = new Map();
+  for (const s of r.data) {
+    const t = by.get(s.region) || { issued: 0, verified: 0, legal: 0, illegal: 0, other: 0 };
+    t.issued += s.issued.count;
+    t.verified += s.verified.count;
+    t.legal += s.legal.count;
+    t.illegal += s.illegal.count;
+    t.other += s.other.count + s.false_change.count;
+    by.set(s.region, t);
+  }
+  const rows = [...by.entries()].sort((a, b2) => a[0].localeCompare(b2[0])).map(([code, t]) => {
+    const pct = t.issued ? (100 * t.verified) / t.issued : 0;
+    const share = (n) => (t.verified ? `${((100 * n) / t.verified).toFixed(1)}%` : "—");
+    const link = el("a", { href: href(["patches"], { year: b.year, batch: b.batch, region: code }) }, `${regionName(code)}（${code}）`);
+    return [
+      link, String(t.issued), `${pct.toFixed(1)}%`,
+      bar([
+        { label: "合法", value: t.legal, cls: "legal" },
+        { label: "违法", value: t.illegal, cls: "illegal" },
+        { label: "其他", value: t.other, cls: "other" },
+        { label: "未填报", value: t.issued - t.verified, cls: "open" },
+      ]),
+      share(t.legal), share(t.illegal), share(t.other),
+    ];
+  });
+  box.appendChild(el("h3", {}, "各地进度"));
+  box.appendChild(el("p", { class: "legend" },
+    el("span", { class: "key legal" }), "合法 ", el("span", { class: "key illegal" }), "违法 ",
+    el("span", { class: "key other" }), "其他 ", el("span", { class: "key open" }), "未填报"));
+  box.appendChild(rows.length ? table(["行政区", "下发图斑", "完成率", "构成", "合法", "违法", "其他"], rows) : el("p", {}, "本批次在本辖区内没有图斑"));
+}
+
+export async function deskPage(view, route) {
+  const b = currentBatch(route.query);
+  const section = el("section", {}, el("h2", {}, "工作台"));
+  view.appendChild(section);
+  if (!b) {
+    section.appendChild(el("p", {}, "尚无批次。管理员导入图斑后即可开始工作。"));
+    return;
+  }
+  section.appendChild(batchPicker(b, (nb) => { location.hash = href([], nb); }));
+  const box = el("div", { id: "awaiting" });
+  section.appendChild(box);
+  const r = await call("GET", `/api/me/awaiting?year=${b.year}&batch=${encodeURIComponent(b.batch)}`);
+  if (r.status !== 200) {
+    box.appendChild(el("p", { class: "error" }, failure(r, "无法读取待办")));
+  } else {
+    const a = r.data;
+    const lists = [
+      ["待填报", a.to_fill, { status: "unanswered,draft,ready" }],
+      ["被退回", a.returned, { status: "returned" }],
+      ["待复核的内业审核问题", a.flags_to_answer, { flag: "open" }],
+      ["待审核", a.to_review, { status: session.me.role === "province" ? "province,province_passed" : "city,city_passed" }],
+    ];
+    let any = false;
+    for (const [title, items, filter] of lists) {
+      if (!items || items.length === 0) continue;
+      any = true;
+      box.appendChild(el("h3", {}, `${title}（${items.length}）`,
+        " ", el("a", { class: "small", href: href(["patches"], { year: b.year, batch: b.batch, ...filter }) }, "在图斑列表中查看")));
+      box.appendChild(table(["图斑编号", "行政区", "说明"],
+        items.slice(0, 20).map((t) => [patchLink(b, t.jcbh), t.xzqdm, t.note || ""])));
+      if (items.length > 20) box.appendChild(el("p", { class: "small" }, `另有 ${items.length - 20} 个，见图斑列表`));
+    }
+    if (!any) box.appendChild(el("p", {}, "本批次没有待办事项"));
+    box.appendChild(el("h3", {}, "时间节点"));
+    const rows = (a.deadlines || []).map((d) => {
+      const left = daysLeft(d.due);
+      return [d.what, d.level_name, d.region, d.due,
+        el("span", { class: left < 0 ? "overdue" : "" }, left < 0 ? `已逾期 ${-left} 天` : `剩余 ${left} 天`)];
+    });
+    box.appendChild(rows.length ? table(["事项", "层级", "行政区", "截止日期（北京时间）", "倒计时"], rows) : el("p", {}, "近期没有到期事项"));
+  }
+  await progress(b, box);
+}
