@@ -121,6 +121,7 @@ fn the_whole_review_loop_runs_in_chromium() {
         "quick-province.png",
         "accountability.png",
         "gate.png",
+        "sampling.png",
     ] {
         assert!(shots.join(name).metadata().unwrap().len() > 1000, "{name}");
     }

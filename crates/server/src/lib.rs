@@ -283,7 +283,46 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(AppState::with_config(store, config))).await
+    let state = AppState::with_config(store, config);
+    tokio::spawn(freeze_at_cutoffs(state.store.clone()));
+    axum::serve(listener, router(state)).await
+}
+
+/// Freeze each cut-off's snapshot (时点快照) within a minute of the cut-off
+/// passing in Beijing time, instead of waiting for the first report or
+/// schedule read — so nothing written after the cut-off leaks into it.
+async fn freeze_at_cutoffs(store: Arc<Mutex<Store>>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let store = store.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut store = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            freeze_due_now(&mut store)
+        })
+        .await;
+        match done {
+            Ok(Ok(made)) if !made.is_empty() => tracing::info!(?made, "snapshots frozen"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "freezing snapshots failed"),
+            Err(e) => tracing::warn!(error = %e, "freezing snapshots panicked"),
+        }
+    }
+}
+
+/// [`weipian_service::schedule::freeze_due`] for every year that has batches, today.
+pub fn freeze_due_now(store: &mut Store) -> Result<Vec<i64>, weipian_service::ServiceError> {
+    let today = weipian_service::today_in_china();
+    let mut years: Vec<u16> = store.batches()?.iter().map(|b| b.id.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let mut made = Vec::new();
+    for year in years {
+        made.extend(weipian_service::schedule::freeze_due(store, year, today)?);
+    }
+    Ok(made)
 }
 
 /// 201 with a JSON body.

@@ -182,3 +182,15 @@ after = "http://10.0.0.5:8081/2020/{z}/{x}/{y}.jpg"
     // Scripts still come only from the platform.
     assert!(csp.contains("script-src 'self';"), "{csp}");
 }
+
+/// What `weipian serve` runs every minute: every passed cut-off of every
+/// year with batches is frozen once, and only once.
+#[test]
+fn passed_cutoffs_are_frozen_once_by_the_servers_timer() {
+    let mut e = env_two_counties();
+    let made = weipian_server::freeze_due_now(&mut e.store).unwrap();
+    assert!(!made.is_empty(), "the 2020 cut-offs have passed");
+    assert!(weipian_server::freeze_due_now(&mut e.store)
+        .unwrap()
+        .is_empty());
+}

@@ -247,6 +247,15 @@ const BATCH = "2020Q1";
     seen.gate = await page.textContent("#gate-result");
     check(seen.gate.includes(jcbh), "the gate finds the violation");
     await page.screenshot({ path: `${shots}/gate.png` });
+
+    // 抽查: a seeded sample of the answered patches, by stratum, with its estimate.
+    await go("#/sampling");
+    await page.fill("#s-seed", "2020");
+    await page.click("#view form button[type=submit]");
+    await page.waitForFunction(() => /^#\/sampling\?id=/.test(location.hash) && document.body.dataset.ready === location.hash, null, { timeout: 30000 });
+    seen.sample = (await page.textContent("#view")).slice(0, 200);
+    check(seen.sample.includes("随机种子 2020") && (await page.textContent("#view")).includes("估计错误率"), "a sample is drawn with its estimate");
+    await page.screenshot({ path: `${shots}/sampling.png` });
   } catch (e) {
     failures.push(String(e && e.stack || e));
     const pages = browser.contexts().flatMap((c) => c.pages());
