@@ -122,6 +122,8 @@ fn the_whole_review_loop_runs_in_chromium() {
         "accountability.png",
         "gate.png",
         "sampling.png",
+        "users.png",
+        "military.png",
     ] {
         assert!(shots.join(name).metadata().unwrap().len() > 1000, "{name}");
     }

@@ -115,6 +115,10 @@ export async function listPage(view, route, { review = false } = {}) {
   if (f.min_mu) params.set("min_area", String(Number(f.min_mu) * M2_PER_MU));
   if (f.max_mu) params.set("max_area", String(Number(f.max_mu) * M2_PER_MU));
 
+  // 批量填报: the county downloads the table to fill, fills it in Excel and
+  // uploads it; every rejected row comes back with its reasons.
+  if (role.isCounty()) section.appendChild(bulkPanel(b));
+
   const results = el("div", { class: "results" });
   section.appendChild(results);
   const selected = new Set();
@@ -212,4 +216,30 @@ export async function listPage(view, route, { review = false } = {}) {
     if (e.key === "/" && !["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)) { e.preventDefault(); qIn.focus(); }
   });
   await load();
+}
+
+function bulkPanel(b) {
+  const q = `year=${b.year}&batch=${encodeURIComponent(b.batch)}`;
+  const file = el("input", { type: "file", id: "bulk-file", accept: ".xlsx,.csv" });
+  const report = el("div", { role: "status" });
+  file.addEventListener("change", async () => {
+    const f = file.files[0];
+    if (!f) return;
+    clear(report).appendChild(el("p", {}, `导入 ${f.name}…`));
+    const format = f.name.toLowerCase().endsWith(".csv") ? "csv" : "xlsx";
+    const r = await call("POST", `/api/answers/import?${q}&format=${format}`, await f.arrayBuffer(), { raw: true });
+    clear(report);
+    file.value = "";
+    if (r.status !== 200) { report.appendChild(el("p", { class: "error" }, failure(r, "导入失败"))); return; }
+    const s = r.data;
+    report.appendChild(el("p", { class: s.rejected.length ? "warn" : "ok" },
+      `已保存 ${s.applied.length} 个，未变化 ${s.unchanged.length} 个，未导入 ${s.rejected.length} 行`));
+    if (s.rejected.length) {
+      report.appendChild(el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "行"), el("th", {}, "图斑编号"), el("th", {}, "原因"))),
+        el("tbody", {}, s.rejected.map((x) => el("tr", {}, el("td", {}, String(x.row)), el("td", {}, x.jcbh || "—"), el("td", {}, x.reasons.join("；")))))));
+    }
+  });
+  return el("details", { class: "bulk-answers" }, el("summary", {}, "批量填报（Excel）"),
+    el("p", {}, el("a", { href: `/api/answers/export?${q}`, download: "" }, "下载填报表"), "，填写后上传。照片等附件仍需逐个图斑上传。"),
+    el("label", { for: "bulk-file" }, "上传已填写的表格（.xlsx 或 .csv）"), file, report);
 }

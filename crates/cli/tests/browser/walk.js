@@ -256,6 +256,30 @@ const BATCH = "2020Q1";
     seen.sample = (await page.textContent("#view")).slice(0, 200);
     check(seen.sample.includes("随机种子 2020") && (await page.textContent("#view")).includes("估计错误率"), "a sample is drawn with its estimate");
     await page.screenshot({ path: `${shots}/sampling.png` });
+    await signOut();
+
+    // An administrator creates a user: a short password is refused beside its field.
+    await signIn("demo-admin");
+    await go("#/users");
+    await page.fill("#u-name", "new-clerk");
+    await page.fill("#u-region", county);
+    await page.selectOption("#u-role", "county");
+    await page.fill("#u-password", "short");
+    await page.click("#view form button[type=submit]");
+    check((await page.textContent("#view form")).includes("密码至少 10 个字符"), "a short password is named beside its field");
+    check((await page.inputValue("#u-name")) === "new-clerk", "the typed name is kept");
+    await page.fill("#u-password", "a-long-enough-password");
+    await page.click("#view form button[type=submit]");
+    await waitText("#view form [role=status]", /已创建用户 new-clerk/);
+    check((await page.textContent("#view table")).includes("new-clerk"), "the new user is listed");
+    await page.screenshot({ path: `${shots}/users.png` });
+    await signOut();
+
+    // The military-land officer sees only the register.
+    await signIn("demo-military");
+    seen.military_menu = await page.textContent("#nav");
+    check(seen.military_menu.includes("军事用地登记") && !seen.military_menu.includes("图斑"), "the military menu is the register only");
+    await page.screenshot({ path: `${shots}/military.png` });
   } catch (e) {
     failures.push(String(e && e.stack || e));
     const pages = browser.contexts().flatMap((c) => c.pages());
