@@ -75,11 +75,25 @@ fn the_whole_review_loop_runs_in_chromium() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
+    // A tile service standing in for 天地图 and the batch's imagery: the
+    // configuration names it, the CSP must admit it, the maps must ask it.
+    let (tiles, tile_log) = tile_server();
+    let config = tmp.path().join("weipian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[basemap]\nurl = \"http://{tiles}/base/{{z}}/{{x}}/{{y}}.jpg\"\nattribution = \"测试底图\"\n\n\
+             [imagery.\"2020/2020Q1\"]\nbefore = \"http://{tiles}/before/{{z}}/{{x}}/{{y}}.jpg\"\n\
+             after = \"http://{tiles}/after/{{z}}/{{x}}/{{y}}.jpg\"\n"
+        ),
+    )
+    .unwrap();
     let _server = Server(
         Command::new(bin)
             .arg("--data")
             .arg(&data)
-            .args(["serve", "--addr", &addr])
+            .args(["serve", "--addr", &addr, "--config"])
+            .arg(&config)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -92,7 +106,7 @@ fn the_whole_review_loop_runs_in_chromium() {
     let photo = tmp.path().join("现场照片.jpg");
     std::fs::write(
         &photo,
-        weipian_demo::photo::jpeg_with_exif(104.28, 30.99, "2020:04:02 10:15:00", 135, 1),
+        weipian_demo::photo::scene_jpeg(104.28, 30.99, "2020:04:02 10:15:00", 135, 7, 1),
     )
     .unwrap();
     let walk = Command::new("node")
@@ -127,11 +141,49 @@ fn the_whole_review_loop_runs_in_chromium() {
     ] {
         assert!(shots.join(name).metadata().unwrap().len() > 1000, "{name}");
     }
+    // The maps asked the configured basemap and both imagery dates.
+    let asked = tile_log.lock().unwrap().clone();
+    for layer in ["/base/", "/before/", "/after/"] {
+        assert!(
+            asked.iter().any(|p| p.starts_with(layer)),
+            "no {layer} tile asked: {asked:?}"
+        );
+    }
     // The downloaded 快报 workbook carries the count the page showed.
     let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     let after = seen["seen"]["illegal_after"].as_f64().unwrap();
     let figure = quick_xlsx_figure(&shots.join("quick-province.xlsx"), "土地违法图斑个数");
     assert_eq!(figure, Some(after), "{stdout}");
+}
+
+/// A tile server on a free port answering every GET with a small JPEG;
+/// the paths asked are logged.
+fn tile_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
+    let tile = weipian_demo::photo::scene_jpeg(104.0, 30.0, "2020:01:01 00:00:00", 0, 1, 0);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            if BufReader::new(&stream).read_line(&mut line).is_err() {
+                continue;
+            }
+            if let Some(path) = line.split_whitespace().nth(1) {
+                seen.lock().unwrap().push(path.to_string());
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                tile.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&tile);
+        }
+    });
+    (addr, log)
 }
 
 /// The value under `label` in the first row of the workbook's figures.

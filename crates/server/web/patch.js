@@ -81,15 +81,29 @@ function answerForm(ctx, { part, view, monitoredM2, editable, onSaved, overrideM
     for (const g of groups) {
       const form = t.forms[g];
       const box = el("fieldset", {}, el("legend", {}, form.name));
+      let hinted = false;
       for (const f of form.fields) {
         let input;
+        let extra = null;
         const v = values[f.code];
         if (f.input === "date") input = el("input", { type: "date", value: v || "" });
-        else if (f.input === "area") input = el("input", { inputmode: "decimal", value: v ?? "" });
+        else if (f.input === "area") {
+          input = el("input", { inputmode: "decimal", value: v ?? "" });
+          // The same area in 亩, as the clerk types (display only; m² is stored).
+          const inMu = el("span", { class: "small mu" });
+          const update = () => { const n = Number(input.value); inMu.textContent = input.value.trim() && Number.isFinite(n) ? `≈ ${mu(n)} 亩` : ""; };
+          input.addEventListener("input", update);
+          update();
+          extra = inMu;
+        }
         else if (f.input === "number") input = el("input", { inputmode: "decimal", value: v ?? "" });
         else input = el("input", { value: v || "" });
-        box.appendChild(fieldRow(f.code, f.label + (f.input === "area" ? "（平方米）" : ""), input,
-          f.input === "area" && monitoredM2 ? `监测面积 ${monitoredM2.toFixed(2)} 平方米` : null));
+        // The monitored area, once per group, to compare the areas with.
+        const hint = f.input === "area" && monitoredM2 && !hinted ? `监测面积 ${monitoredM2.toFixed(2)} 平方米` : null;
+        if (hint) hinted = true;
+        const row = fieldRow(f.code, f.label + (f.input === "area" ? "（平方米）" : ""), input, hint);
+        if (extra) row.insertBefore(extra, row.querySelector(".error"));
+        box.appendChild(row);
       }
       dynamic.appendChild(box);
     }
@@ -228,7 +242,7 @@ function attachmentsPanel(ctx, d, handle, editable, onChange) {
     clear(list);
     items.forEach((a, i) => {
       const url = `${ctx.base}/attachments/${a.sha256}`;
-      const thumb = a.media_type.startsWith("image/") ? el("img", { src: url, alt: `照片${i + 1} ${a.file_name}`, loading: "lazy" }) : el("span", { class: "pdf" }, "PDF");
+      const thumb = a.media_type.startsWith("image/") ? el("img", { src: url, alt: `照片${i + 1} ${a.file_name}` }) : el("span", { class: "pdf" }, "PDF");
       list.appendChild(el("li", {},
         el("a", { href: url, target: "_blank", rel: "noopener" }, thumb),
         el("div", {}, el("strong", {}, `照片${i + 1}`), " ", a.file_name,

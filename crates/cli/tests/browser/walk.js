@@ -107,6 +107,11 @@ const BATCH = "2020Q1";
     await page.waitForFunction((h) => document.body.dataset.ready === h, patchHash, { timeout: 30000 });
     seen.patch = jcbh;
     check(await page.isVisible("#map canvas"), "the patch map is drawn");
+    // The batch's before/after imagery: a swipe over the configured tiles.
+    const swipe = await page.$("input[aria-label=前后时相卷帘位置]");
+    check(Boolean(swipe), "the imagery swipe is offered");
+    if (swipe) await swipe.fill("30");
+    check((await page.textContent(".ol-attribution")).includes("测试底图"), "the basemap's attribution is shown");
 
     // A 违法 determination; a wrong area is named beside its field, and
     // a missing photo beside the evidence; what was typed stays.
@@ -130,6 +135,7 @@ const BATCH = "2020Q1";
     await page.setInputFiles("#photo", photo);
     await waitText(".attachments p[role=status]", /已上传 1 个文件/);
     await page.waitForSelector("ol.photos img", { timeout: 30000 });
+    await page.waitForFunction(() => { const i = document.querySelector("ol.photos img"); return i.complete && i.naturalWidth > 0; }, null, { timeout: 30000 });
     seen.photo = await page.textContent("ol.photos li");
     check(/\d+\.\d{6}, \d+\.\d{6}/.test(seen.photo), "the photo's EXIF position is shown");
     await page.click("form.answer button[type=submit]");
