@@ -137,6 +137,7 @@ fn the_whole_review_loop_runs_in_chromium() {
         "gate.png",
         "sampling.png",
         "users.png",
+        "split.png",
         "military.png",
     ] {
         assert!(shots.join(name).metadata().unwrap().len() > 1000, "{name}");

@@ -47,6 +47,7 @@
 
 pub mod area;
 pub mod crs;
+pub mod cut;
 pub mod validate;
 
 use geo_types::{coord, MultiPolygon, Rect};

@@ -234,6 +234,7 @@ pub fn router(state: AppState) -> Router {
                 .put(parcels::split)
                 .delete(parcels::unsplit),
         )
+        .route(&format!("{patch}/parcels/cut"), put(parcels::cut))
         .route(
             &format!("{patch}/parcels/{{no}}/answer"),
             get(parcels::get_answer).put(parcels::put_answer),

@@ -250,6 +250,14 @@ pub fn openapi_document() -> Value {
                                 query_param("reason", false, &json!({ "type": "string" }), "原因")]),
                             "responses": responses(("200", ok("撤销后的图斑（无地块）")), &["401", "403", "404", "422"]) }
             },
+            "/api/patches/{year}/{batch}/{jcbh}/parcels/cut": { "put": {
+                "parameters": patch_params.clone(),
+                "summary": "按分割线拆分地块：在地图上画出穿过图斑的分割线（EPSG:4490 经纬度），图斑沿线切开，各块按面积从大到小成为地块 1、2……（与文件拆分相同的分区检查、叠加分析与审计）",
+                "requestBody": json_body(&json!({ "type": "object", "required": ["lines"],
+                    "properties": { "lines": { "type": "array", "items": { "type": "array", "items": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 } } },
+                        "discard_answers": { "type": "boolean" } } })),
+                "responses": responses(("200", ok("地块")), &["401", "403", "404", "409", "422"])
+            } },
             "/api/patches/{year}/{batch}/{jcbh}/parcels/{no}/answer": {
                 "get": { "summary": "地块填报", "parameters": with(path_param("no", "integer", "地块序号（1 起）")),
                          "responses": responses(("200", ok("当前填报及其校验结果（按地块面积校验）")), &["401", "404", "422"]) },

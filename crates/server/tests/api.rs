@@ -1376,6 +1376,10 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/session", vec!["get", "post", "delete"]),
         ("/api/batches", vec!["get"]),
         ("/api/regions", vec!["get"]),
+        (
+            "/api/patches/{year}/{batch}/{jcbh}/parcels/cut",
+            vec!["put"],
+        ),
         ("/api/platform", vec!["get"]),
         ("/api/determination/{year}", vec!["get"]),
         ("/api/users", vec!["get", "post"]),

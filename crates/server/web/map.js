@@ -218,9 +218,9 @@ export async function patchMap(target, b, jcbh, { onSelect } = {}) {
         }));
       });
     },
-    /** Start drawing 地块 (polygons snapped to the patch). */
-    startDraw() {
-      const draw = new ol.interaction.Draw({ source: drawn, type: "Polygon" });
+    /** Start drawing: dividing lines (`LineString`) or 地块 (`Polygon`), snapped to the patch. */
+    startDraw(type = "Polygon") {
+      const draw = new ol.interaction.Draw({ source: drawn, type });
       const modify = new ol.interaction.Modify({ source: drawn });
       const snapOwn = new ol.interaction.Snap({ source: own });
       const snapDrawn = new ol.interaction.Snap({ source: drawn });
@@ -236,6 +236,12 @@ export async function patchMap(target, b, jcbh, { onSelect } = {}) {
       fc.crs = { type: "name", properties: { name: "urn:ogc:def:crs:EPSG::4490" } };
       fc.features.forEach((f) => { f.properties = { JCBH: jcbh }; });
       return JSON.stringify(fc);
+    },
+    /** The drawn dividing lines as `[[lon, lat], …]` (CGCS2000). */
+    drawnLines() {
+      return drawn.getFeatures()
+        .filter((f) => f.getGeometry().getType() === "LineString")
+        .map((f) => f.getGeometry().getCoordinates().map((c) => ol.proj.toLonLat(c)));
     },
     /** The area of what was drawn, 亩 (a guide only: the server computes the official area). */
     drawnMu() {

@@ -289,26 +289,43 @@ function attachmentsPanel(ctx, d, handle, editable, onChange) {
 }
 
 function splitPanel(ctx, d, handle, editable, reload) {
-  const box = el("div", {});
+  const box = el("div", { id: "split" });
   if (d.DKS) box.appendChild(el("p", {}, `已拆分为 ${d.DKS} 个地块，逐块判定见下方。`));
   if (!editable || !handle) return box;
   const status = el("p", { role: "status" });
-  const start = el("button", { type: "button" }, d.DKS ? "重新拆分（在地图上绘制）" : "拆分地块（在地图上绘制）");
-  const finish = el("button", { type: "button", hidden: true }, "提交拆分");
+  const byLine = el("button", { type: "button", id: "split-line" }, d.DKS ? "重新拆分：画分割线" : "拆分地块：画分割线");
+  const byShape = el("button", { type: "button", id: "split-shape" }, "逐块绘制地块");
+  const finish = el("button", { type: "button", id: "split-submit", hidden: true }, "提交拆分");
   const cancel = el("button", { type: "button", hidden: true }, "取消");
-  start.addEventListener("click", () => {
-    handle.startDraw();
-    start.hidden = true; finish.hidden = false; cancel.hidden = false;
-    status.textContent = "在地图上逐个绘制地块（双击结束一个），各地块须恰好铺满图斑、互不重叠";
-  });
+  let mode = null;
+  const begin = (m) => () => {
+    mode = m;
+    handle.startDraw(m === "line" ? "LineString" : "Polygon");
+    byLine.hidden = true; byShape.hidden = true; finish.hidden = false; cancel.hidden = false;
+    status.className = "";
+    status.textContent = m === "line"
+      ? "在地图上画出地块之间的分界线：单击逐点，双击结束；线须穿过图斑，可画多条"
+      : "逐个绘制地块（双击结束一个）；各地块须恰好铺满图斑、互不重叠";
+  };
+  byLine.addEventListener("click", begin("line"));
+  byShape.addEventListener("click", begin("shape"));
   cancel.addEventListener("click", () => {
     handle.stopDraw(); handle.clearDrawn();
-    start.hidden = false; finish.hidden = true; cancel.hidden = true; status.textContent = "";
+    byLine.hidden = false; byShape.hidden = false; finish.hidden = true; cancel.hidden = true; status.textContent = "";
   });
   finish.addEventListener("click", async () => {
-    if (handle.drawnCount() < 2) { status.className = "error"; status.textContent = "至少绘制两个地块"; return; }
-    status.textContent = `提交 ${handle.drawnCount()} 个地块（约 ${handle.drawnMu()} 亩）…`;
-    const r = await call("PUT", `${ctx.base}/parcels?name=${encodeURIComponent("地块.geojson")}`, handle.drawnGeoJson(), { raw: true });
+    let r;
+    const discard = d.DKS ? "&discard_answers=true" : "";
+    if (mode === "line") {
+      const lines = handle.drawnLines();
+      if (!lines.length) { status.className = "error"; status.textContent = "请先画出分割线"; return; }
+      status.textContent = `按 ${lines.length} 条分割线拆分…`;
+      r = await call("PUT", `${ctx.base}/parcels/cut`, { lines, discard_answers: Boolean(d.DKS) });
+    } else {
+      if (handle.drawnCount() < 2) { status.className = "error"; status.textContent = "至少绘制两个地块"; return; }
+      status.textContent = `提交 ${handle.drawnCount()} 个地块（约 ${handle.drawnMu()} 亩）…`;
+      r = await call("PUT", `${ctx.base}/parcels?name=${encodeURIComponent("地块.geojson")}${discard}`, handle.drawnGeoJson(), { raw: true });
+    }
     if (r.status === 200) {
       handle.stopDraw(); handle.clearDrawn();
       await reload();
@@ -318,7 +335,7 @@ function splitPanel(ctx, d, handle, editable, reload) {
       status.textContent = failure(r, "拆分失败") + problems;
     }
   });
-  box.append(el("div", { class: "row" }, start, finish, cancel), status);
+  box.append(el("div", { class: "row" }, byLine, byShape, finish, cancel), status);
   return box;
 }
 

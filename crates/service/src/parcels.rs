@@ -414,3 +414,35 @@ pub fn split_from_file(
         },
     )
 }
+
+/// Split a patch along dividing lines drawn across it (lon/lat, EPSG:4490):
+/// the patch is cut into its pieces by [`weipian_geo::cut::cut`] and the
+/// pieces, largest first, become 地块 1, 2, … through [`split`] (the same
+/// partition check, overlay and audit as a split from a file).
+pub fn split_by_lines(
+    store: &mut Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbh: &str,
+    lines: &[geo_types::LineString<f64>],
+    discard_answers: bool,
+) -> Result<ParcelsView, ServiceError> {
+    let (patch, _) = patch_for(store, actor, batch, jcbh)?;
+    let pieces = weipian_geo::cut::cut(&patch.geometry, lines)
+        .map_err(|e| ServiceError::Invalid(format!("图斑 {jcbh}：{e}")))?;
+    split(
+        store,
+        actor,
+        &Split {
+            batch: batch.clone(),
+            jcbh: jcbh.to_string(),
+            source: std::path::PathBuf::from("分割线"),
+            parts: pieces
+                .into_iter()
+                .map(|p| geo_types::MultiPolygon(vec![p]))
+                .collect(),
+            discard_answers,
+            reason: Some(format!("按 {} 条分割线拆分", lines.len())),
+        },
+    )
+}

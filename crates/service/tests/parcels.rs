@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use geo::BooleanOps;
-use geo_types::MultiPolygon;
+use geo_types::{line_string, MultiPolygon};
 use weipian_domain::access::{Actor, Role, Scope};
 use weipian_domain::determination::Answer;
 use weipian_domain::{AttrValue, FieldDef, FieldType, RegionCode};
@@ -445,4 +445,53 @@ fn a_case_links_illegal_parts_and_then_the_split_stays() {
     // A case on a part pins the split.
     let err = unsplit(&mut e.store, &c, &batch(), J, true, None).unwrap_err();
     assert!(err.to_string().contains("案件"), "{err}");
+}
+
+/// A clerk draws one line across the patch on the map: the patch is cut
+/// there into two 地块 that partition it (the same check as a file) and
+/// add up to its area; a line that misses the patch is refused, unsplit.
+#[test]
+fn a_line_drawn_across_the_patch_splits_it_into_parcels() {
+    let mut e = env_two_counties();
+    let whole = the_patch(&e);
+    let area = weipian_geo::area::ellipsoidal_area(&whole);
+    let miss = line_string![(x: 105.0, y: 29.0), (x: 105.0, y: 31.0)];
+    let err = weipian_service::parcels::split_by_lines(
+        &mut e.store,
+        &clerk(),
+        &batch(),
+        J,
+        &[miss],
+        false,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("未穿过图斑"), "{err}");
+    assert!(parcels(&e.store, &clerk(), &batch(), J)
+        .unwrap()
+        .parcels
+        .is_empty());
+    let line = line_string![(x: 104.06, y: 30.6), (x: 104.06, y: 30.62)];
+    let v = weipian_service::parcels::split_by_lines(
+        &mut e.store,
+        &clerk(),
+        &batch(),
+        J,
+        &[line],
+        false,
+    )
+    .unwrap();
+    assert_eq!(v.parcels.len(), 2);
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    assert!(
+        (v.total_area_m2 - area).abs() < 0.1,
+        "{} vs {area}",
+        v.total_area_m2
+    );
+    // Another county's clerk cannot cut it (not found, as if absent).
+    let other = actor(Role::CountyFiller, "510105");
+    let line = line_string![(x: 104.061, y: 30.6), (x: 104.061, y: 30.62)];
+    let err =
+        weipian_service::parcels::split_by_lines(&mut e.store, &other, &batch(), J, &[line], true)
+            .unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
 }

@@ -153,6 +153,23 @@ const BATCH = "2020Q1";
     await page.click("#review button[data-action=submit]");
     await waitText("#view h2 + p", /待市级审核/);
 
+    // Another patch is split into two 地块 by a line drawn across it on the map.
+    if (rows.length > 1) {
+      const other = `#/patch/2020/${BATCH}/${rows[1]}`;
+      await go(other);
+      await page.click("#split-line");
+      const box = await page.$eval("#map", (m) => { const r = m.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+      const x = box.x + box.w / 2 + 3;
+      await page.mouse.click(x, box.y + 12);
+      await page.waitForTimeout(300);
+      await page.mouse.dblclick(x, box.y + box.h - 12);
+      await page.waitForTimeout(300);
+      await page.click("#split-submit");
+      await waitText("#split", /已拆分为 2 个地块/);
+      check((await page.$$("form.answer")).length === 2, "each 地块 gets its own answer form");
+      await page.screenshot({ path: `${shots}/split.png` });
+    }
+
     // Not this county's: the patch URL of another county is "not found".
     const foreign = all.map((s) => s.split(" ")).find(([x]) => x !== county);
     check(Boolean(foreign), "the province has patches outside the county");

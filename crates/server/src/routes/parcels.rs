@@ -216,3 +216,45 @@ mod tests {
         assert!(file_name(Some("noext"), "x.txt").is_err());
     }
 }
+
+/// Largest number of dividing lines, and of points per line.
+const MAX_CUT_LINES: usize = 50;
+const MAX_CUT_POINTS: usize = 10_000;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Cut {
+    /// Dividing lines, each `[[lon, lat], …]` in EPSG:4490.
+    lines: Vec<Vec<[f64; 2]>>,
+    #[serde(default)]
+    discard_answers: bool,
+}
+
+/// `PUT …/parcels/cut`: split along lines drawn across the patch.
+pub(crate) async fn cut(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathArgs((year, batch, jcbh)): PatchPath,
+    JsonBody(body): JsonBody<Cut>,
+) -> Result<Response, ApiError> {
+    let batch = batch_id(year, &batch)?;
+    if body.lines.is_empty() || body.lines.len() > MAX_CUT_LINES {
+        return Err(ApiError::invalid(format!(
+            "lines 应为 1 到 {MAX_CUT_LINES} 条分割线"
+        )));
+    }
+    if body.lines.iter().any(|l| l.len() > MAX_CUT_POINTS) {
+        return Err(ApiError::invalid(format!(
+            "每条分割线最多 {MAX_CUT_POINTS} 个点"
+        )));
+    }
+    let lines: Vec<geo_types::LineString<f64>> = body
+        .lines
+        .iter()
+        .map(|l| l.iter().map(|&[x, y]| geo_types::Coord { x, y }).collect())
+        .collect();
+    let v = with_actor(&state, &headers, move |store, actor| {
+        parcels::split_by_lines(store, actor, &batch, &jcbh, &lines, body.discard_answers)
+    })
+    .await?;
+    Ok(Json(v).into_response())
+}
