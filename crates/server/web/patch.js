@@ -24,7 +24,7 @@ const HISTORY_NAMES = {
   "answer.save": "保存答复", "answer.override": "省级直接修改", "attachment.add": "上传附件",
   "parcels.split": "拆分地块", "parcels.unsplit": "取消拆分", "review.submit": "县级上报",
   "review.pass": "审核通过", "review.return": "退回", "review.submit_to_province": "市级上报",
-  "review.report": "报部", "desk.reply": "复核答复", "desk.decide": "疑点认定", "case.open": "立案登记",
+  "review.report": "报部", "desk.run": "内业审核", "desk.reply": "复核答复", "desk.clear": "疑点排除", "desk.uphold": "疑点属实", "case.open": "立案登记",
   "case.event": "案件进展", "case.range": "违法用地范围", "military.file": "军事用地登记",
   "field.assign": "外业核查派发", "field.complete": "外业核查完成", "field.photo": "外业照片",
 };

@@ -56,10 +56,11 @@ export async function usersPage(view) {
     if (bad) return;
     const r = await call("POST", "/api/users", { name: f.name.value.trim(), region: f.region.value.trim(), role: f.role.value, password: f.password.value });
     if (r.status === 200 || r.status === 201) {
-      status.className = "ok";
-      status.textContent = `已创建用户 ${f.name.value.trim()}`;
+      const name = f.name.value.trim();
       f.name.value = ""; f.password.value = "";
       await load();
+      status.className = "ok";
+      status.textContent = `已创建用户 ${name}`;
     } else {
       status.className = "error";
       status.textContent = failure(r, "创建失败");
