@@ -24,14 +24,14 @@ use std::time::Instant;
 
 use geo_types::{LineString, MultiPolygon, Polygon};
 use weipian_domain::access::{Actor, Role, Scope};
-use weipian_domain::{layer, AttrValue, BatchId, PatchKind, RegionCode, RegionTable};
-use weipian_formats::TextEncoding;
-use weipian_service::import::{import_patches, import_regions, PatchImportRequest};
+use weipian_domain::{layer, AttrValue, BatchId, RegionCode};
 use weipian_service::map::{layer_in_view, patches_in_view, Bbox, DEFAULT_LIMIT};
-use weipian_service::NoProgress;
 use weipian_store::{LayerFeature, LayerSource, MapQuery, NewAudit, PatchQuery, Store};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[path = "common/bench_store.rs"]
+mod bench_store;
 
 fn audit(action: &str, target: &str) -> NewAudit {
     NewAudit {
@@ -53,42 +53,7 @@ fn square(x: f64, y: f64, d: f64) -> MultiPolygon<f64> {
 }
 
 fn build(dir: &Path, n: usize, batch: &BatchId) -> Res<()> {
-    let admin = Actor::local_admin();
-    let t = Instant::now();
-    let patches = weipian_demo::bench_patches(n, 2020);
-    let counties = weipian_demo::demo(2020).counties;
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input)?;
-    weipian_formats::shp::write(&input.join("patches.shp"), &patches)?;
-    weipian_formats::geojson::write(&input.join("counties.geojson"), &counties)?;
-    drop(patches);
-    let mut store = Store::open(&dir.join("data"))?;
-    let table = RegionTable::embedded();
-    import_regions(
-        &mut store,
-        &admin,
-        &table,
-        &input.join("counties.geojson"),
-        TextEncoding::Detect,
-        &NoProgress,
-    )?;
-    let s = import_patches(
-        &mut store,
-        &admin,
-        &table,
-        &PatchImportRequest {
-            path: input.join("patches.shp"),
-            batch: batch.clone(),
-            kind: PatchKind::Land,
-            encoding: TextEncoding::Detect,
-        },
-        &NoProgress,
-    )?;
-    println!(
-        "generated and imported {} patches in {:.1} s",
-        s.inserted,
-        t.elapsed().as_secs_f64()
-    );
+    let mut store = bench_store::imported(dir, n, batch)?;
     let t = Instant::now();
     let all = store.patch_summaries(&PatchQuery {
         batch: batch.clone(),

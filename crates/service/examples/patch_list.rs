@@ -25,14 +25,14 @@ use rand_chacha::ChaCha8Rng;
 use weipian_domain::access::{Actor, Role, Scope};
 use weipian_domain::determination::Answer;
 use weipian_domain::review::{Review, ReviewAction};
-use weipian_domain::{BatchId, PatchKind, RegionCode, RegionTable};
-use weipian_formats::TextEncoding;
-use weipian_service::import::{import_patches, import_regions, PatchImportRequest};
+use weipian_domain::{BatchId, PatchKind, RegionCode};
 use weipian_service::patches::{self, ListRequest};
-use weipian_service::NoProgress;
 use weipian_store::{NewAudit, NewFlag, PatchQuery, ReviewChange, Store};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+#[path = "common/bench_store.rs"]
+mod bench_store;
 
 fn stats(mut xs: Vec<f64>) -> (f64, f64, f64) {
     xs.sort_by(f64::total_cmp);
@@ -80,50 +80,7 @@ fn answer(pdlx: &str, jtqx: &str, area: f64) -> String {
 /// The counties, the patches, and the work on them; the store's directory.
 #[allow(clippy::too_many_lines)]
 fn build(dir: &Path, n: usize, batch: &BatchId) -> Res<()> {
-    let admin = Actor::local_admin();
-    let t = Instant::now();
-    let patches = weipian_demo::bench_patches(n, 2020);
-    let counties = weipian_demo::demo(2020).counties;
-    let input = dir.join("input");
-    std::fs::create_dir_all(&input)?;
-    weipian_formats::shp::write(&input.join("patches.shp"), &patches)?;
-    weipian_formats::geojson::write(&input.join("counties.geojson"), &counties)?;
-    println!(
-        "generated {} patches, {} counties in {:.1} s",
-        patches.features.len(),
-        counties.features.len(),
-        t.elapsed().as_secs_f64()
-    );
-    drop(patches);
-
-    let t = Instant::now();
-    let mut store = Store::open(&dir.join("data"))?;
-    let table = RegionTable::embedded();
-    import_regions(
-        &mut store,
-        &admin,
-        &table,
-        &input.join("counties.geojson"),
-        TextEncoding::Detect,
-        &NoProgress,
-    )?;
-    let s = import_patches(
-        &mut store,
-        &admin,
-        &table,
-        &PatchImportRequest {
-            path: input.join("patches.shp"),
-            batch: batch.clone(),
-            kind: PatchKind::Land,
-            encoding: TextEncoding::Detect,
-        },
-        &NoProgress,
-    )?;
-    println!(
-        "imported {} patches in {:.1} s",
-        s.inserted,
-        t.elapsed().as_secs_f64()
-    );
+    let mut store = bench_store::imported(dir, n, batch)?;
 
     let t = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
