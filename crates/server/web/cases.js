@@ -91,7 +91,7 @@ export async function casesPanel(b, jcbh, caseIds, { illegal, reload }) {
     const r = await call("GET", `/api/cases/${id}`);
     if (r.status !== 200) { section.appendChild(el("p", { class: "error" }, failure(r, `无法读取案件 ${id}`))); continue; }
     section.appendChild(record(r.data));
-    if (role.isCounty()) section.appendChild(eventForms(r.data, reload));
+    if (role.isCounty()) section.append(rangeUpload(r.data, reload), eventForms(r.data, reload));
   }
   if (!caseIds.length && illegal && role.isCounty()) {
     const number = el("input", { id: "case-number", placeholder: "如 违〔2020〕12号" });
@@ -107,4 +107,24 @@ export async function casesPanel(b, jcbh, caseIds, { illegal, reload }) {
   }
   if (!caseIds.length && !(illegal && role.isCounty())) section.appendChild(el("p", { class: "small" }, "没有关联的案件"));
   return section;
+}
+
+/** 违法用地矢量范围: the case's illegal-land range as a file (shown on the map after). */
+function rangeUpload(c, reload) {
+  const id = `range-${c.id}`;
+  const file = el("input", { type: "file", id, accept: ".geojson,.json,.zip,.gpkg,.txt" });
+  const status = el("span", { role: "status" });
+  file.addEventListener("change", async () => {
+    const f = file.files[0];
+    if (!f) return;
+    status.className = "";
+    status.textContent = `上传 ${f.name}…`;
+    const r = await call("PUT", `/api/cases/${c.id}/range?name=${encodeURIComponent(f.name)}`, await f.arrayBuffer(), { raw: true });
+    file.value = "";
+    if (r.status === 200) { await reload(); return; }
+    status.className = "error";
+    const problems = r.data && Array.isArray(r.data.problems) ? "：" + r.data.problems.map((p) => p.message || p).join("；") : "";
+    status.textContent = failure(r, "上传失败") + problems;
+  });
+  return el("div", { class: "row" }, el("label", { for: id }, "违法用地范围（GeoJSON、Shapefile 压缩包、GeoPackage、国土 TXT）"), file, status);
 }

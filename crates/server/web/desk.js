@@ -2,7 +2,7 @@
 // to review), the deadlines with a countdown in Beijing time, and each
 // sub-region's progress (completion, 合法/违法/其他 shares) as bars.
 
-import { call, el, table, session, currentBatch, batchPicker, daysLeft, href, failure, regionName } from "/assets/core.js";
+import { call, el, clear, table, session, currentBatch, batchPicker, daysLeft, href, failure, regionName, when } from "/assets/core.js";
 
 function patchLink(b, jcbh) {
   return el("a", { href: href(["patch", b.year, b.batch, jcbh]) }, jcbh);
@@ -103,10 +103,62 @@ export async function deskPage(view, route) {
     box.appendChild(el("h3", {}, "时间节点"));
     const rows = (a.deadlines || []).map((d) => {
       const left = daysLeft(d.due);
-      return [d.what, d.level_name, d.region, d.due,
-        el("span", { class: left < 0 ? "overdue" : "" }, left < 0 ? `已逾期 ${-left} 天` : `剩余 ${left} 天`)];
+      // The responsible level may ask for more time, with reasons and measures.
+      const mine = d.region === session.me.region && d.level === session.me.role;
+      return [d.what, d.level_name, regionName(d.region), d.extended ? `${d.due}（已延期，原 ${d.original_due}）` : d.due,
+        el("span", { class: left < 0 ? "overdue" : "" }, left < 0 ? `已逾期 ${-left} 天` : `剩余 ${left} 天`),
+        mine ? extensionButton(b, d) : ""];
     });
-    box.appendChild(rows.length ? table(["事项", "层级", "行政区", "截止日期（北京时间）", "倒计时"], rows) : el("p", {}, "近期没有到期事项"));
+    box.appendChild(rows.length ? table(["事项", "层级", "行政区", "截止日期（北京时间）", "倒计时", ""], rows) : el("p", {}, "近期没有到期事项"));
+    box.appendChild(await extensionsList(b));
   }
   await progress(b, box);
+}
+
+/** 申请延期 for one deadline: a small form beside it. */
+function extensionButton(b, d) {
+  const box = el("span", { class: "extension" });
+  const open = el("button", {
+    type: "button", dataset: { deadline: d.deadline },
+    onclick: () => {
+      open.hidden = true;
+      const due = el("input", { type: "date", "aria-label": "申请延至" });
+      const reason = el("input", { placeholder: "延期原因", "aria-label": "延期原因" });
+      const measures = el("input", { placeholder: "已采取的措施", "aria-label": "已采取的措施" });
+      const err = el("span", { class: "error", role: "alert" });
+      const send = el("button", {
+        type: "button", onclick: async () => {
+          err.textContent = "";
+          if (!due.value || !reason.value.trim() || !measures.value.trim()) { err.textContent = "请填写延至日期、原因和措施"; return; }
+          const r = await call("POST", "/api/extensions", { year: b.year, deadline: d.deadline, reason: reason.value.trim(), measures: measures.value.trim(), new_due: due.value });
+          if (r.status === 200 || r.status === 201) { clear(box).appendChild(el("span", { class: "ok" }, "已提交延期申请")); } else err.textContent = failure(r, "申请失败");
+        },
+      }, "提交");
+      box.append(due, reason, measures, send, err);
+    },
+  }, "申请延期");
+  box.appendChild(open);
+  return box;
+}
+
+/** Extension requests in my region: their state, and the decision for the level above. */
+async function extensionsList(b) {
+  const r = await call("GET", `/api/extensions?year=${b.year}`);
+  const box = el("div", { id: "extensions" });
+  if (r.status !== 200 || !r.data.length) return box;
+  box.appendChild(el("h3", {}, "延期申请"));
+  const STATUS = { pending: "待审批", granted: "已批准", refused: "未批准" };
+  box.appendChild(table(["行政区", "事项", "申请延至", "原因与措施", "申请", "状态", ""], r.data.map((e) => {
+    const note = el("input", { placeholder: "审批意见", "aria-label": "审批意见" });
+    const msg = el("span", { role: "status" });
+    const decide = (grant) => async () => {
+      const x = await call("POST", `/api/extensions/${e.id}/decision`, { grant, note: note.value.trim() || null });
+      if (x.status === 200) { location.hash = href([], { year: b.year, batch: b.batch, t: Date.now() }); } else { msg.className = "error"; msg.textContent = failure(x, "审批失败"); }
+    };
+    const actions = e.status === "pending" && e.region !== session.me.region
+      ? el("span", {}, note, el("button", { type: "button", onclick: decide(true) }, "批准"), el("button", { type: "button", onclick: decide(false) }, "不批准"), msg)
+      : (e.decision_note || "");
+    return [regionName(e.region), e.deadline, e.new_due, `${e.reason}；${e.measures}`, `${e.requested_by} ${when(e.requested_at)}`, STATUS[e.status] || e.status, actions];
+  })));
+  return box;
 }

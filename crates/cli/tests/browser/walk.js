@@ -191,6 +191,17 @@ const BATCH = "2020Q1";
 
     // The city returns it with a reason (a return without one is refused beside the box).
     await signIn("demo-city");
+    // The city asks for more time on one of its own deadlines.
+    const ext = await page.$("#awaiting button[data-deadline]");
+    check(Boolean(ext), "the city may ask for an extension of its own deadline");
+    if (ext) {
+      await ext.click();
+      await page.fill("input[aria-label=申请延至]", "2030-06-30");
+      await page.fill("input[aria-label=延期原因]", "汛期影响外业核查");
+      await page.fill("input[aria-label=已采取的措施]", "增派核查人员");
+      await page.click(".extension button:has-text('提交')");
+      await waitText(".extension", /已提交延期申请/);
+    }
     await go("#/review");
     check((await page.textContent("table.list")).includes(jcbh), "the submitted patch awaits the city");
     await page.screenshot({ path: `${shots}/review-city.png` });
@@ -235,6 +246,11 @@ const BATCH = "2020Q1";
     await waitText("#view h2 + p", /待省级审核/);
     await signOut();
     await signIn("demo-province");
+    // The province decides the city's extension request on its 工作台.
+    await page.waitForSelector("#extensions button:has-text('批准')", { timeout: 30000 });
+    await page.fill("#extensions input[aria-label=审批意见]", "同意延期");
+    await page.click("#extensions button:has-text('批准')");
+    await waitText("#extensions", /已批准/);
     await go(`#/review`);
     check((await page.textContent("table.list")).includes(jcbh), "the patch awaits the province");
     await go(patchHash);
