@@ -138,6 +138,7 @@ fn the_whole_review_loop_runs_in_chromium() {
         "sampling.png",
         "users.png",
         "split.png",
+        "field-check.png",
         "military.png",
     ] {
         assert!(shots.join(name).metadata().unwrap().len() > 1000, "{name}");

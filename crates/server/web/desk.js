@@ -111,6 +111,7 @@ export async function deskPage(view, route) {
     });
     box.appendChild(rows.length ? table(["事项", "层级", "行政区", "截止日期（北京时间）", "倒计时", ""], rows) : el("p", {}, "近期没有到期事项"));
     box.appendChild(await extensionsList(b));
+    box.appendChild(await transfersList(b));
   }
   await progress(b, box);
 }
@@ -160,5 +161,17 @@ async function extensionsList(b) {
       : (e.decision_note || "");
     return [regionName(e.region), e.deadline, e.new_due, `${e.reason}；${e.measures}`, `${e.requested_by} ${when(e.requested_at)}`, STATUS[e.status] || e.status, actions];
   })));
+  return box;
+}
+
+/** 移交 without the receiver's feedback yet: to chase, patch by patch. */
+async function transfersList(b) {
+  const r = await call("GET", `/api/transfers?year=${b.year}&batch=${encodeURIComponent(b.batch)}`);
+  const box = el("div", { id: "transfers" });
+  if (r.status !== 200 || !r.data.length) return box;
+  box.appendChild(el("h3", {}, `移交待反馈（${r.data.length}）`));
+  box.appendChild(table(["图斑", "行政区", "接收单位", "移交日期", "移交文号"], r.data.map((t) => [
+    patchLink(b, t.jcbh), regionName(t.xzqdm), t.receiver, t.date, t.document,
+  ].map((c, i) => (i === 0 && t.parcel ? el("span", {}, c, `（地块 ${t.parcel}）`) : c)))));
   return box;
 }

@@ -9,6 +9,7 @@ import { call, el, clear, session, href, failure, mu, ha, when, regionName, role
 import { patchMap } from "/assets/map.js";
 import { actionBar } from "/assets/review.js";
 import { casesPanel } from "/assets/cases.js";
+import { fieldPanel } from "/assets/field.js";
 
 const codeTables = new Map();
 
@@ -475,6 +476,8 @@ export async function patchPage(view, route) {
   right.appendChild(reviewBox);
   const flags = await flagsPanel(ctx, b, reload);
   if (flags) right.appendChild(flags);
+  const field = await fieldPanel(ctx, b, d.JCBH, handle, reload);
+  if (field) right.appendChild(field);
   right.appendChild(casesBox);
   await showCases([d.answer, ...d.parcel_answers].some((a) => a.answer && a.answer.PDLX === "WF"));
   right.appendChild(await historyPanel(ctx));

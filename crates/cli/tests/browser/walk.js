@@ -93,6 +93,8 @@ const BATCH = "2020Q1";
     const county = await page.evaluate(async () => (await (await fetch("/api/session")).json()).region);
     seen.to_fill = await page.textContent("#awaiting h3");
     check(/待填报（\d+）/.test(seen.to_fill), "what awaits the county is listed");
+    seen.transfers = await page.textContent("#transfers");
+    check(seen.transfers.includes("移交待反馈"), "the county's transfers awaiting feedback are listed");
     await page.screenshot({ path: `${shots}/desk-county.png` });
     const listHash = `#/patches?year=2020&batch=${BATCH}&kind=land&status=unanswered&sort=area&dir=desc`;
     await go(listHash);
@@ -256,6 +258,9 @@ const BATCH = "2020Q1";
     await go(patchHash);
     await page.click("#review button[data-action=pass]");
     await waitText("#view h2 + p", /省级审核通过/);
+    // The province sends it to a field check (外业核查) by the technical-support unit.
+    await page.click("#assign-field");
+    await waitText("#field", /待核查/);
     await page.click("#history summary");
     seen.history = await page.textContent("#history");
     check(["县级上报", "退回", "审核通过", "保存答复", "上传附件"].every((w) => seen.history.includes(w)), "the history lists every step");
@@ -319,6 +324,17 @@ const BATCH = "2020Q1";
     seen.military_menu = await page.textContent("#nav");
     check(seen.military_menu.includes("军事用地登记") && !seen.military_menu.includes("图斑"), "the military menu is the register only");
     await page.screenshot({ path: `${shots}/military.png` });
+    await signOut();
+
+    // The technical-support unit records the field check's findings and photo.
+    await signIn("demo-desk");
+    await go(patchHash);
+    await page.fill("#field textarea", "现场为新建厂房，与填报一致");
+    await page.setInputFiles("#field input[type=file]", photo);
+    await page.click("#field button:has-text('提交核查结果')");
+    await waitText("#field", /已完成/);
+    check((await page.textContent("#field")).includes("现场照片 1 张"), "the field check keeps its photo");
+    await page.screenshot({ path: `${shots}/field-check.png` });
   } catch (e) {
     failures.push(String(e && e.stack || e));
     const pages = browser.contexts().flatMap((c) => c.pages());

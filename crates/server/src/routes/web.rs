@@ -24,6 +24,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("map.js", include_str!("../../web/map.js"), JS),
     ("review.js", include_str!("../../web/review.js"), JS),
     ("cases.js", include_str!("../../web/cases.js"), JS),
+    ("field.js", include_str!("../../web/field.js"), JS),
     ("sampling.js", include_str!("../../web/sampling.js"), JS),
     ("reports.js", include_str!("../../web/reports.js"), JS),
     ("gate.js", include_str!("../../web/gate.js"), JS),
