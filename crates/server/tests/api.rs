@@ -6,41 +6,26 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::access::{Role, Scope};
 use weipian_domain::RegionCode;
-use weipian_server::{router, AppState};
 use weipian_service::import::import_patches;
-use weipian_service::{users, NoProgress};
+use weipian_service::NoProgress;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[path = "../../service/tests/common/mod.rs"]
 mod common;
 use common::*;
-
-struct Api {
-    app: axum::Router,
-    _env: tempfile::TempDir,
-}
+mod harness;
+use harness::{api_on, Api};
 
 /// A store with 3 patches in 锦江区 510104 and 1 in 青羊区 510105, and one
 /// user (with a token) per (role, region) given.
 fn api(logins: &[(&str, Role, &str)]) -> (Api, Vec<String>) {
-    let mut e = env_two_counties();
-    let root = Actor::local_admin();
-    let mut tokens = Vec::new();
-    for (name, role, region) in logins {
-        let scope = Scope::parse(region).unwrap();
-        users::add_user(&mut e.store, &root, name, scope, *role, "a-long-password").unwrap();
-        tokens.push(users::issue_token(&mut e.store, &root, name, "test").unwrap());
-    }
-    let Env { _tmp, store, .. } = e;
-    (
-        Api {
-            app: router(AppState::new(store)),
-            _env: _tmp,
-        },
-        tokens,
+    api_on(
+        env_two_counties(),
+        weipian_server::config::Config::default(),
+        logins,
     )
 }
 
@@ -1256,28 +1241,18 @@ async fn lists_carry_the_overlay_figures_in_square_metres() {
         &NoProgress,
     )
     .unwrap();
-    let root = Actor::local_admin();
-    users::add_user(
-        &mut e.store,
-        &root,
-        "prov",
-        Scope::parse("510000").unwrap(),
-        Role::ProvinceReviewer,
-        "a-long-password",
-    )
-    .unwrap();
-    let token = users::issue_token(&mut e.store, &root, "prov", "t").unwrap();
     let area = e
         .store
         .patch(&batch(), "510104TD200001")
         .unwrap()
         .unwrap()
         .area_m2;
-    let Env { _tmp, store, .. } = e;
-    let api = Api {
-        app: router(AppState::new(store)),
-        _env: _tmp,
-    };
+    let (api, tokens) = api_on(
+        e,
+        weipian_server::config::Config::default(),
+        &[("prov", Role::ProvinceReviewer, "510000")],
+    );
+    let token = tokens[0].clone();
     let (_, v) = api
         .call(
             "GET",

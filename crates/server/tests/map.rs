@@ -2,25 +2,18 @@
 //! a view, of a reference layer in a view and of one patch; credentials,
 //! scope (another county's patch is not found), bad boxes refused.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::Value;
-use tower::ServiceExt;
-use weipian_domain::access::{Actor, Role, Scope};
+use weipian_domain::access::Role;
 use weipian_domain::{layer, AttrValue};
-use weipian_server::{router, AppState};
-use weipian_service::users;
+use weipian_server::config::Config;
 use weipian_store::{LayerFeature, LayerSource};
 
 #[path = "../../service/tests/common/mod.rs"]
 mod common;
 use common::*;
-
-struct Api {
-    app: axum::Router,
-    _env: tempfile::TempDir,
-}
+mod harness;
+use harness::{api_on, Api};
 
 /// Both counties' patches (锦江区 around 104.06–104.068, 30.61; 青羊区 at 104.0, 30.65).
 const BOTH: &str = "103.99,30.60,104.08,30.66";
@@ -29,7 +22,6 @@ const BOTH: &str = "103.99,30.60,104.08,30.66";
 /// (role, region) given.
 fn api(logins: &[(&str, Role, &str)]) -> (Api, Vec<String>) {
     let mut e = env_two_counties();
-    let root = Actor::local_admin();
     e.store
         .replace_layer(
             layer::kind("gd").unwrap(),
@@ -48,49 +40,7 @@ fn api(logins: &[(&str, Role, &str)]) -> (Api, Vec<String>) {
             },
         )
         .unwrap();
-    let mut tokens = Vec::new();
-    for (name, role, region) in logins {
-        let scope = Scope::parse(region).unwrap();
-        users::add_user(&mut e.store, &root, name, scope, *role, "a-long-password").unwrap();
-        tokens.push(users::issue_token(&mut e.store, &root, name, "test").unwrap());
-    }
-    let Env { _tmp, store, .. } = e;
-    (
-        Api {
-            app: router(AppState::new(store)),
-            _env: _tmp,
-        },
-        tokens,
-    )
-}
-
-impl Api {
-    /// GET `uri`: status, content type, body as JSON.
-    async fn get(&self, uri: &str, token: Option<&str>) -> (StatusCode, String, Value) {
-        let mut req = Request::builder().method("GET").uri(uri);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let ctype = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            ctype,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
+    api_on(e, Config::default(), logins)
 }
 
 fn ids(v: &Value) -> Vec<&str> {
@@ -135,7 +85,7 @@ async fn the_patches_in_a_view_are_the_callers_as_geojson() {
         ("city", Role::CityReviewer, "510100"),
     ]);
     let uri = format!("/api/map/patches?year=2020&batch=2020Q1&bbox={BOTH}");
-    let (s, ctype, v) = api.get(&uri, Some(&tokens[0])).await;
+    let (s, ctype, v) = api.get_with(&uri, Some(&tokens[0]), "content-type").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(ctype, "application/geo+json");
     assert_geojson(&v);
@@ -153,12 +103,12 @@ async fn the_patches_in_a_view_are_the_callers_as_geojson() {
     assert!(p["PDLX"].is_null());
     assert_eq!(p["review_state"], "county");
 
-    let (_, _, v) = api.get(&uri, Some(&tokens[1])).await;
+    let (_, v) = api.get(&uri, Some(&tokens[1])).await;
     assert_eq!(ids(&v), ["510105TD200001"]);
-    let (_, _, v) = api.get(&uri, Some(&tokens[2])).await;
+    let (_, v) = api.get(&uri, Some(&tokens[2])).await;
     assert_eq!(v["total"], 4);
     // A limit keeps the largest and says how many there were.
-    let (s, _, v) = api.get(&format!("{uri}&limit=2"), Some(&tokens[2])).await;
+    let (s, v) = api.get(&format!("{uri}&limit=2"), Some(&tokens[2])).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["features"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -173,7 +123,7 @@ async fn the_patches_in_a_view_are_the_callers_as_geojson() {
         .collect();
     assert!(areas[0] >= areas[1], "{areas:?}");
     // A view with nothing in it.
-    let (s, _, v) = api
+    let (s, v) = api
         .get(
             "/api/map/patches?year=2020&batch=2020Q1&bbox=110,20,110.5,20.5",
             Some(&tokens[2]),
@@ -191,7 +141,11 @@ async fn a_patch_with_its_extent_and_another_countys_not_found() {
     let (api, tokens) = api(&[("c-jj", Role::CountyFiller, "510104")]);
     let t = Some(tokens[0].as_str());
     let (s, ctype, v) = api
-        .get("/api/patches/2020/2020Q1/510104TD200001/geometry", t)
+        .get_with(
+            "/api/patches/2020/2020Q1/510104TD200001/geometry",
+            t,
+            "content-type",
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(ctype, "application/geo+json");
@@ -218,12 +172,12 @@ async fn a_patch_with_its_extent_and_another_countys_not_found() {
         assert!((got - want).abs() < 1e-12, "{b:?}");
     }
     // Another county's patch: the same answer as one that does not exist.
-    let (s, _, v) = api
+    let (s, v) = api
         .get("/api/patches/2020/2020Q1/510105TD200001/geometry", t)
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(v["code"], "not_found");
-    let (s2, _, v2) = api
+    let (s2, v2) = api
         .get("/api/patches/2020/2020Q1/510104TD209999/geometry", t)
         .await;
     assert_eq!(s2, StatusCode::NOT_FOUND);
@@ -234,7 +188,13 @@ async fn a_patch_with_its_extent_and_another_countys_not_found() {
 async fn reference_layers_for_every_reader_unknown_kinds_not_found() {
     let (api, tokens) = api(&[("c-qy", Role::CountyFiller, "510105")]);
     let t = Some(tokens[0].as_str());
-    let (s, ctype, v) = api.get(&format!("/api/map/layers/gd?bbox={BOTH}"), t).await;
+    let (s, ctype, v) = api
+        .get_with(
+            &format!("/api/map/layers/gd?bbox={BOTH}"),
+            t,
+            "content-type",
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(ctype, "application/geo+json");
     assert_geojson(&v);
@@ -244,13 +204,13 @@ async fn reference_layers_for_every_reader_unknown_kinds_not_found() {
     assert!(p["fid"].is_i64());
     assert_eq!(p["area_m2"], 1000.0);
     // Outside it: nothing; a kind never imported: nothing.
-    let (_, _, v) = api
+    let (_, v) = api
         .get("/api/map/layers/gd?bbox=104.2,30.6,104.3,30.7", t)
         .await;
     assert_eq!(v["total"], 0);
-    let (s, _, v) = api.get(&format!("/api/map/layers/kq?bbox={BOTH}"), t).await;
+    let (s, v) = api.get(&format!("/api/map/layers/kq?bbox={BOTH}"), t).await;
     assert_eq!((s, v["total"].as_u64()), (StatusCode::OK, Some(0)));
-    let (s, _, v) = api
+    let (s, v) = api
         .get(&format!("/api/map/layers/roads?bbox={BOTH}"), t)
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -265,10 +225,10 @@ async fn without_credentials_401() {
         format!("/api/map/layers/gd?bbox={BOTH}"),
         "/api/patches/2020/2020Q1/510104TD200001/geometry".to_string(),
     ] {
-        let (s, _, v) = api.get(&uri, None).await;
+        let (s, v) = api.get(&uri, None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{uri}");
         assert_eq!(v["code"], "unauthorized");
-        let (s, _, _) = api.get(&uri, Some("wp_not-a-token")).await;
+        let (s, _) = api.get(&uri, Some("wp_not-a-token")).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{uri}");
     }
 }
@@ -297,7 +257,7 @@ async fn bad_boxes_and_limits_422_in_chinese_naming_the_parameter() {
             format!("/api/map/patches?year=2020&batch=2020Q1&{query}"),
             format!("/api/map/layers/gd?{query}"),
         ] {
-            let (s, _, v) = api.get(&uri, t).await;
+            let (s, v) = api.get(&uri, t).await;
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{uri}: {v}");
             assert_eq!(v["code"], "invalid");
             let m = v["message"].as_str().unwrap();
@@ -305,6 +265,6 @@ async fn bad_boxes_and_limits_422_in_chinese_naming_the_parameter() {
         }
     }
     // Year and batch are required for patches.
-    let (s, _, _) = api.get(&format!("/api/map/patches?bbox={BOTH}"), t).await;
+    let (s, _) = api.get(&format!("/api/map/patches?bbox={BOTH}"), t).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -3,68 +3,18 @@
 //! the map configuration (basemap, imagery) — which also widens the
 //! Content-Security-Policy to exactly the configured tile origins.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use serde_json::Value;
-use tower::ServiceExt;
-use weipian_domain::access::{Actor, Role, Scope};
+use axum::http::StatusCode;
+use weipian_domain::access::Role;
 use weipian_server::config::Config;
-use weipian_server::{router, AppState};
-use weipian_service::users;
 
 #[path = "../../service/tests/common/mod.rs"]
 mod common;
 use common::*;
-
-struct Api {
-    app: axum::Router,
-    _env: tempfile::TempDir,
-}
+mod harness;
+use harness::{api_on, Api};
 
 fn api(config: Config, logins: &[(&str, Role, &str)]) -> (Api, Vec<String>) {
-    let mut e = env_two_counties();
-    let root = Actor::local_admin();
-    let mut tokens = Vec::new();
-    for (name, role, region) in logins {
-        let scope = Scope::parse(region).unwrap();
-        users::add_user(&mut e.store, &root, name, scope, *role, "a-long-password").unwrap();
-        tokens.push(users::issue_token(&mut e.store, &root, name, "test").unwrap());
-    }
-    let Env { _tmp, store, .. } = e;
-    (
-        Api {
-            app: router(AppState::with_config(store, config)),
-            _env: _tmp,
-        },
-        tokens,
-    )
-}
-
-impl Api {
-    async fn get(&self, uri: &str, token: Option<&str>) -> (StatusCode, String, Value) {
-        let mut req = Request::builder().method("GET").uri(uri);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let csp = res.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            csp,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
+    api_on(env_two_counties(), config, logins)
 }
 
 #[tokio::test]
@@ -73,7 +23,7 @@ async fn the_code_table_gives_each_category_its_forms_and_fields() {
         Config::default(),
         &[("county", Role::CountyFiller, "510104")],
     );
-    let (s, _, v) = api.get("/api/determination/2020", Some(&t[0])).await;
+    let (s, v) = api.get("/api/determination/2020", Some(&t[0])).await;
     assert_eq!(s, StatusCode::OK);
     let wf = v["land"]
         .as_array()
@@ -108,10 +58,10 @@ async fn the_code_table_gives_each_category_its_forms_and_fields() {
         .iter()
         .any(|c| c["code"] == "WBH"));
     assert_eq!(v["handling"].as_array().unwrap().len(), 3);
-    let (s, _, v) = api.get("/api/determination/1999", Some(&t[0])).await;
+    let (s, v) = api.get("/api/determination/1999", Some(&t[0])).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(v["message"].as_str().unwrap().contains("2020"), "{v}");
-    let (s, _, _) = api.get("/api/determination/2020", None).await;
+    let (s, _) = api.get("/api/determination/2020", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -124,7 +74,7 @@ async fn region_names_cover_the_callers_scope_and_the_regions_above_it() {
             ("ministry", Role::Ministry, "000000"),
         ],
     );
-    let (s, _, v) = api.get("/api/regions", Some(&t[0])).await;
+    let (s, v) = api.get("/api/regions", Some(&t[0])).await;
     assert_eq!(s, StatusCode::OK);
     let codes: Vec<&str> = v
         .as_array()
@@ -135,7 +85,7 @@ async fn region_names_cover_the_callers_scope_and_the_regions_above_it() {
     assert_eq!(codes, ["510000", "510100", "510104"]);
     assert_eq!(v[2]["name"], "锦江区");
     assert_eq!(v[2]["parent"], "510100");
-    let (_, _, all) = api.get("/api/regions", Some(&t[1])).await;
+    let (_, all) = api.get("/api/regions", Some(&t[1])).await;
     assert!(all.as_array().unwrap().len() > 3000);
 }
 
@@ -145,11 +95,13 @@ async fn without_a_configuration_there_is_no_basemap_and_images_come_only_from_t
         Config::default(),
         &[("county", Role::CountyFiller, "510104")],
     );
-    let (s, csp, v) = api.get("/api/platform", Some(&t[0])).await;
+    let (s, csp, v) = api
+        .get_with("/api/platform", Some(&t[0]), "content-security-policy")
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert!(v["basemap"].is_null());
     assert!(csp.contains("img-src 'self' data: blob:;"), "{csp}");
-    let (s, _, _) = api.get("/api/platform", None).await;
+    let (s, _) = api.get("/api/platform", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
@@ -167,7 +119,9 @@ after = "http://10.0.0.5:8081/2020/{z}/{x}/{y}.jpg"
     )
     .unwrap();
     let (api, t) = api(config, &[("county", Role::CountyFiller, "510104")]);
-    let (s, csp, v) = api.get("/api/platform", Some(&t[0])).await;
+    let (s, csp, v) = api
+        .get_with("/api/platform", Some(&t[0]), "content-security-policy")
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["basemap"]["kind"], "xyz");
     assert_eq!(v["basemap"]["attribution"], "天地图");

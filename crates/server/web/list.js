@@ -31,21 +31,10 @@ const COLUMNS = [
   { key: "updated", label: "更新时间", sort: "updated" },
 ];
 
-/** The sub-regions a user can filter by (its own region and everything below). */
+/** The regions to filter by: `/api/regions` already holds only the
+ * user's scope (and the regions above it, which the server narrows). */
 function regionOptions() {
-  const mine = session.me.region;
-  const out = [];
-  for (const r of session.regions.values()) {
-    const inside = mine === "000000" || r.code === mine || isWithin(r.code, mine);
-    if (inside) out.push(r);
-  }
-  return out.sort((a, b) => a.code.localeCompare(b.code));
-}
-
-function isWithin(code, root) {
-  if (root.endsWith("0000")) return code.slice(0, 2) === root.slice(0, 2);
-  if (root.endsWith("00")) return code.slice(0, 4) === root.slice(0, 4);
-  return code === root;
+  return [...session.regions.values()].sort((a, b) => a.code.localeCompare(b.code));
 }
 
 function labelled(label, control) {

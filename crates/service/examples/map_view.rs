@@ -26,7 +26,7 @@ use geo_types::{LineString, MultiPolygon, Polygon};
 use weipian_domain::access::{Actor, Role, Scope};
 use weipian_domain::{layer, AttrValue, BatchId, RegionCode};
 use weipian_service::map::{layer_in_view, patches_in_view, Bbox, DEFAULT_LIMIT};
-use weipian_store::{LayerFeature, LayerSource, MapQuery, NewAudit, PatchQuery, Store};
+use weipian_store::{LayerFeature, LayerSource, MapQuery, NewAudit, PatchQuery};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -126,13 +126,7 @@ fn main() -> Res<()> {
     let n: usize = args.next().map_or(Ok(100_000), |a| a.parse())?;
     let runs: usize = args.next().map_or(Ok(15), |a| a.parse())?;
     let batch = BatchId::new(2020, "2020Q1")?;
-    let tmp = tempfile::tempdir()?;
-    let dir = std::env::var_os("WEIPIAN_BENCH_DIR")
-        .map_or_else(|| tmp.path().to_path_buf(), std::path::PathBuf::from);
-    if !dir.join("data").join(weipian_store::FILE_NAME).exists() {
-        build(&dir, n, &batch)?;
-    }
-    let store = Store::open(&dir.join("data"))?;
+    let (_tmp, store) = bench_store::open_or_build(|dir| build(dir, n, &batch))?;
     let all = store.patch_summaries(&PatchQuery {
         batch: batch.clone(),
         kind: None,

@@ -27,7 +27,7 @@ use weipian_domain::determination::Answer;
 use weipian_domain::review::{Review, ReviewAction};
 use weipian_domain::{BatchId, PatchKind, RegionCode};
 use weipian_service::patches::{self, ListRequest};
-use weipian_store::{NewAudit, NewFlag, PatchQuery, ReviewChange, Store};
+use weipian_store::{NewAudit, NewFlag, PatchQuery, ReviewChange};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -350,13 +350,7 @@ fn main() -> Res<()> {
     let n: usize = args.next().map_or(Ok(100_000), |a| a.parse())?;
     let runs: usize = args.next().map_or(Ok(15), |a| a.parse())?;
     let batch = BatchId::new(2020, "2020Q1")?;
-    let tmp = tempfile::tempdir()?;
-    let dir = std::env::var_os("WEIPIAN_BENCH_DIR")
-        .map_or_else(|| tmp.path().to_path_buf(), std::path::PathBuf::from);
-    if !dir.join("data").join(weipian_store::FILE_NAME).exists() {
-        build(&dir, n, &batch)?;
-    }
-    let store = Store::open(&dir.join("data"))?;
+    let (_tmp, store) = bench_store::open_or_build(|dir| build(dir, n, &batch))?;
     // The county with the most patches.
     let mut per_county: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for p in store.patch_summaries(&PatchQuery {

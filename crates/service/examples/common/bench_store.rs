@@ -65,3 +65,19 @@ pub fn imported(
     );
     Ok(store)
 }
+
+/// The benchmark's store: reused from `WEIPIAN_BENCH_DIR` when it holds
+/// one, else built there (or in a temporary folder, returned to keep it
+/// alive) by `build`.
+pub fn open_or_build(
+    build: impl FnOnce(&Path) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(tempfile::TempDir, Store), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let dir = std::env::var_os("WEIPIAN_BENCH_DIR")
+        .map_or_else(|| tmp.path().to_path_buf(), std::path::PathBuf::from);
+    if !dir.join("data").join(weipian_store::FILE_NAME).exists() {
+        build(&dir)?;
+    }
+    let store = Store::open(&dir.join("data"))?;
+    Ok((tmp, store))
+}
