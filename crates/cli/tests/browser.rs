@@ -69,6 +69,29 @@ fn the_whole_review_loop_runs_in_chromium() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A small batch for the administrator to upload in the browser: five
+    // of the demo's patches, exported with the command line, as 2020Q2.
+    let whole = tmp.path().join("whole.geojson");
+    let out = Command::new(bin)
+        .arg("--data")
+        .arg(&data)
+        .args([
+            "export", "patches", "--batch", "2020Q1", "--format", "geojson", "--out",
+        ])
+        .arg(&whole)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&whole).unwrap()).unwrap();
+    let five: Vec<serde_json::Value> = doc["features"].as_array().unwrap()[..5].to_vec();
+    doc["features"] = serde_json::Value::Array(five);
+    let upload = tmp.path().join("二季度图斑.geojson");
+    std::fs::write(&upload, doc.to_string()).unwrap();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -114,6 +137,7 @@ fn the_whole_review_loop_runs_in_chromium() {
         .arg(format!("http://{addr}"))
         .arg(&shots)
         .arg(&photo)
+        .arg(&upload)
         .env("CHROMIUM", &chromium)
         .output()
         .unwrap();
@@ -137,6 +161,8 @@ fn the_whole_review_loop_runs_in_chromium() {
         "gate.png",
         "sampling.png",
         "users.png",
+        "data.png",
+        "snapshot.png",
         "split.png",
         "field-check.png",
         "military.png",

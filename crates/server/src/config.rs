@@ -7,6 +7,7 @@
 //! [server]
 //! addr = "0.0.0.0:8080"
 //! data = "/srv/weipian"
+//! max_import_mb = 1024      # largest batch/layer file uploaded in the browser
 //!
 //! [basemap]                 # 天地图 (a key from the 天地图 site), or any XYZ/WMTS
 //! kind = "xyz"
@@ -55,6 +56,20 @@ pub struct Config {
 pub struct ServerSection {
     pub addr: Option<SocketAddr>,
     pub data: Option<PathBuf>,
+    /// Largest data file (a batch, a layer, the boundaries) an administrator
+    /// may upload in the browser, in MB (default 1024).
+    pub max_import_mb: Option<u64>,
+}
+
+/// [`ServerSection::max_import_mb`] when not set.
+pub const DEFAULT_MAX_IMPORT_MB: u64 = 1024;
+
+impl ServerSection {
+    /// The upload limit for data imports, in bytes.
+    #[must_use]
+    pub fn max_import_bytes(&self) -> u64 {
+        self.max_import_mb.unwrap_or(DEFAULT_MAX_IMPORT_MB) << 20
+    }
 }
 
 /// A tile service under the maps.

@@ -127,6 +127,12 @@ impl From<ServiceError> for ApiError {
             ServiceError::Store(StoreError::Conflict { version, .. }) => {
                 json!({ "current_version": version, "changed_fields": [] })
             }
+            ServiceError::Rejected { problems, .. } => json!({
+                "problems": problems
+                    .iter()
+                    .map(|p| json!({ "row": p.row, "jcbh": p.jcbh, "message": p.message }))
+                    .collect::<Vec<_>>()
+            }),
             _ => json!({}),
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -141,12 +147,28 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The JSON body: `code`, `message` and what the error carries
+    /// (`current_version` of a conflict, `problems` of a rejected file).
+    pub(crate) fn body(&self) -> serde_json::Value {
         let mut body = json!({ "code": self.code, "message": self.message });
         if let (Some(b), Some(x)) = (body.as_object_mut(), self.extra.as_object()) {
             b.extend(x.clone());
         }
+        body
+    }
+
+    /// The message with `from` replaced by `to` (an upload's temporary
+    /// folder by nothing, so errors name the file the user sent).
+    pub(crate) fn replace_in_message(mut self, from: &str, to: &str) -> Self {
+        self.message = self.message.replace(from, to);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = self.body();
         (self.status, Json(body)).into_response()
     }
 }

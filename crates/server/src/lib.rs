@@ -36,7 +36,7 @@
 //!
 //! The store is one SQLite connection; requests take it in turn on the
 //! blocking pool (the store's own reads fan out over cores where it pays).
-#![recursion_limit = "256"] // the OpenAPI document is one json! literal
+#![recursion_limit = "512"] // the OpenAPI document is one json! literal
 
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +44,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use tower_http::compression::{CompressionLayer, Predicate};
 use weipian_domain::access::Actor;
 use weipian_domain::BatchId;
 use weipian_service::users;
@@ -52,6 +53,7 @@ use weipian_store::Store;
 pub mod config;
 mod error;
 mod extract;
+mod jobs;
 mod openapi;
 mod routes;
 mod session;
@@ -64,9 +66,13 @@ pub use openapi::openapi_document;
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
+    /// The folder of the store (data jobs open their own connection there;
+    /// uploads wait under `uploads/`).
+    data_dir: std::path::PathBuf,
     limiter: session::Limiter,
     config: Arc<config::Config>,
     csp: axum::http::HeaderValue,
+    jobs: jobs::Jobs,
 }
 
 impl AppState {
@@ -79,11 +85,18 @@ impl AppState {
     #[must_use]
     pub fn with_config(store: Store, config: config::Config) -> Self {
         let csp = session::content_security_policy(&config.image_origins());
+        let data_dir = store
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
         Self {
             store: Arc::new(Mutex::new(store)),
+            data_dir,
             limiter: session::Limiter::default(),
             config: Arc::new(config),
             csp,
+            jobs: jobs::Jobs::default(),
         }
     }
 }
@@ -159,8 +172,8 @@ const MAX_JSON_BYTES: usize = 1 << 20;
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     use routes::{
-        accountability, bulk, cases, desk, determination, evidence, field, gate, military, parcels,
-        patches, review, sampling, schedule, stats, users as user_admin, web,
+        accountability, bulk, cases, data, desk, determination, evidence, field, gate, military,
+        parcels, patches, review, sampling, schedule, stats, users as user_admin, web,
     };
     let patch = "/api/patches/{year}/{batch}/{jcbh}";
     Router::new()
@@ -188,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/desk/run", post(desk::run))
         .route("/api/flags/{id}/reply", post(desk::reply))
         .route("/api/flags/{id}/decision", post(desk::decide))
+        .route("/api/flags/decisions", post(desk::decide_many))
         .route("/api/samples", post(sampling::draw))
         .route("/api/samples/{id}", get(sampling::show))
         .route("/api/samples/{id}/cross", post(sampling::cross))
@@ -249,6 +263,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/transfers", get(cases::transfers))
         .route("/api/military", get(military::register))
         .route("/api/military/export", get(military::export))
+        .route("/api/data", get(data::inventory))
+        .route(
+            "/api/data/analysis",
+            get(data::analysis_status).post(data::start_analysis),
+        )
+        .route("/api/data/import", post(data::start_import))
+        .route("/api/data/export", get(data::export_patches))
+        .route("/api/jobs", get(data::jobs))
+        .route("/api/jobs/{id}", get(data::job))
         .route("/api/answers/import", post(bulk::import))
         .route("/api/answers/export", get(bulk::export))
         .route(
@@ -273,7 +296,24 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::security_headers,
         ))
+        // Outermost, so what it compresses already carries the security
+        // headers (they pass through untouched).
+        .layer(compression())
         .with_state(state)
+}
+
+/// gzip for clients that accept it (JSON, GeoJSON, the page — 2,000 map
+/// patches are ~3 MB), above 32 bytes; not for images or the xlsx/docx/zip
+/// downloads, which are compressed already.
+fn compression() -> CompressionLayer<impl Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
+    CompressionLayer::new().compress_when(
+        DefaultPredicate::new()
+            .and(NotForContentType::const_new(
+                "application/vnd.openxmlformats-officedocument",
+            ))
+            .and(NotForContentType::const_new("application/zip")),
+    )
 }
 
 /// Serve the platform on `addr` until the process ends.

@@ -295,7 +295,7 @@ pub fn openapi_document() -> Value {
                 "put": { "summary": "上传违法用地矢量范围（替换原有范围；须为 CGCS2000、在案件所在县内、与案件图斑重叠）",
                          "parameters": [path_param("id", "integer", "案件编号"),
                              query_param("name", false, &json!({ "type": "string", "default": "违法用地范围.geojson" }), "文件名，按扩展名识别格式")],
-                         "requestBody": geometry_body,
+                         "requestBody": geometry_body.clone(),
                          "responses": responses(("200", ok("上传后的范围及提示")), &["401", "403", "404", "413", "422"]) }
             },
             "/api/patches/{year}/{batch}/{jcbh}/review": { "get": {
@@ -354,6 +354,16 @@ pub fn openapi_document() -> Value {
                 "requestBody": json_body(&json!({ "type": "object", "required": ["upheld"],
                     "properties": { "upheld": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
                 "responses": responses(("200", ok("认定后的疑点")), &["401", "403", "404", "422"])
+            } },
+            "/api/flags/decisions": { "post": {
+                "summary": "批量认定疑点：属实（upheld=true）或排除（市级或省级审核用户）。给出疑点编号 ids，或图斑 year、batch、jcbhs（这些图斑全部待认定的疑点，给出 rule 时只认定该规则的）；一次最多 5000 个。逐个检查，任何一个不能认定（不在所辖范围内的按未找到处理，已认定的说明疑点与图斑）则全部不认定；每个疑点分别记入审计日志。返回 { decided, status, flags: [{ id, jcbh, rule }], skipped（所选图斑中没有待认定疑点的） }",
+                "requestBody": json_body(&json!({ "type": "object", "required": ["upheld"],
+                    "properties": { "ids": { "type": ["array", "null"], "items": { "type": "integer" }, "maxItems": 5000 },
+                                    "year": { "type": ["integer", "null"] }, "batch": { "type": ["string", "null"] },
+                                    "jcbhs": { "type": ["array", "null"], "items": { "type": "string" }, "maxItems": 5000 },
+                                    "rule": { "type": ["string", "null"], "description": "规则代码，如 R05" },
+                                    "upheld": { "type": "boolean" }, "note": { "type": ["string", "null"] } } })),
+                "responses": responses(("200", ok("认定结果")), &["401", "403", "404", "422"])
             } },
             "/api/patches/{year}/{batch}/{jcbh}/override": { "put": {
                 "summary": "省级直接修改填报（只有省级审核用户，须写明原因；各级可见，记入审计日志）",
@@ -591,6 +601,58 @@ pub fn openapi_document() -> Value {
             "/api/answers/export": { "get": {
                 "summary": "下载填报表（回填格式，只含所辖图斑）", "parameters": table_params,
                 "responses": responses(("200", file("填报表", &[XLSX, "text/csv"])), &["401", "422"])
+            } },
+            "/api/data": { "get": {
+                "summary": "数据管理清单（管理员）：图斑批次、基础图层、县界、最近的导入记录、上传上限",
+                "responses": responses(("200", ok("batches、layers、boundaries、imports、max_import_mb、layer_kinds")), &["401", "403"])
+            } },
+            "/api/data/import": { "post": {
+                "summary": "上传并导入（后台任务，返回 202 与任务）：图斑批次、基础图层或县级行政区界线；请求体为文件本身（zip 中的 Shapefile、GeoJSON、GeoPackage、国土 TXT）",
+                "parameters": [
+                    query_param("what", true, &json!({ "type": "string", "enum": ["patches", "layer", "regions"] }), "导入对象"),
+                    query_param("name", true, &json!({ "type": "string" }), "文件名（扩展名决定格式：zip、geojson、json、gpkg、txt）"),
+                    query_param("year", false, &json!({ "type": "integer" }), "年份（图斑）"),
+                    query_param("batch", false, &json!({ "type": "string" }), "批次（图斑）"),
+                    query_param("kind", false, &json!({ "type": "string", "enum": ["land", "mineral"] }), "种类（图斑）"),
+                    query_param("layer", false, &json!({ "type": "string" }), "图层类型代码（基础图层）"),
+                    query_param("encoding", false, &json!({ "type": "string", "enum": ["auto", "gbk", "utf-8"], "default": "auto" }), "属性文字编码"),
+                    query_param("analyze", false, &json!({ "type": "boolean", "default": false }), "导入图斑后运行叠加分析"),
+                ],
+                "requestBody": geometry_body,
+                "responses": responses(("202", ok("任务：id、title、state（running/done/failed）、stage、done、total")), &["401", "403", "409", "413", "422"])
+            } },
+            "/api/data/analysis": {
+                "get": {
+                    "summary": "批次叠加分析是否最新：patches、stale（待分析图斑数）、missing_layers",
+                    "parameters": batch_params.clone(),
+                    "responses": responses(("200", ok("分析状态")), &["401", "403", "422"])
+                },
+                "post": {
+                    "summary": "运行批次叠加分析（后台任务，返回 202 与任务）",
+                    "requestBody": json_body(&json!({ "type": "object", "required": ["year", "batch"], "properties": {
+                        "year": { "type": "integer" }, "batch": { "type": "string" }, "force": { "type": "boolean", "description": "全部重算" } } })),
+                    "responses": responses(("202", ok("任务")), &["401", "403", "409", "422"])
+                }
+            },
+            "/api/data/export": { "get": {
+                "summary": "下载所辖图斑及叠加分析结果（GeoPackage、zip 中的 Shapefile、GeoJSON、Excel）",
+                "parameters": [
+                    query_param("year", true, &json!({ "type": "integer" }), "年份"),
+                    query_param("batch", true, &json!({ "type": "string" }), "批次"),
+                    query_param("format", true, &json!({ "type": "string", "enum": ["gpkg", "shp", "geojson", "xlsx"] }), "格式"),
+                    query_param("region", false, &json!({ "type": "string" }), "行政区代码（所辖范围内）"),
+                    query_param("kind", false, &json!({ "type": "string", "enum": ["land", "mineral"] }), "种类"),
+                ],
+                "responses": responses(("200", file("图斑文件", &["application/geopackage+sqlite3", "application/zip", "application/geo+json", XLSX])), &["401", "422"])
+            } },
+            "/api/jobs": { "get": {
+                "summary": "我的数据任务（全国管理员：全部），新的在前",
+                "responses": responses(("200", ok("任务列表")), &["401"])
+            } },
+            "/api/jobs/{id}": { "get": {
+                "summary": "一个任务：进度（stage、done、total），结束后的 result 或 error（含逐条 problems）",
+                "parameters": [path_param("id", "integer", "任务编号")],
+                "responses": responses(("200", ok("任务")), &["401", "404"])
             } },
             "/api/openapi.json": { "get": { "summary": "本文档", "security": [], "responses": { "200": { "description": "OpenAPI 文档" } } } }
         }

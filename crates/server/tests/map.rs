@@ -268,3 +268,70 @@ async fn bad_boxes_and_limits_422_in_chinese_naming_the_parameter() {
     let (s, _) = api.get(&format!("/api/map/patches?bbox={BOTH}"), t).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// GET `uri` with `Accept-Encoding: gzip` (or none): status, headers, raw body.
+async fn get_raw(
+    api: &Api,
+    uri: &str,
+    token: &str,
+    gzip: bool,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
+    if gzip {
+        req = req.header("accept-encoding", "gzip");
+    }
+    let res = api
+        .app
+        .clone()
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes().to_vec();
+    (parts.status, parts.headers, bytes)
+}
+
+#[tokio::test]
+async fn map_data_is_gzipped_for_clients_that_accept_it_with_the_security_headers() {
+    let (api, t) = api(&[("prov", Role::ProvinceReviewer, "510000")]);
+    let uri = format!("/api/map/patches?year=2020&batch=2020Q1&bbox={BOTH}");
+    let (s, plain_headers, plain) = get_raw(&api, &uri, &t[0], false).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(plain_headers.get("content-encoding").is_none());
+    let (s, h, gz) = get_raw(&api, &uri, &t[0], true).await;
+    assert_eq!(s, StatusCode::OK);
+    let header = |name: &str| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("content-encoding"), "gzip");
+    assert!(header("vary")
+        .to_ascii_lowercase()
+        .contains("accept-encoding"));
+    assert!(header("content-type").starts_with("application/"), "{h:?}");
+    // Still the security headers.
+    for name in [
+        "content-security-policy",
+        "x-content-type-options",
+        "x-frame-options",
+        "referrer-policy",
+    ] {
+        assert_eq!(h.get(name), plain_headers.get(name), "{name}");
+        assert!(!header(name).is_empty(), "{name}");
+    }
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(gz.as_slice()),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert!(gz.len() < plain.len(), "{} ≥ {}", gz.len(), plain.len());
+    let json = |b: &[u8]| serde_json::from_slice::<Value>(b).unwrap();
+    assert_eq!(json(&unzipped), json(&plain));
+    assert_eq!(ids(&json(&unzipped)).len(), 4);
+}

@@ -13,6 +13,8 @@ import { gatePage } from "/assets/gate.js";
 import { militaryPage } from "/assets/military.js";
 import { usersPage } from "/assets/users.js";
 import { samplingPage } from "/assets/sampling.js";
+import { dataPage } from "/assets/data.js";
+import { snapshotPage } from "/assets/snapshot.js";
 
 function show(id, on) { $(id).hidden = !on; }
 
@@ -72,6 +74,8 @@ const PAGES = [
   { key: "reports", title: "报表", render: reportsPage, menu: () => !role.isMilitary() },
   { key: "gate", title: "审批闸口", render: gatePage, menu: () => !role.isMilitary() },
   { key: "military", title: "军事用地登记", render: militaryPage, menu: () => role.isMilitary() },
+  { key: "snapshot", title: "时点快照", render: snapshotPage, menu: () => false },
+  { key: "data", title: "数据", render: dataPage, menu: () => !role.isMilitary() },
   { key: "users", title: "用户管理", render: usersPage, menu: () => role.isAdmin() },
 ];
 

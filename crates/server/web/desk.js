@@ -107,7 +107,8 @@ export async function deskPage(view, route) {
       const mine = d.region === session.me.region && d.level === session.me.role;
       return [d.what, d.level_name, regionName(d.region), d.extended ? `${d.due}（已延期，原 ${d.original_due}）` : d.due,
         el("span", { class: left < 0 ? "overdue" : "" }, left < 0 ? `已逾期 ${-left} 天` : `剩余 ${left} 天`),
-        mine ? extensionButton(b, d) : ""];
+        el("span", {}, d.snapshot ? el("a", { href: href(["snapshot"], { id: d.snapshot }), class: "snapshot-link" }, "时点快照") : null,
+          mine ? extensionButton(b, d) : null)];
     });
     box.appendChild(rows.length ? table(["事项", "层级", "行政区", "截止日期（北京时间）", "倒计时", ""], rows) : el("p", {}, "近期没有到期事项"));
     box.appendChild(await extensionsList(b));

@@ -111,6 +111,8 @@ export async function listPage(view, route, { review = false } = {}) {
   const results = el("div", { class: "results" });
   section.appendChild(results);
   const selected = new Set();
+  // A message for the next render (a reload redraws the message area).
+  let flash = null;
 
   async function load() {
     const r = await call("GET", `/api/patches?${params}`);
@@ -180,7 +182,8 @@ export async function listPage(view, route, { review = false } = {}) {
       }, [20, 50, 100, 200].map((n) => el("option", { value: n, selected: n === page.per_page }, String(n))))));
     // 内业审核: the technical-support unit runs the year's rules over the
     // selected patches (or, with none selected, every patch in its region).
-    const deskMsg = el("span", { role: "status" });
+    const deskMsg = el("span", { role: "status", class: flash ? flash.kind : undefined }, flash ? flash.text : "");
+    flash = null;
     const desk = role.is("desk") ? el("button", {
       type: "button", id: "desk-run",
       onclick: async () => {
@@ -190,11 +193,30 @@ export async function listPage(view, route, { review = false } = {}) {
         const r = await call("POST", "/api/desk/run", body);
         deskMsg.className = r.status === 200 ? "ok" : "error";
         deskMsg.textContent = r.status === 200 ? `已审核 ${r.data.patches} 个图斑，新提出疑点 ${r.data.raised} 个，仍待处理 ${r.data.still_open} 个` : failure(r, "审核失败");
-        if (r.status === 200) load();
+        if (r.status === 200) { flash = { kind: "ok", text: deskMsg.textContent }; load(); }
       },
     }, selected.size ? "对所选图斑运行内业审核" : "运行内业审核（本辖区全部）") : null;
+    // 疑点认定: city and province reviewers decide every open flag of the
+    // selected patches at once — all of them, or none when one cannot be.
+    const flagNote = el("input", { id: "flag-note", placeholder: "认定意见", "aria-label": "疑点认定意见" });
+    const decideFlags = (upheld) => async () => {
+      const verdict = upheld ? "属实" : "排除";
+      if (!selected.size) { deskMsg.className = "error"; deskMsg.textContent = "请先选择图斑"; return; }
+      deskMsg.className = "";
+      deskMsg.textContent = "认定中…";
+      const r = await call("POST", "/api/flags/decisions",
+        { year: b.year, batch: b.batch, jcbhs: [...selected], upheld, note: flagNote.value.trim() || null });
+      if (r.status !== 200) { deskMsg.className = "error"; deskMsg.textContent = failure(r, `疑点${verdict}认定失败，未认定任何疑点`); return; }
+      const s = r.data;
+      const patches = new Set(s.flags.map((x) => x.jcbh)).size;
+      flash = { kind: "ok", text: `已认定疑点${verdict} ${s.decided} 个（${patches} 个图斑）${s.skipped.length ? `；${s.skipped.length} 个图斑没有待认定的疑点` : ""}` };
+      await load();
+    };
+    const flagBar = role.isReviewer() ? el("div", { class: "actions" }, flagNote,
+      el("button", { type: "button", id: "flags-uphold", onclick: decideFlags(true) }, "疑点属实"),
+      el("button", { type: "button", id: "flags-clear", onclick: decideFlags(false) }, "疑点排除")) : null;
     results.append(
-      el("div", { class: "bulk" }, count, actionBar(b, () => [...selected], () => { selected.clear(); load(); }), desk, deskMsg),
+      el("div", { class: "bulk" }, count, actionBar(b, () => [...selected], () => { selected.clear(); load(); }), desk, flagBar, deskMsg),
       el("table", { class: "list" }, el("thead", {}, head), tbody),
       pager);
     if (!page.items.length) results.appendChild(el("p", {}, "没有符合条件的图斑"));

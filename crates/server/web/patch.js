@@ -455,7 +455,7 @@ export async function patchPage(view, route) {
     if (role.isProvince() && state !== "reported") {
       // 省级直接修改: the province writes the answer itself, with a reason.
       const holder = el("div", {});
-      answerBox.appendChild(el("button", {
+      answerBox.append(el("button", {
         type: "button", id: "override",
         onclick: (e) => {
           e.target.hidden = true;

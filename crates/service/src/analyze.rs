@@ -243,6 +243,67 @@ pub fn analyze(
     })
 }
 
+/// How current a batch's overlay figures are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnalysisStatus {
+    pub batch: String,
+    pub patches: usize,
+    /// Patches with at least one figure missing or computed from an older
+    /// revision of the patch, a layer or the county boundaries: what a run
+    /// without `force` would recompute.
+    pub stale: usize,
+    /// Reference layers (and the county boundaries) not imported.
+    pub missing_layers: Vec<String>,
+}
+
+/// Which patches of a batch need the overlay analysis (run again), without
+/// running it: the same test [`analyze`] applies.
+pub fn status(
+    store: &Store,
+    actor: &weipian_domain::access::Actor,
+    batch: &BatchId,
+) -> Result<AnalysisStatus, ServiceError> {
+    if !actor.may_at_all(weipian_domain::access::Op::ManageData) {
+        return Err(ServiceError::Denied(format!(
+            "{}不能查看叠加分析状态（由管理员运行）",
+            actor.role
+        )));
+    }
+    let patches = store.patch_revisions(batch)?;
+    let layer_revs = store.layer_revisions()?;
+    let stored = store.overlay_revisions(batch)?;
+    let mut layers: Vec<(&str, i64)> = Vec::new();
+    let mut missing_layers = Vec::new();
+    for kind in LAYER_KINDS {
+        match layer_revs.get(kind.code) {
+            Some(&rev) => layers.push((kind.code, rev)),
+            None => missing_layers.push(format!("{}（{}）", kind.code, kind.name_zh)),
+        }
+    }
+    match layer_revs.get(COUNTIES) {
+        Some(&rev) => layers.push((COUNTIES, rev)),
+        None => missing_layers.push(format!("{COUNTIES}（县级行政区界线）")),
+    }
+    let stale = patches
+        .iter()
+        .filter(|(id, rev)| {
+            layers.iter().any(|(layer, layer_rev)| {
+                !current(
+                    stored.get(&(**id, (*layer).to_string())),
+                    *layer_rev,
+                    Some(rev),
+                )
+            })
+        })
+        .count();
+    Ok(AnalysisStatus {
+        batch: batch.to_string(),
+        patches: patches.len(),
+        stale,
+        missing_layers,
+    })
+}
+
 fn run_push(runs: &mut Vec<LayerRun>, mut run: LayerRun, total: usize) {
     run.reused = total - run.recomputed;
     runs.push(run);

@@ -428,12 +428,7 @@ pub fn decide(
     note: Option<&str>,
 ) -> Result<FlagView, ServiceError> {
     let (f, label, _) = flag_for(store, actor, id)?;
-    if !matches!(actor.role, Role::CityReviewer | Role::ProvinceReviewer) {
-        return Err(ServiceError::Denied(format!(
-            "{}不能认定疑点（由市级或省级审核）",
-            actor.role
-        )));
-    }
+    may_decide(actor)?;
     let audit = NewAudit {
         actor: actor.user.clone(),
         region: actor.scope.code(),
@@ -451,4 +446,189 @@ pub fn decide(
             .flag(id)?
             .ok_or_else(|| ServiceError::NotFound(format!("疑点 {id}")))?,
     ))
+}
+
+/// The most flags one bulk decision may take.
+pub const MAX_BULK_DECISIONS: usize = 5_000;
+
+/// A flag decided in bulk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecidedFlag {
+    pub id: i64,
+    pub jcbh: String,
+    pub rule: String,
+}
+
+/// What a bulk decision did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BulkDecision {
+    /// How many flags were decided.
+    pub decided: usize,
+    /// `upheld` or `cleared`.
+    pub status: String,
+    pub flags: Vec<DecidedFlag>,
+    /// Patches selected (by JCBH) that had no open flag to decide.
+    pub skipped: Vec<String>,
+}
+
+fn may_decide(actor: &Actor) -> Result<(), ServiceError> {
+    if matches!(actor.role, Role::CityReviewer | Role::ProvinceReviewer) {
+        Ok(())
+    } else {
+        Err(ServiceError::Denied(format!(
+            "{}不能认定疑点（由市级或省级审核）",
+            actor.role
+        )))
+    }
+}
+
+/// Decide many flags at once, as [`decide`] decides one: every flag is
+/// checked first (outside the actor's region it is not found, like a single
+/// one; a flag already decided is refused, naming it and its patch), then
+/// all are written in one transaction, each audited as a single decision
+/// is — or, when any fails, none. At most [`MAX_BULK_DECISIONS`]; repeated
+/// ids count once.
+pub fn decide_many(
+    store: &mut Store,
+    actor: &Actor,
+    ids: &[i64],
+    upheld: bool,
+    note: Option<&str>,
+) -> Result<BulkDecision, ServiceError> {
+    may_decide(actor)?;
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    if ids.is_empty() {
+        return Err(ServiceError::Invalid("没有选择要认定的疑点".into()));
+    }
+    if ids.len() > MAX_BULK_DECISIONS {
+        return Err(ServiceError::Invalid(format!(
+            "一次最多认定 {MAX_BULK_DECISIONS} 个疑点，本次选择了 {} 个，请分批认定",
+            ids.len()
+        )));
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let status = if upheld { "upheld" } else { "cleared" };
+    let mut decisions = Vec::with_capacity(ids.len());
+    let mut flags = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (f, label, _) = flag_for(store, actor, id).map_err(|e| match e {
+            ServiceError::NotFound(what) => {
+                ServiceError::NotFound(format!("{what}（本次未认定任何疑点）"))
+            }
+            other => other,
+        })?;
+        let jcbh = label.rsplit('/').next().unwrap_or(&label).to_string();
+        if f.status != "open" {
+            let was = match f.status.as_str() {
+                "upheld" => "认定属实",
+                "cleared" => "排除",
+                other => other,
+            };
+            return Err(ServiceError::Invalid(format!(
+                "疑点 {id}（图斑 {jcbh}，规则 {}）已{was}，不能再认定；本次未认定任何疑点",
+                f.rule
+            )));
+        }
+        decisions.push((
+            id,
+            NewAudit {
+                actor: actor.user.clone(),
+                region: actor.scope.code(),
+                action: if upheld { "desk.uphold" } else { "desk.clear" }.into(),
+                target: label,
+                before: Some(f.status),
+                after: Some(status.into()),
+                reason: note.map(str::to_string),
+            },
+        ));
+        flags.push(DecidedFlag {
+            id,
+            jcbh,
+            rule: f.rule,
+        });
+    }
+    store.decide_flags(&decisions, upheld, note)?;
+    Ok(BulkDecision {
+        decided: flags.len(),
+        status: status.into(),
+        flags,
+        skipped: Vec::new(),
+    })
+}
+
+/// The open flags of the patches `jcbhs` of `batch` (only those of `rule`,
+/// when given) as the actor may decide them: a patch outside its region is
+/// not found. The flag ids, and the JCBHs that had none.
+pub fn open_flags_of(
+    store: &Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbhs: &[String],
+    rule: Option<&str>,
+) -> Result<(Vec<i64>, Vec<String>), ServiceError> {
+    may_decide(actor)?;
+    if let Some(rule) = rule {
+        if !RULES.iter().any(|r| r.code == rule) {
+            return Err(ServiceError::Invalid(format!("没有内业审核规则 {rule}")));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let jcbhs: Vec<&String> = jcbhs.iter().filter(|j| seen.insert(*j)).collect();
+    if jcbhs.is_empty() {
+        return Err(ServiceError::Invalid("没有选择图斑".into()));
+    }
+    if jcbhs.len() > MAX_BULK_DECISIONS {
+        return Err(ServiceError::Invalid(format!(
+            "一次最多选择 {MAX_BULK_DECISIONS} 个图斑，本次选择了 {} 个，请分批认定",
+            jcbhs.len()
+        )));
+    }
+    let mut ids = Vec::new();
+    let mut none = Vec::new();
+    for j in jcbhs {
+        let p = crate::scope::visible_patch(store, actor, batch, j).map_err(|e| match e {
+            ServiceError::NotFound(what) => {
+                ServiceError::NotFound(format!("{what}（本次未认定任何疑点）"))
+            }
+            other => other,
+        })?;
+        let before = ids.len();
+        ids.extend(
+            store
+                .flags(p.id)?
+                .into_iter()
+                .filter(|f| f.status == "open" && rule.is_none_or(|r| f.rule == r))
+                .map(|f| f.id),
+        );
+        if ids.len() == before {
+            none.push(j.clone());
+        }
+    }
+    Ok((ids, none))
+}
+
+/// Decide every open flag of the patches `jcbhs` of `batch` (only those of
+/// `rule`, when given): [`open_flags_of`], then [`decide_many`]. Selected
+/// patches without an open flag are listed as skipped; when none of them
+/// has one, nothing is decided and that is an error.
+pub fn decide_open_of_patches(
+    store: &mut Store,
+    actor: &Actor,
+    batch: &BatchId,
+    jcbhs: &[String],
+    rule: Option<&str>,
+    upheld: bool,
+    note: Option<&str>,
+) -> Result<BulkDecision, ServiceError> {
+    let (ids, skipped) = open_flags_of(store, actor, batch, jcbhs, rule)?;
+    if ids.is_empty() {
+        return Err(ServiceError::Invalid(match rule {
+            Some(r) => format!("所选图斑没有规则 {r} 的待认定疑点"),
+            None => "所选图斑没有待认定的疑点".into(),
+        }));
+    }
+    let mut out = decide_many(store, actor, &ids, upheld, note)?;
+    out.skipped = skipped;
+    Ok(out)
 }

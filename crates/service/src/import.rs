@@ -34,6 +34,25 @@ fn read(
     Ok(ds)
 }
 
+/// Whether `actor` may import county boundaries or reference layers
+/// (checked before an upload is accepted, and again by the import).
+pub fn may_import_national_tables(actor: &Actor) -> Result<(), ServiceError> {
+    national_admin(actor, "县级行政区界线或基础图层")
+}
+
+/// Whether `actor` may import patch batches (checked before an upload is
+/// accepted, and again by the import).
+pub fn may_import_patches(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.may_at_all(Op::ManageData) {
+        Ok(())
+    } else {
+        Err(ServiceError::Denied(format!(
+            "{}不能导入图斑（由管理员导入）",
+            actor.role
+        )))
+    }
+}
+
 /// Region boundaries and reference layers are whole national tables: only
 /// an administrator of the whole country replaces them.
 fn national_admin(actor: &Actor, what: &str) -> Result<(), ServiceError> {
@@ -83,6 +102,16 @@ pub struct SourceInfo {
     pub crs: String,
     pub epsg: u32,
     pub encoding: Option<String>,
+}
+
+/// The source recorded with an import: the file's name. Where it was on
+/// the importing machine (or in the server's upload folder) means nothing
+/// to the others who read the record.
+fn recorded_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn source_info(path: &Path, ds: &Dataset, crs: Crs) -> SourceInfo {
@@ -219,7 +248,7 @@ pub fn import_regions(
         return Err(rejected(path, problems));
     }
     progress.stage("写入数据库", 0);
-    let imported = store.replace_region_boundaries(&out, &path.display().to_string())?;
+    let imported = store.replace_region_boundaries(&out, &recorded_name(path))?;
     progress.finish_stage();
     Ok(RegionImportSummary {
         source,
@@ -329,7 +358,7 @@ pub fn import_layer(
     }
     progress.stage("写入数据库", 0);
     let layer_source = LayerSource {
-        file: path.display().to_string(),
+        file: recorded_name(path),
         encoding: ds.encoding.clone(),
         crs: crs.name_zh(),
     };
@@ -452,12 +481,7 @@ pub fn import_patches(
     req: &PatchImportRequest,
     progress: &dyn Progress,
 ) -> Result<PatchImportSummary, ServiceError> {
-    if !actor.may_at_all(Op::ManageData) {
-        return Err(ServiceError::Denied(format!(
-            "{}不能导入图斑（由管理员导入）",
-            actor.role
-        )));
-    }
+    may_import_patches(actor)?;
     let path = req.path.as_path();
     let mut ds = read(path, req.encoding, progress)?;
 
@@ -688,7 +712,7 @@ pub fn import_patches(
     let meta = BatchMeta {
         id: req.batch.clone(),
         kind: req.kind,
-        source: path.display().to_string(),
+        source: recorded_name(path),
         encoding: ds.encoding.clone(),
         crs: crs.name_zh(),
     };
@@ -707,5 +731,55 @@ pub fn import_patches(
         repairs,
         warnings,
         ignored_columns,
+    })
+}
+
+// ---------------------------------------------------------------- inventory
+
+/// What data the store holds, for the administrators' data page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    pub batches: Vec<serde_json::Value>,
+    pub layers: Vec<serde_json::Value>,
+    /// The latest import of the county boundaries, if any.
+    pub boundaries: Option<weipian_store::ImportRecord>,
+    /// The latest imports of anything, newest first.
+    pub imports: Vec<weipian_store::ImportRecord>,
+}
+
+/// The batches, reference layers, county boundaries and recent imports
+/// (administrators only).
+pub fn inventory(store: &Store, actor: &Actor) -> Result<Inventory, ServiceError> {
+    if !actor.may_at_all(Op::ManageData) {
+        return Err(ServiceError::Denied(format!(
+            "{}不能查看数据管理（由管理员管理）",
+            actor.role
+        )));
+    }
+    let batches = store
+        .batches()?
+        .into_iter()
+        .map(|b| {
+            serde_json::json!({
+                "year": b.id.year, "batch": b.id.name, "kind": b.kind, "kind_name": b.kind.name_zh(),
+                "count": b.count, "area_m2": b.area_m2, "source": b.source, "imported_at": b.imported_at,
+            })
+        })
+        .collect();
+    let layers = store
+        .layers()?
+        .into_iter()
+        .map(|l| {
+            serde_json::json!({
+                "kind": l.kind.code, "name": l.kind.name_zh, "count": l.count, "area_m2": l.area_m2,
+                "source": l.source.as_ref().map(|s| s.file.clone()), "imported_at": l.imported_at,
+            })
+        })
+        .collect();
+    Ok(Inventory {
+        batches,
+        layers,
+        boundaries: store.import_log(Some("regions"), 1)?.into_iter().next(),
+        imports: store.import_log(None, 30)?,
     })
 }

@@ -206,6 +206,8 @@ pub fn status(
 /// A patch part changed since a snapshot (时点后整改).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AfterCutoff {
+    /// The patch's batch, `YEAR/NAME`.
+    pub batch: String,
     pub jcbh: String,
     pub part: u32,
     /// What changed: `答复`, `审核状态`.
@@ -258,6 +260,7 @@ pub fn snapshot(store: &Store, actor: &Actor, id: i64) -> Result<SnapshotView, S
         let now_version = now.as_ref().map(|a| a.version);
         if now_version != p.answer_version {
             after.push(AfterCutoff {
+                batch: p.batch.clone(),
                 jcbh: p.jcbh.clone(),
                 part: p.part,
                 what: "答复".into(),
@@ -275,6 +278,7 @@ pub fn snapshot(store: &Store, actor: &Actor, id: i64) -> Result<SnapshotView, S
                 .map_or_else(|| "county".to_string(), |r| r.state);
             if state != p.review_state {
                 after.push(AfterCutoff {
+                    batch: p.batch.clone(),
                     jcbh: p.jcbh.clone(),
                     part: 0,
                     what: "审核状态".into(),

@@ -349,3 +349,250 @@ fn overlay_rules_fire_on_the_figures_and_a_correction_clears_them() {
         Err(ServiceError::Denied(_))
     ));
 }
+
+/// 自流井区 (自贡, another city): one patch of the same batch.
+const Z: &str = "510302TD200001";
+
+/// The two-county store with one more patch, in another city.
+fn env_with_another_city() -> Env {
+    let mut e = env_two_counties();
+    let mut ds = weipian_formats::Dataset {
+        features: vec![common::patch_feature(
+            1,
+            Z,
+            "510302",
+            common::patch(104.78, 29.35),
+        )],
+        ..common::patches(0)
+    };
+    ds.source = PathBuf::from("z");
+    let path = e.dir.join("z.geojson");
+    weipian_formats::geojson::write(&path, &ds).unwrap();
+    weipian_service::import::import_patches(
+        &mut e.store,
+        &Actor::local_admin(),
+        &e.table,
+        &request(&path, batch()),
+        &NoProgress,
+    )
+    .unwrap();
+    e
+}
+
+/// Raise open flags of `rules` on a patch (as a rule run would); their ids.
+fn raise(e: &mut Env, jcbh: &str, rules: &[&str]) -> Vec<i64> {
+    let id = e.store.patch(&batch(), jcbh).unwrap().unwrap().id;
+    let firing: Vec<weipian_store::NewFlag> = rules
+        .iter()
+        .map(|r| weipian_store::NewFlag {
+            rule: (*r).into(),
+            message: format!("{r} 触发"),
+            evidence: "[]".into(),
+        })
+        .collect();
+    let audit = weipian_store::NewAudit {
+        actor: "内业审核规则".into(),
+        region: "510000".into(),
+        action: "desk.run".into(),
+        target: format!("2020/2020Q1/{jcbh}"),
+        before: None,
+        after: None,
+        reason: None,
+    };
+    e.store.record_flags(id, &firing, &audit).unwrap();
+    e.store
+        .flags(id)
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.status == "open" && rules.contains(&f.rule.as_str()))
+        .map(|f| f.id)
+        .collect()
+}
+
+fn status_of(e: &Env, id: i64) -> String {
+    e.store.flag(id).unwrap().unwrap().status
+}
+
+fn audit_count(e: &Env) -> usize {
+    e.store.audit_records(None).unwrap().len()
+}
+
+#[test]
+fn a_bulk_decision_is_all_or_nothing_and_audits_every_flag() {
+    let mut e = env_with_another_city();
+    let a = raise(&mut e, A, &["R01", "R05"]);
+    let a2 = raise(&mut e, A2, &["R05"]);
+    let b = raise(&mut e, B, &["R03"]);
+    let z = raise(&mut e, Z, &["R05"]);
+    let city = actor(Role::CityReviewer, "510100");
+    let all = [a.clone(), a2.clone(), b.clone(), z.clone()].concat();
+    let before = audit_count(&e);
+    // One flag of another city among good ones: not found, nothing decided.
+    let ids = [a[0], a[1], z[0], b[0]];
+    let err = desk::decide_many(&mut e.store, &city, &ids, true, Some("属实")).unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
+    assert!(err.to_string().contains(&format!("疑点 {}", z[0])), "{err}");
+    assert!(!err.to_string().contains(Z), "{err}");
+    assert!(all.iter().all(|id| status_of(&e, *id) == "open"));
+    assert_eq!(audit_count(&e), before);
+    // One already decided: refused, naming it and its patch.
+    desk::decide(&mut e.store, &city, a2[0], true, None).unwrap();
+    let err = desk::decide_many(&mut e.store, &city, &[a[0], a2[0]], false, None).unwrap_err();
+    assert!(matches!(err, ServiceError::Invalid(_)), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&a2[0].to_string()) && msg.contains(A2),
+        "{msg}"
+    );
+    assert_eq!(status_of(&e, a[0]), "open");
+    // Only city and province reviewers decide; the list is bounded.
+    for who in [
+        actor(Role::CountyFiller, "510104"),
+        actor(Role::DeskReviewer, "510000"),
+    ] {
+        assert!(matches!(
+            desk::decide_many(&mut e.store, &who, &a, true, None),
+            Err(ServiceError::Denied(_))
+        ));
+    }
+    assert!(matches!(
+        desk::decide_many(&mut e.store, &city, &[], true, None),
+        Err(ServiceError::Invalid(_))
+    ));
+    let many: Vec<i64> = (1..=5001).collect();
+    match desk::decide_many(&mut e.store, &city, &many, true, None) {
+        Err(ServiceError::Invalid(m)) => assert!(m.contains("5000"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(status_of(&e, a[0]), "open");
+    // The good ones (one named twice): decided together, one audit record each.
+    let before = audit_count(&e);
+    let s = desk::decide_many(
+        &mut e.store,
+        &city,
+        &[a[0], a[1], a[0], b[0]],
+        false,
+        Some(" 已核实，无问题 "),
+    )
+    .unwrap();
+    assert_eq!((s.decided, s.status.as_str()), (3, "cleared"));
+    let got: Vec<(i64, &str)> = s.flags.iter().map(|f| (f.id, f.jcbh.as_str())).collect();
+    assert_eq!(got, [(a[0], A), (a[1], A), (b[0], B)]);
+    for id in [a[0], a[1], b[0]] {
+        let f = e.store.flag(id).unwrap().unwrap();
+        assert_eq!(
+            (
+                f.status.as_str(),
+                f.decision_note.as_deref(),
+                f.decided_by.as_deref()
+            ),
+            ("cleared", Some("已核实，无问题"), Some("city-510100"))
+        );
+    }
+    assert_eq!(status_of(&e, z[0]), "open");
+    let records = e.store.audit_records(None).unwrap();
+    assert_eq!(records.len(), before + 3);
+    for (r, jcbh) in records[before..].iter().zip([A, A, B]) {
+        assert_eq!(
+            (
+                r.entry.action.as_str(),
+                r.entry.target.as_str(),
+                r.entry.before.as_deref(),
+                r.entry.after.as_deref(),
+                r.entry.reason.as_deref()
+            ),
+            (
+                "desk.clear",
+                format!("2020/2020Q1/{jcbh}").as_str(),
+                Some("open"),
+                Some("cleared"),
+                Some("已核实，无问题")
+            )
+        );
+    }
+    assert_eq!(e.store.verify_audit().unwrap().first_bad, None);
+    // The province reaches the other city's flag too.
+    let prov = actor(Role::ProvinceReviewer, "510000");
+    let s = desk::decide_many(&mut e.store, &prov, &z, true, None).unwrap();
+    assert_eq!((s.decided, s.flags[0].jcbh.as_str()), (1, Z));
+}
+
+#[test]
+fn a_bulk_decision_by_patches_takes_only_their_open_flags_of_the_rule() {
+    let mut e = env_with_another_city();
+    let a = raise(&mut e, A, &["R01", "R05"]);
+    let a2 = raise(&mut e, A2, &["R05"]);
+    let a3 = raise(&mut e, "510104TD200003", &["R01"]);
+    let b = raise(&mut e, B, &["R05"]);
+    raise(&mut e, Z, &["R05"]);
+    let city = actor(Role::CityReviewer, "510100");
+    desk::decide(&mut e.store, &city, a2[0], false, Some("早已排除")).unwrap();
+    let pick = |list: &[&str]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+    // R05 of A, A2 and A3: only A's is open; A2's was decided, A3 has none.
+    let s = desk::decide_open_of_patches(
+        &mut e.store,
+        &city,
+        &batch(),
+        &pick(&[A, A2, "510104TD200003"]),
+        Some("R05"),
+        true,
+        Some("照片与图斑不符"),
+    )
+    .unwrap();
+    assert_eq!(s.decided, 1, "{s:?}");
+    assert_eq!((s.flags[0].id, s.flags[0].rule.as_str()), (a[1], "R05"));
+    assert_eq!(s.skipped, pick(&[A2, "510104TD200003"]));
+    assert_eq!(
+        [a[0], a[1], a2[0], a3[0], b[0]].map(|id| status_of(&e, id)),
+        ["open", "upheld", "cleared", "open", "open"]
+    );
+    // A patch of another city among them: not found, nothing decided.
+    let err = desk::decide_open_of_patches(
+        &mut e.store,
+        &city,
+        &batch(),
+        &pick(&[A, Z]),
+        None,
+        false,
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(err, ServiceError::NotFound(_)), "{err}");
+    assert_eq!(status_of(&e, a[0]), "open");
+    // Every open flag of the patches, whatever the rule.
+    let s = desk::decide_open_of_patches(
+        &mut e.store,
+        &city,
+        &batch(),
+        &pick(&[A, "510104TD200003", B]),
+        None,
+        false,
+        Some("已整改"),
+    )
+    .unwrap();
+    let mut ids: Vec<i64> = s.flags.iter().map(|f| f.id).collect();
+    ids.sort_unstable();
+    let mut want = vec![a[0], a3[0], b[0]];
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    // Nothing open left, an unknown rule, a county clerk: refused.
+    for (rule, who) in [
+        (None, city.clone()),
+        (Some("R99"), city.clone()),
+        (None, actor(Role::CountyFiller, "510104")),
+    ] {
+        let r = desk::decide_open_of_patches(
+            &mut e.store,
+            &who,
+            &batch(),
+            &pick(&[A]),
+            rule,
+            true,
+            None,
+        );
+        assert!(
+            matches!(r, Err(ServiceError::Invalid(_) | ServiceError::Denied(_))),
+            "{r:?}"
+        );
+    }
+}

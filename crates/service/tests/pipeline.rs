@@ -602,6 +602,12 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
         batch: batch(),
         force: false,
     };
+    let status = |e: &Env| {
+        weipian_service::analyze::status(&e.store, &Actor::local_admin(), &batch()).unwrap()
+    };
+    let before = status(&e);
+    assert_eq!((before.patches, before.stale), (2, 2));
+    assert!(before.missing_layers.iter().any(|m| m.starts_with("jbnt")));
     let s = analyze(
         &mut e.store,
         &weipian_domain::access::Actor::local_admin(),
@@ -653,6 +659,15 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     );
     close(&props(1)["JCGDMJ_M2"], 0.0);
 
+    assert_eq!(status(&e).stale, 0);
+    // Only the administrator sees it.
+    let county = Actor::new(
+        "c",
+        weipian_domain::access::Scope::parse("510104").unwrap(),
+        weipian_domain::access::Role::CountyFiller,
+    )
+    .unwrap();
+    assert!(weipian_service::analyze::status(&e.store, &county, &batch()).is_err());
     // Nothing changed: nothing recomputed.
     let again = analyze(
         &mut e.store,
@@ -677,6 +692,11 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
         &NoProgress,
     )
     .unwrap();
+    assert_eq!(
+        status(&e).stale,
+        2,
+        "a replaced layer makes every patch stale"
+    );
     let after_layer = analyze(
         &mut e.store,
         &weipian_domain::access::Actor::local_admin(),
@@ -704,6 +724,7 @@ fn analyze_computes_union_correct_figures_and_recomputes_only_what_changed() {
     )
     .unwrap();
     assert_eq!((re.updated, re.unchanged), (1, 1));
+    assert_eq!(status(&e).stale, 1, "only the re-issued patch is stale");
     let after_patch = analyze(
         &mut e.store,
         &weipian_domain::access::Actor::local_admin(),

@@ -115,6 +115,7 @@ fn a_cut_off_freezes_a_snapshot_later_edits_never_change() {
     assert_eq!(v.period, "2020年第一季度");
     assert_eq!(v.after_cutoff.len(), 1, "{v:?}");
     assert_eq!(v.after_cutoff[0].jcbh, A);
+    assert_eq!(v.after_cutoff[0].batch, "2020/2020Q1");
     assert_eq!(v.after_cutoff[0].frozen.as_deref(), Some("版本 1"));
     // Another province sees nothing of it.
     let other = actor(Role::ProvinceReviewer, "330000");

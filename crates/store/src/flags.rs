@@ -187,23 +187,198 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let n = tx.execute(
-            "UPDATE flags SET status = ?2, decision_note = ?3, decided_at = ?4, decided_by = ?5
-              WHERE id = ?1 AND status = 'open'",
-            params![
-                id,
-                if upheld { "upheld" } else { "cleared" },
-                note,
-                now,
-                audit.actor
-            ],
-        )?;
-        if n == 0 {
+        if !decide_in(&tx, &now, id, upheld, note, audit)? {
             return Err(StoreError::Invalid(format!("疑点 {id} 已处理")));
         }
-        append_audit(&tx, &now, audit)?;
         tx.commit()?;
         self.written();
         Ok(())
+    }
+
+    /// A reviewer's decision on many open flags at once, each with its own
+    /// audit record, in one transaction: if any of them is no longer open,
+    /// nothing is written.
+    pub fn decide_flags(
+        &mut self,
+        decisions: &[(i64, NewAudit)],
+        upheld: bool,
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let now = self.now()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for (id, audit) in decisions {
+            if !decide_in(&tx, &now, *id, upheld, note, audit)? {
+                // Dropping `tx` rolls back the decisions made so far.
+                return Err(StoreError::Invalid(format!(
+                    "疑点 {id}（{}）已处理，本次未认定任何疑点",
+                    audit.target
+                )));
+            }
+        }
+        tx.commit()?;
+        self.written();
+        Ok(())
+    }
+}
+
+/// Decide one flag inside `tx` and audit it; false when it is not open.
+fn decide_in(
+    tx: &rusqlite::Transaction<'_>,
+    now: &str,
+    id: i64,
+    upheld: bool,
+    note: Option<&str>,
+    audit: &NewAudit,
+) -> Result<bool, StoreError> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE flags SET status = ?2, decision_note = ?3, decided_at = ?4, decided_by = ?5
+              WHERE id = ?1 AND status = 'open'",
+        )?
+        .execute(params![
+            id,
+            if upheld { "upheld" } else { "cleared" },
+            note,
+            now,
+            audit.actor
+        ])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    append_audit(tx, now, audit)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use geo_types::{polygon, MultiPolygon};
+    use weipian_domain::{AttrValue, BatchId, FieldDef, FieldType, PatchKind};
+
+    use super::*;
+    use crate::{BatchMeta, NewPatch};
+
+    fn audit(action: &str, target: &str) -> NewAudit {
+        NewAudit {
+            actor: "审核员".into(),
+            region: "510100".into(),
+            action: action.into(),
+            target: target.into(),
+            before: Some("open".into()),
+            after: Some("upheld".into()),
+            reason: Some("批量认定".into()),
+        }
+    }
+
+    /// A store with two patches and two open flags on each; the flag ids.
+    fn store_with_flags(dir: &std::path::Path) -> (Store, Vec<i64>) {
+        let mut store = Store::open(dir).unwrap();
+        let patches: Vec<NewPatch> = (0..2)
+            .map(|i| {
+                let x = 104.0 + f64::from(i) * 0.01;
+                NewPatch {
+                    jcbh: format!("510104TD{i:04}"),
+                    xzqdm: "510104".into(),
+                    geometry: MultiPolygon(vec![
+                        polygon![(x: x, y: 30.6), (x: x + 0.005, y: 30.6), (x: x + 0.005, y: 30.605), (x: x, y: 30.6)],
+                    ]),
+                    area_m2: 1000.0,
+                    attrs: vec![AttrValue::Text(format!("510104TD{i:04}"))],
+                    source_row: usize::try_from(i).unwrap() + 1,
+                    repairs: vec![],
+                }
+            })
+            .collect();
+        let meta = BatchMeta {
+            id: BatchId::new(2020, "2020Q1").unwrap(),
+            kind: PatchKind::Land,
+            source: "tb.shp".into(),
+            encoding: None,
+            crs: "EPSG:4490".into(),
+        };
+        let fields = [FieldDef::new("JCBH", FieldType::Text { width: 30 })];
+        store.import_batch(&meta, &fields, &patches).unwrap();
+        let flag = |rule: &str| NewFlag {
+            rule: rule.into(),
+            message: "m".into(),
+            evidence: "[]".into(),
+        };
+        let mut ids = Vec::new();
+        for p in store
+            .patches(&crate::PatchQuery {
+                batch: meta.id.clone(),
+                kind: None,
+                region: None,
+            })
+            .unwrap()
+        {
+            store
+                .record_flags(p.id, &[flag("R01"), flag("R02")], &audit("desk.run", "x"))
+                .unwrap();
+            ids.extend(store.flags(p.id).unwrap().iter().map(|f| f.id));
+        }
+        (store, ids)
+    }
+
+    fn statuses(store: &Store, ids: &[i64]) -> Vec<String> {
+        ids.iter()
+            .map(|id| store.flag(*id).unwrap().unwrap().status)
+            .collect()
+    }
+
+    #[test]
+    fn many_decisions_are_written_and_audited_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, ids) = store_with_flags(dir.path());
+        assert_eq!(ids.len(), 4);
+        // One of them already decided: the batch of three is refused whole.
+        store
+            .decide_flag(
+                ids[3],
+                false,
+                None,
+                &audit("desk.clear", "2020/2020Q1/510104TD0001"),
+            )
+            .unwrap();
+        let audits_before = store.audit_records(None).unwrap().len();
+        let batch: Vec<(i64, NewAudit)> = [ids[0], ids[1], ids[3]]
+            .iter()
+            .map(|id| (*id, audit("desk.uphold", &format!("flag-{id}"))))
+            .collect();
+        let err = store
+            .decide_flags(&batch, true, Some("批量认定"))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("疑点 {}（flag-{}）已处理", ids[3], ids[3])),
+            "{err}"
+        );
+        assert_eq!(statuses(&store, &ids), ["open", "open", "open", "cleared"]);
+        assert_eq!(store.audit_records(None).unwrap().len(), audits_before);
+        // Without it, all three at once, one audit record each, chain intact.
+        store
+            .decide_flags(&batch[..2], true, Some("批量认定"))
+            .unwrap();
+        assert_eq!(
+            statuses(&store, &ids),
+            ["upheld", "upheld", "open", "cleared"]
+        );
+        let f = store.flag(ids[0]).unwrap().unwrap();
+        assert_eq!(
+            (f.decision_note.as_deref(), f.decided_by.as_deref()),
+            (Some("批量认定"), Some("审核员"))
+        );
+        let records = store.audit_records(None).unwrap();
+        assert_eq!(records.len(), audits_before + 2);
+        let targets: Vec<&str> = records[audits_before..]
+            .iter()
+            .map(|r| r.entry.target.as_str())
+            .collect();
+        assert_eq!(
+            targets,
+            [format!("flag-{}", ids[0]), format!("flag-{}", ids[1])]
+        );
+        assert_eq!(store.verify_audit().unwrap().first_bad, None);
     }
 }

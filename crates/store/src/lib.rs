@@ -131,6 +131,20 @@ pub struct LayerFeature {
     pub source_row: usize,
 }
 
+/// One line of the import log: a file imported into a table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ImportRecord {
+    /// `regions`, `layer:gd`…, or `batch:YEAR/BATCH:KIND`.
+    pub target: String,
+    /// The file's name as imported.
+    pub source: String,
+    pub encoding: Option<String>,
+    pub crs: Option<String>,
+    pub rows: usize,
+    /// UTC, RFC 3339.
+    pub imported_at: String,
+}
+
 /// What is stored for one reference-layer kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerSummary {
@@ -397,6 +411,43 @@ fn log_import(
         rusqlite::params![target, source, encoding, crs, to_i64(rows), summary, now],
     )?;
     Ok(())
+}
+
+impl Store {
+    /// The latest `limit` imports (of `target` only, when given), newest first.
+    pub fn import_log(
+        &self,
+        target: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ImportRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT target, source, encoding, crs, rows, imported_at FROM import_log
+             WHERE ?1 IS NULL OR target = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![target, to_i64(limit)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (target, source, encoding, crs, n, imported_at) = row?;
+            out.push(ImportRecord {
+                target,
+                source,
+                encoding,
+                crs,
+                rows: to_usize(n, "导入记录数")?,
+                imported_at,
+            });
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

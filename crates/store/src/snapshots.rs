@@ -27,6 +27,8 @@ pub struct SnapshotRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrozenPart {
     pub patch_id: i64,
+    /// The patch's batch, `YEAR/NAME`.
+    pub batch: String,
     pub jcbh: String,
     pub xzqdm: String,
     pub part: u32,
@@ -204,13 +206,15 @@ impl Store {
     /// The frozen parts of a snapshot, by JCBH and part.
     pub fn snapshot_parts(&self, id: i64) -> Result<Vec<FrozenPart>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT s.patch_id, p.jcbh, p.xzqdm, s.part, s.answer, s.answer_version, s.review_state, s.complete
+            "SELECT s.patch_id, p.jcbh, p.xzqdm, s.part, s.answer, s.answer_version, s.review_state, s.complete,
+                    p.year || '/' || p.batch
                FROM snapshot_rows s JOIN patches p ON p.fid = s.patch_id
               WHERE s.snapshot_id = ?1 ORDER BY p.jcbh, s.part",
         )?;
         let rows = stmt.query_map([id], |r| {
             Ok(FrozenPart {
                 patch_id: r.get(0)?,
+                batch: r.get(8)?,
                 jcbh: r.get(1)?,
                 xzqdm: r.get(2)?,
                 part: r.get(3)?,

@@ -150,8 +150,14 @@ fn a_batch_import_failing_midway_leaves_the_store_as_it_was() {
     assert_eq!(count(&store, "SELECT count(*) FROM rtree_patches_geom"), 10);
     assert_eq!(count(&store, "SELECT count(*) FROM import_log"), log_before);
 
-    // The same import without the fault goes through.
+    // The same import without the fault goes through, and is logged.
     let outcome = store.import_batch(&meta(), &fields(), &second).unwrap();
+    let log = store.import_log(None, 1).unwrap();
+    assert!(store.import_log(Some("regions"), 5).unwrap().is_empty());
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].rows, 20);
+    assert!(log[0].target.starts_with("batch:"), "{:?}", log[0]);
+    assert_eq!(log[0].source, meta().source);
     assert_eq!(
         outcome,
         BatchImportOutcome {

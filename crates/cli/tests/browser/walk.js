@@ -1,16 +1,17 @@
 // Walks the platform in headless Chromium (Debian's /usr/bin/chromium),
 // as crates/cli/tests/browser.rs asks:
-//   node walk.js BASE_URL SCREENSHOT_DIR PHOTO.jpg
+//   node walk.js BASE_URL SCREENSHOT_DIR PHOTO.jpg BATCH.geojson
 // A county fills a 违法 determination with a photo and submits it; the
 // city returns it with a reason; the county fixes and resubmits; city and
 // province pass it; the province's 快报 counts it. Also: sign-in errors,
 // a change without the CSRF token refused, another county's patch URL
-// "not found". Prints one JSON line of what it saw; exits non-zero on any
+// "not found"; an administrator uploads BATCH.geojson as a new batch
+// and watches its import and analysis job. Prints one JSON line of what it saw; exits non-zero on any
 // failed check.
 "use strict";
 const { chromium } = require("playwright-core");
 
-const [base, shots, photo] = process.argv.slice(2);
+const [base, shots, photo, batchFile] = process.argv.slice(2);
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); };
 const BATCH = "2020Q1";
@@ -237,11 +238,20 @@ const BATCH = "2020Q1";
     await waitText("#review .actions [role=status]", /内业审核疑点/);
     seen.flags = await page.$$eval(".flag.open", (fs) => fs.length);
     check(seen.flags > 0, "the desk review raised flags to decide");
-    for (let left = seen.flags; left > 0; left--) {
-      await page.fill(".flag.open input", "经核实，照片为补拍，位置以现场核查记录为准");
-      await page.click(".flag.open button:has-text('排除')");
-      await page.waitForFunction((n) => document.querySelectorAll(".flag.open").length === n - 1 && document.querySelector("#review"), left, { timeout: 30000 });
+    // One flag decided on the patch page, the rest in bulk from the review list.
+    await page.fill(".flag.open input", "经核实，照片为补拍，位置以现场核查记录为准");
+    await page.click(".flag.open button:has-text('排除')");
+    await page.waitForFunction((n) => document.querySelectorAll(".flag.open").length === n - 1 && document.querySelector("#review"), seen.flags, { timeout: 30000 });
+    if (seen.flags > 1) {
+      await go(`#/review?year=2020&batch=${BATCH}&flag=open&q=${jcbh}`);
+      await page.check(`input[aria-label="选择 ${jcbh}"]`);
+      await page.fill("#flag-note", "经核实，疑点不成立");
+      await page.click("#flags-clear");
+      await waitText("#view .bulk", new RegExp(`已认定疑点排除 ${seen.flags - 1} 个（1 个图斑）`));
+      check((await page.textContent("#view")).includes("没有符合条件的图斑"), "no open flag is left after the bulk decision");
+      await go(patchHash);
     }
+    check((await page.$$eval(".flag.open", (fs) => fs.length)) === 0, "every flag is decided");
     await page.click("#review button[data-action=pass]");
     await waitText("#view h2 + p", /市级审核通过/);
     await page.click("#review button[data-action=submit_to_province]");
@@ -280,6 +290,25 @@ const BATCH = "2020Q1";
     await download.saveAs(`${shots}/quick-province.xlsx`);
     seen.download = download.suggestedFilename();
 
+    // The 时点快照 of the quarter, from the 工作台: what changed after the cut-off.
+    await go("#/");
+    await page.click("a.snapshot-link");
+    await page.waitForFunction(() => /^#\/snapshot\?id=/.test(location.hash) && document.body.dataset.ready === location.hash, null, { timeout: 30000 });
+    seen.snapshot = (await page.textContent("#view")).slice(0, 300);
+    check(seen.snapshot.includes("时点后变更") && (await page.textContent("#view")).includes(jcbh), `the snapshot lists the walked patch as changed after the cut-off: ${seen.snapshot}`);
+    await page.screenshot({ path: `${shots}/snapshot.png` });
+
+    // 省级直接修改 of another, unanswered patch: the reason is required beside its field.
+    const other = await page.evaluate(async ([b, j]) => (await (await fetch(`/api/patches?year=2020&batch=${b}&kind=land&status=unanswered&per_page=5`)).json()).items.map((p) => p.JCBH).find((x) => x !== j), [BATCH, jcbh]);
+    await go(`#/patch/2020/${BATCH}/${other}`);
+    await page.click("#override");
+    await page.selectOption("#f-o0-PDLX", { index: 1 });
+    await page.click("form:has(#f-o0-REASON) button[type=submit]");
+    check((await page.textContent("#err-o0-REASON")) === "请填写修改理由", "the override's reason is required beside its field");
+    await page.fill("#f-o0-REASON", "省级核查发现判定有误，直接修改");
+    await page.click("form:has(#f-o0-REASON) button[type=submit]");
+    await page.waitForFunction(() => document.getElementById("view").textContent.includes("省级直接修改：省级核查发现判定有误"), null, { timeout: 30000 });
+
     // Accountability, with drill-down to a county.
     await go("#/reports?tab=accountability&year=2020");
     check((await page.textContent("#view")).includes("违法占用耕地比例"), "the accountability table");
@@ -299,6 +328,14 @@ const BATCH = "2020Q1";
     await page.waitForFunction(() => /^#\/sampling\?id=/.test(location.hash) && document.body.dataset.ready === location.hash, null, { timeout: 30000 });
     seen.sample = (await page.textContent("#view")).slice(0, 200);
     check(seen.sample.includes("随机种子 2020") && (await page.textContent("#view")).includes("估计错误率"), "a sample is drawn with its estimate");
+    // A result: the first sampled patch recorded wrong, with a note; the estimate moves.
+    const firstItem = page.locator("#view table").nth(1).locator("tbody tr").first();
+    await firstItem.locator("input").fill("抽查发现地类判定有误");
+    await firstItem.locator("button", { hasText: "错误" }).click();
+    await page.waitForFunction(() => /[?&]t=/.test(location.hash) && document.body.dataset.ready === location.hash, null, { timeout: 30000 });
+    const afterResult = await page.textContent("#view");
+    check(afterResult.includes("错误 1 个"), "a sample result is recorded and counted");
+    check((await page.locator("#view table").nth(1).locator("tbody tr").first().locator("input").inputValue()) === "抽查发现地类判定有误", "the result's note is kept");
     await page.screenshot({ path: `${shots}/sampling.png` });
     await signOut();
 
@@ -335,6 +372,29 @@ const BATCH = "2020Q1";
     await waitText("#field", /已完成/);
     check((await page.textContent("#field")).includes("现场照片 1 张"), "the field check keeps its photo");
     await page.screenshot({ path: `${shots}/field-check.png` });
+    await signOut();
+
+    // Last (it adds a batch the earlier steps must not see): the
+    // administrator imports a new batch from a file, with its analysis,
+    // and watches the job; a missing file is named beside its field.
+    await signIn("demo-admin");
+    await go("#/data");
+    await page.selectOption("#imp-what", "patches");
+    await page.fill("#imp-year", "2020");
+    await page.fill("#imp-batch", "2020Q2");
+    await page.click("#import-form button[type=submit]");
+    check((await page.textContent("#imp-file-error")).includes("请选择文件"), "a missing file is named beside its field");
+    check((await page.inputValue("#imp-batch")) === "2020Q2", "the typed batch is kept");
+    await page.setInputFiles("#imp-file", batchFile);
+    await page.click("#import-form button[type=submit]");
+    await page.waitForSelector("#jobs li.job[data-state=done], #jobs li.job[data-state=failed]", { timeout: 120000 });
+    seen.import_job = await page.textContent("#jobs li.job");
+    check(seen.import_job.includes("新增 5") && seen.import_job.includes("叠加分析"), `the import job reports its outcome: ${seen.import_job}`);
+    await page.waitForFunction(() => [...document.querySelectorAll("[data-analysis='2020/2020Q2']")].some((e) => e.textContent === "已是最新"), null, { timeout: 30000 });
+    const exportHref = await page.getAttribute("#export-link", "href");
+    const exported = await page.evaluate(async (h) => { const r = await fetch(h); return [r.status, (await r.arrayBuffer()).byteLength]; }, exportHref);
+    check(exported[0] === 200 && exported[1] > 1000, `the patches download (${exportHref}: ${exported})`);
+    await page.screenshot({ path: `${shots}/data.png`, fullPage: true });
   } catch (e) {
     failures.push(String(e && e.stack || e));
     const pages = browser.contexts().flatMap((c) => c.pages());

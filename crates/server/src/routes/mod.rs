@@ -4,6 +4,7 @@
 pub(crate) mod accountability;
 pub(crate) mod bulk;
 pub(crate) mod cases;
+pub(crate) mod data;
 pub(crate) mod desk;
 pub(crate) mod determination;
 pub(crate) mod evidence;

@@ -30,6 +30,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("gate.js", include_str!("../../web/gate.js"), JS),
     ("military.js", include_str!("../../web/military.js"), JS),
     ("users.js", include_str!("../../web/users.js"), JS),
+    ("data.js", include_str!("../../web/data.js"), JS),
+    ("snapshot.js", include_str!("../../web/snapshot.js"), JS),
     ("app.css", include_str!("../../web/app.css"), CSS),
 ];
 
