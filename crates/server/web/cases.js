@@ -3,7 +3,7 @@
 // county's events on it. Each event is sent with the version it was
 // decided on, so two clerks cannot overwrite each other.
 
-import { call, el, clear, failure, mu, role, todayInChina } from "/assets/core.js";
+import { call, el, clear, failure, refusal, mu, role, todayInChina, when } from "/assets/core.js";
 
 /** Event forms: [event, label, fields, to-event]. */
 const EVENTS = [
@@ -91,6 +91,7 @@ export async function casesPanel(b, jcbh, caseIds, { illegal, reload }) {
     const r = await call("GET", `/api/cases/${id}`);
     if (r.status !== 200) { section.appendChild(el("p", { class: "error" }, failure(r, `无法读取案件 ${id}`))); continue; }
     section.appendChild(record(r.data));
+    section.appendChild(await rangeSummary(r.data));
     if (role.isCounty()) section.append(rangeUpload(r.data, reload), eventForms(r.data, reload));
   }
   if (!caseIds.length && illegal && role.isCounty()) {
@@ -109,11 +110,30 @@ export async function casesPanel(b, jcbh, caseIds, { illegal, reload }) {
   return section;
 }
 
+/** What the last accepted upload warned about, per case: shown once after the reload. */
+const rangeWarnings = new Map();
+
+/** The case's illegal-land range as stored: features, total area and what it covers. */
+async function rangeSummary(c) {
+  const r = await call("GET", `/api/cases/${c.id}/range`);
+  if (r.status !== 200) return el("p", { class: "error" }, failure(r, "无法读取违法用地范围"));
+  const v = r.data;
+  const warnings = rangeWarnings.get(c.id) || [];
+  rangeWarnings.delete(c.id);
+  if (!v.features.length) return el("p", { class: "small range", id: `range-summary-${c.id}` }, "违法用地范围：尚未上传");
+  const layer = (code) => (v.totals && v.totals.layers && v.totals.layers[code]) || 0;
+  return el("div", { class: "range", id: `range-summary-${c.id}` },
+    el("p", {}, `违法用地范围：${v.features.length} 个要素，共 ${mu(v.total_area_m2)} 亩（${v.total_area_m2.toFixed(2)} 平方米），`
+      + `其中耕地 ${mu(layer("gd"))} 亩、永久基本农田 ${mu(layer("jbnt"))} 亩`),
+    el("p", { class: "small" }, `${v.source || ""} · 上传 ${when(v.uploaded_at)} ${v.uploaded_by || ""}`),
+    warnings.map((w) => el("p", { class: "warn" }, `⚠ ${w}`)));
+}
+
 /** 违法用地矢量范围: the case's illegal-land range as a file (shown on the map after). */
 function rangeUpload(c, reload) {
   const id = `range-${c.id}`;
   const file = el("input", { type: "file", id, accept: ".geojson,.json,.zip,.gpkg,.txt" });
-  const status = el("span", { role: "status" });
+  const status = el("div", { role: "status" });
   file.addEventListener("change", async () => {
     const f = file.files[0];
     if (!f) return;
@@ -121,10 +141,13 @@ function rangeUpload(c, reload) {
     status.textContent = `上传 ${f.name}…`;
     const r = await call("PUT", `/api/cases/${c.id}/range?name=${encodeURIComponent(f.name)}`, await f.arrayBuffer(), { raw: true });
     file.value = "";
-    if (r.status === 200) { await reload(); return; }
+    if (r.status === 200) {
+      if (r.data && r.data.warnings && r.data.warnings.length) rangeWarnings.set(c.id, r.data.warnings);
+      await reload();
+      return;
+    }
     status.className = "error";
-    const problems = r.data && Array.isArray(r.data.problems) ? "：" + r.data.problems.map((p) => p.message || p).join("；") : "";
-    status.textContent = failure(r, "上传失败") + problems;
+    clear(status).appendChild(refusal(r, "上传失败"));
   });
   return el("div", { class: "row" }, el("label", { for: id }, "违法用地范围（GeoJSON、Shapefile 压缩包、GeoPackage、国土 TXT）"), file, status);
 }

@@ -39,6 +39,19 @@ export function failure(r, fallback) {
 }
 
 /**
+ * A refused file as nodes: the message's first line, then each problem
+ * (by record) on its own line — the message alone when it lists none.
+ * (The server's message already repeats the problems in one text.)
+ */
+export function refusal(r, fallback) {
+  const problems = r.data && Array.isArray(r.data.problems) ? r.data.problems : [];
+  const message = failure(r, fallback);
+  if (!problems.length) return el("span", {}, message);
+  return el("span", {}, message.split("\n")[0],
+    el("ul", {}, problems.map((p) => el("li", {}, typeof p === "string" ? p : `${p.row ? `第 ${p.row} 条记录：` : ""}${p.message}`))));
+}
+
+/**
  * Build an element: `el("a", {href: "#/"}, "text", child…)`. Attributes
  * starting with `on` are listeners; `class`, `hidden`, `disabled`, `value`,
  * `checked` and `dataset` are set as properties.

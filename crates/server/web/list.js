@@ -106,7 +106,7 @@ export async function listPage(view, route, { review = false } = {}) {
 
   // 批量填报: the county downloads the table to fill, fills it in Excel and
   // uploads it; every rejected row comes back with its reasons.
-  if (role.isCounty()) section.appendChild(bulkPanel(b));
+  if (role.isCounty()) section.appendChild(bulkPanel(b, () => load()));
 
   const results = el("div", { class: "results" });
   section.appendChild(results);
@@ -125,6 +125,12 @@ export async function listPage(view, route, { review = false } = {}) {
   }
 
   function render(page) {
+    // The count and the desk-review button say what a bulk action will take.
+    const deskLabel = () => (selected.size ? "对所选图斑运行内业审核" : "运行内业审核（本辖区全部）");
+    const selectionChanged = () => {
+      count.textContent = `已选 ${selected.size} 个`;
+      if (desk) desk.textContent = deskLabel();
+    };
     const pages = Math.max(1, Math.ceil(page.total / page.per_page));
     const head = el("tr", {},
       el("th", { scope: "col" }, el("input", {
@@ -134,7 +140,7 @@ export async function listPage(view, route, { review = false } = {}) {
             cb.checked = e.target.checked;
             if (cb.checked) selected.add(cb.value); else selected.delete(cb.value);
           }
-          count.textContent = `已选 ${selected.size} 个`;
+          selectionChanged();
         },
       })),
       COLUMNS.map((c) => {
@@ -148,7 +154,7 @@ export async function listPage(view, route, { review = false } = {}) {
       const link = href(["patch", b.year, b.batch, p.JCBH]);
       const cb = el("input", {
         type: "checkbox", value: p.JCBH, "aria-label": `选择 ${p.JCBH}`, checked: selected.has(p.JCBH),
-        onchange: (e) => { if (e.target.checked) selected.add(p.JCBH); else selected.delete(p.JCBH); count.textContent = `已选 ${selected.size} 个`; },
+        onchange: (e) => { if (e.target.checked) selected.add(p.JCBH); else selected.delete(p.JCBH); selectionChanged(); },
       });
       const tr = el("tr", { tabindex: 0, dataset: { href: link } },
         el("td", {}, cb),
@@ -195,7 +201,7 @@ export async function listPage(view, route, { review = false } = {}) {
         deskMsg.textContent = r.status === 200 ? `已审核 ${r.data.patches} 个图斑，新提出疑点 ${r.data.raised} 个，仍待处理 ${r.data.still_open} 个` : failure(r, "审核失败");
         if (r.status === 200) { flash = { kind: "ok", text: deskMsg.textContent }; load(); }
       },
-    }, selected.size ? "对所选图斑运行内业审核" : "运行内业审核（本辖区全部）") : null;
+    }, deskLabel()) : null;
     // 疑点认定: city and province reviewers decide every open flag of the
     // selected patches at once — all of them, or none when one cannot be.
     const flagNote = el("input", { id: "flag-note", placeholder: "认定意见", "aria-label": "疑点认定意见" });
@@ -216,7 +222,14 @@ export async function listPage(view, route, { review = false } = {}) {
       el("button", { type: "button", id: "flags-uphold", onclick: decideFlags(true) }, "疑点属实"),
       el("button", { type: "button", id: "flags-clear", onclick: decideFlags(false) }, "疑点排除")) : null;
     results.append(
-      el("div", { class: "bulk" }, count, actionBar(b, () => [...selected], () => { selected.clear(); load(); }), desk, flagBar, deskMsg),
+      el("div", { class: "bulk" }, count, actionBar(b, () => [...selected], (res) => {
+        // Refused as a whole: the bar says why and the selection stays.
+        if (!res.outcome) return;
+        // The outcome (done, and each refusal with its reason) outlives the reload.
+        flash = { kind: res.ok ? "ok" : "error", text: res.message };
+        selected.clear();
+        load();
+      }), desk, flagBar, deskMsg),
       el("table", { class: "list" }, el("thead", {}, head), tbody),
       pager);
     if (!page.items.length) results.appendChild(el("p", {}, "没有符合条件的图斑"));
@@ -229,7 +242,8 @@ export async function listPage(view, route, { review = false } = {}) {
   await load();
 }
 
-function bulkPanel(b) {
+/** `changed()` is called when an upload saved answers (the list shows them then). */
+function bulkPanel(b, changed) {
   const q = `year=${b.year}&batch=${encodeURIComponent(b.batch)}`;
   const file = el("input", { type: "file", id: "bulk-file", accept: ".xlsx,.csv" });
   const report = el("div", { role: "status" });
@@ -243,6 +257,7 @@ function bulkPanel(b) {
     file.value = "";
     if (r.status !== 200) { report.appendChild(el("p", { class: "error" }, failure(r, "导入失败"))); return; }
     const s = r.data;
+    if (s.applied.length) changed();
     report.appendChild(el("p", { class: s.rejected.length ? "warn" : "ok" },
       `已保存 ${s.applied.length} 个，未变化 ${s.unchanged.length} 个，未导入 ${s.rejected.length} 行`));
     if (s.rejected.length) {

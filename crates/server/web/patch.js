@@ -5,7 +5,7 @@
 // position on the map, 地块 split drawn on the map, the review step, the
 // desk-review flags and the history from the audit trail.
 
-import { call, el, clear, session, href, failure, mu, ha, when, regionName, role, notice } from "/assets/core.js";
+import { call, el, clear, session, href, failure, refusal, mu, ha, when, regionName, role, notice } from "/assets/core.js";
 import { patchMap } from "/assets/map.js";
 import { actionBar } from "/assets/review.js";
 import { casesPanel } from "/assets/cases.js";
@@ -293,7 +293,7 @@ function splitPanel(ctx, d, handle, editable, reload) {
   const box = el("div", { id: "split" });
   if (d.DKS) box.appendChild(el("p", {}, `已拆分为 ${d.DKS} 个地块，逐块判定见下方。`));
   if (!editable || !handle) return box;
-  const status = el("p", { role: "status" });
+  const status = el("div", { role: "status" });
   const byLine = el("button", { type: "button", id: "split-line" }, d.DKS ? "重新拆分：画分割线" : "拆分地块：画分割线");
   const byShape = el("button", { type: "button", id: "split-shape" }, "逐块绘制地块");
   const finish = el("button", { type: "button", id: "split-submit", hidden: true }, "提交拆分");
@@ -332,8 +332,7 @@ function splitPanel(ctx, d, handle, editable, reload) {
       await reload();
     } else {
       status.className = "error";
-      const problems = r.data && Array.isArray(r.data.problems) ? "：" + r.data.problems.map((p) => p.message || p).join("；") : "";
-      status.textContent = failure(r, "拆分失败") + problems;
+      clear(status).appendChild(refusal(r, "拆分失败"));
     }
   });
   box.append(el("div", { class: "row" }, byLine, byShape, finish, cancel), status);

@@ -95,8 +95,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         })
         .collect();
-    let dir = tempfile::tempdir()?;
-    let mut store = Store::open(dir.path())?;
+    let tmp = tempfile::tempdir()?;
+    // WEIPIAN_BENCH_KEEP=1 leaves the store behind for a look with sqlite3.
+    let dir = if std::env::var_os("WEIPIAN_BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        println!("store kept in {}", kept.display());
+        kept
+    } else {
+        tmp.path().to_path_buf()
+    };
+    let mut store = Store::open(dir.as_path())?;
     store.import_batch(
         &BatchMeta {
             id: batch.clone(),
@@ -182,7 +190,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t.elapsed().as_secs_f64()
     );
 
-    let mut store = Store::open(dir.path())?;
+    let mut store = Store::open(dir.as_path())?;
     if std::env::var_os("WEIPIAN_BENCH_PARTS").is_some() {
         for _ in 0..2 {
             let t = Instant::now();

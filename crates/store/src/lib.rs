@@ -95,6 +95,9 @@ pub use users::{NewUser, UserRecord};
 /// leaves out the military-land register: every ordinary read uses it.
 pub(crate) const NOT_MILITARY: &str = "NOT IN (SELECT patch_id FROM military_register)";
 
+/// How long a statement waits for another connection's write to finish.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The schema version this build creates and reads (the number of migrations).
 pub const SCHEMA_VERSION: u32 = schema::LATEST;
 
@@ -267,7 +270,7 @@ impl Store {
             path: path.clone(),
             reason: format!("无法打开：{e}"),
         })?;
-        conn.busy_timeout(Duration::from_secs(30))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         gpkg::register_functions(&conn)?;
         patch_list::register_functions(&conn)?;
         let mode: String = conn

@@ -89,6 +89,32 @@ fn prefix_range(prefix: &str) -> (String, String) {
 
 /// The code range holding every county within `region` (a prefix range:
 /// callers still apply [`weipian_domain::RegionCode::is_within`]).
+/// The query of [`Store::patch_summaries`] and its arguments.
+pub(crate) fn summaries_sql(query: &PatchQuery) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+    let batch = &query.batch;
+    let mut sql = format!(
+        "SELECT fid, kind, jcbh, xzqdm, tqmj, COALESCE(updated_at, imported_at) FROM patches
+              WHERE year = ?1 AND batch = ?2 AND fid {}",
+        crate::NOT_MILITARY
+    );
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![
+        Box::new(i64::from(batch.year)),
+        Box::new(batch.name.clone()),
+    ];
+    if let Some(kind) = query.kind {
+        args.push(Box::new(kind.code()));
+        sql.push_str(&format!(" AND kind = ?{}", args.len()));
+    }
+    if let Some(region) = query.region {
+        let (lo, hi) = region_range(region);
+        args.push(Box::new(lo));
+        sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
+        args.push(Box::new(hi));
+        sql.push_str(&format!(" AND xzqdm < ?{}", args.len()));
+    }
+    (sql, args)
+}
+
 pub(crate) fn region_range(region: weipian_domain::RegionCode) -> (String, String) {
     let code = region.to_string();
     let prefix = if region.value().is_multiple_of(10_000) {
@@ -447,28 +473,10 @@ impl Store {
     /// optionally within a region), by JCBH, without geometry or issued
     /// attributes — never those in the military-land register.
     pub fn patch_summaries(&self, query: &PatchQuery) -> Result<Vec<PatchSummary>, StoreError> {
-        let batch = &query.batch;
-        let mut sql = format!(
-            "SELECT fid, kind, jcbh, xzqdm, tqmj, COALESCE(updated_at, imported_at) FROM patches
-              WHERE year = ?1 AND batch = ?2 AND fid {}",
-            crate::NOT_MILITARY
-        );
-        let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![
-            Box::new(i64::from(batch.year)),
-            Box::new(batch.name.clone()),
-        ];
-        if let Some(kind) = query.kind {
-            args.push(Box::new(kind.code()));
-            sql.push_str(&format!(" AND kind = ?{}", args.len()));
-        }
-        if let Some(region) = query.region {
-            let (lo, hi) = region_range(region);
-            args.push(Box::new(lo));
-            sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
-            args.push(Box::new(hi));
-            sql.push_str(&format!(" AND xzqdm < ?{}", args.len()));
-        }
-        sql.push_str(" ORDER BY jcbh");
+        let (sql, args) = summaries_sql(query);
+        // No ORDER BY: in JCBH order SQLite would walk `patches_key` and
+        // read every row; unordered it reads the covering `patches_list`
+        // alone. Sorted below instead.
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
         let mut out = Vec::new();
@@ -491,6 +499,7 @@ impl Store {
                 revision: r.get(5)?,
             });
         }
+        out.sort_unstable_by(|a, b| a.jcbh.cmp(&b.jcbh));
         Ok(out)
     }
 

@@ -9,7 +9,9 @@
 //! One snapshot: while the readers start, the store's own connection holds
 //! the write lock (`BEGIN IMMEDIATE`, rolled back after), so no other writer
 //! can commit in between and every reader sees the same committed state.
-//! Readers are not blocked by it (WAL).
+//! Readers are not blocked by it (WAL). When another connection is writing
+//! at that moment, the scan does not wait for it: it reads on the store's
+//! own connection, in one statement (one snapshot too), on one core.
 
 use std::time::Duration;
 
@@ -24,6 +26,9 @@ const MIN_ROWS_PER_PART: i64 = 20_000;
 pub(crate) struct Scan<'a> {
     /// Table name (already quoted if needed).
     pub table: &'a str,
+    /// The integer key the ranges split: `fid`, or the table's INTEGER
+    /// PRIMARY KEY.
+    pub key: &'a str,
     /// Selected columns.
     pub select: &'a str,
     /// `WHERE` condition without the fid range (`1` for all rows), with
@@ -36,9 +41,22 @@ pub(crate) struct Scan<'a> {
 struct WriteLock<'c>(&'c Connection);
 
 impl<'c> WriteLock<'c> {
-    fn take(conn: &'c Connection) -> Result<Self, StoreError> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Self(conn))
+    /// The lock, or `None` at once when another connection is writing (an
+    /// import, say): the caller then reads on its own connection instead
+    /// of waiting for the writer.
+    fn try_take(conn: &'c Connection) -> Result<Option<Self>, StoreError> {
+        conn.busy_timeout(Duration::ZERO)?;
+        let taken = conn.execute_batch("BEGIN IMMEDIATE");
+        conn.busy_timeout(crate::BUSY_TIMEOUT)?;
+        match taken {
+            Ok(()) => Ok(Some(Self(conn))),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -81,13 +99,14 @@ impl Store {
     {
         let Scan {
             table,
+            key,
             select,
             filter,
             params,
         } = *scan;
         let n = params.len();
         let sql = format!(
-            "SELECT {select} FROM {table} WHERE ({filter}) AND fid >= ?{} AND fid < ?{} ORDER BY fid",
+            "SELECT {select} FROM {table} WHERE ({filter}) AND {key} >= ?{} AND {key} < ?{} ORDER BY {key}",
             n + 1,
             n + 2
         );
@@ -104,9 +123,9 @@ impl Store {
             Ok(acc)
         };
 
-        let lock = WriteLock::take(&self.conn)?;
+        let lock = WriteLock::try_take(&self.conn)?;
         let (lo, hi): (Option<i64>, Option<i64>) = self.conn.query_row(
-            &format!("SELECT MIN(fid), MAX(fid) FROM {table} WHERE {filter}"),
+            &format!("SELECT MIN({key}), MAX({key}) FROM {table} WHERE {filter}"),
             params
                 .iter()
                 .map(|p| *p as &dyn ToSql)
@@ -122,7 +141,7 @@ impl Store {
             .unwrap_or(1)
             .min(span / MIN_ROWS_PER_PART)
             .max(1);
-        if parts == 1 {
+        if parts == 1 || lock.is_none() {
             drop(lock);
             return Ok(vec![read(&self.conn, lo, hi + 1)?]);
         }

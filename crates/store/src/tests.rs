@@ -475,6 +475,7 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     for parts in [1, 2, 3, 8] {
         let scan = scan::Scan {
             table: "patches",
+            key: "fid",
             select: "jcbh",
             filter: "year = ?1",
             params: &[&2020],
@@ -496,6 +497,7 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     // A visitor's error ends the scan with that error.
     let scan = scan::Scan {
         table: "patches",
+        key: "fid",
         select: "jcbh",
         filter: "1",
         params: &[],
@@ -517,6 +519,34 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     assert!(err.to_string().contains("00030000"), "{err}");
     // The write lock is released: the store can be written again.
     store.save_overlay(&[], None).unwrap();
+
+    // Another connection writing (an import in progress): the scan does
+    // not wait for it, and reads what is committed on one connection.
+    let writer = rusqlite::Connection::open(store.path()).unwrap();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; CREATE TABLE scratch (x);")
+        .unwrap();
+    let t = std::time::Instant::now();
+    let scan = scan::Scan {
+        table: "patches",
+        key: "fid",
+        select: "jcbh",
+        filter: "1",
+        params: &[],
+    };
+    let got = store
+        .scan_parallel(&scan, 4, Vec::with_capacity, |v: &mut Vec<String>, r| {
+            v.push(r.get(0)?);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(got.len(), 1, "one connection while another writes");
+    assert_eq!(got.concat(), serial);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(10),
+        "it did not wait for the writer"
+    );
+    writer.execute_batch("ROLLBACK").unwrap();
 }
 
 fn audit(action: &str, target: &str) -> NewAudit {
@@ -756,4 +786,50 @@ fn migration_21_fills_the_work_state_from_what_is_stored() {
         count(&store, "SELECT count(*) FROM sqlite_master WHERE name IN ('patches_list', 'patches_batch_xzqdm')"),
         1
     );
+}
+
+#[test]
+fn the_statistics_read_patches_from_the_covering_index_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let patches: Vec<NewPatch> = (0..50).map(patch).collect();
+    store.import_batch(&meta(), &fields(), &patches).unwrap();
+    for (kind, region) in [
+        (None, None),
+        (Some(PatchKind::Land), None),
+        (
+            None,
+            Some(weipian_domain::RegionCode::parse("510000").unwrap()),
+        ),
+    ] {
+        let (sql, args) = crate::patches::summaries_sql(&PatchQuery {
+            batch: meta().id,
+            kind,
+            region,
+        });
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("COVERING INDEX patches_list")),
+            "{plan:?}"
+        );
+    }
+    // And in JCBH order all the same.
+    let got = store
+        .patch_summaries(&PatchQuery {
+            batch: meta().id,
+            kind: None,
+            region: None,
+        })
+        .unwrap();
+    assert_eq!(got.len(), 50);
+    assert!(got.windows(2).all(|w| w[0].jcbh < w[1].jcbh));
 }
