@@ -70,6 +70,25 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
     Some((here, chromium))
 }
 
+/// Run `node SCRIPT ARGS…` driving `chromium`; what it printed, or a panic
+/// with its failures.
+fn run_walk(script: &Path, chromium: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let walk = Command::new("node")
+        .arg(script)
+        .args(args)
+        .env("CHROMIUM", chromium)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&walk.stdout).into_owned();
+    assert!(
+        walk.status.success(),
+        "browser walk {} failed: {stdout}\n{}",
+        script.display(),
+        String::from_utf8_lossy(&walk.stderr)
+    );
+    stdout
+}
+
 /// Run `weipian --data DATA ARGS…`; its standard output, or a panic with its errors.
 fn weipian(data: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_weipian"))
@@ -175,20 +194,15 @@ fn the_whole_review_loop_runs_in_chromium() {
         weipian_demo::photo::scene_jpeg(104.28, 30.99, "2020:04:02 10:15:00", 135, 7, 1),
     )
     .unwrap();
-    let walk = Command::new("node")
-        .arg(here.join("walk.js"))
-        .arg(format!("http://{addr}"))
-        .arg(&shots)
-        .arg(&photo)
-        .arg(&upload)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&walk.stdout);
-    assert!(
-        walk.status.success(),
-        "browser walk failed: {stdout}\n{}",
-        String::from_utf8_lossy(&walk.stderr)
+    let stdout = run_walk(
+        &here.join("walk.js"),
+        &chromium,
+        &[
+            format!("http://{addr}").as_ref(),
+            shots.as_os_str(),
+            photo.as_os_str(),
+            upload.as_os_str(),
+        ],
     );
     for name in [
         "sign-in.png",
@@ -293,23 +307,18 @@ fn more_workflows_run_in_chromium() {
     assert!(ready(&addr), "the server did not start on {addr}");
     let shots = screenshots();
     let started = Instant::now();
-    let walk = Command::new("node")
-        .arg(here.join("walk_more.js"))
-        .arg(format!("http://{addr}"))
-        .arg(&shots)
-        .arg(&jcbh)
-        .arg(case.to_string())
-        .arg(&good)
-        .arg(&far)
-        .arg(&wgs84)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&walk.stdout);
-    assert!(
-        walk.status.success(),
-        "browser walk failed: {stdout}\n{}",
-        String::from_utf8_lossy(&walk.stderr)
+    let stdout = run_walk(
+        &here.join("walk_more.js"),
+        &chromium,
+        &[
+            format!("http://{addr}").as_ref(),
+            shots.as_os_str(),
+            jcbh.as_ref(),
+            case.to_string().as_ref(),
+            good.as_os_str(),
+            far.as_os_str(),
+            wgs84.as_os_str(),
+        ],
     );
     eprintln!("walk_more.js took {:.0?}", started.elapsed());
     for name in [

@@ -108,7 +108,6 @@ impl Store {
         let year = i64::from(batch.year);
         let scan = Scan {
             table: "patches",
-            key: "fid",
             select: "fid, jcbh, kind, COALESCE(updated_at, imported_at), geom",
             filter: &format!("year = ?1 AND batch = ?2 AND fid {}", crate::NOT_MILITARY),
             params: &[&year, &batch.name],
@@ -172,7 +171,6 @@ impl Store {
         let quoted = weipian_formats::gpkg::quote_ident(&table);
         let scan = Scan {
             table: &quoted,
-            key: "fid",
             select: &select,
             filter: "1",
             params: &[],

@@ -106,13 +106,23 @@ pub(crate) fn summaries_sql(query: &PatchQuery) -> (String, Vec<Box<dyn rusqlite
         sql.push_str(&format!(" AND kind = ?{}", args.len()));
     }
     if let Some(region) = query.region {
-        let (lo, hi) = region_range(region);
-        args.push(Box::new(lo));
-        sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
-        args.push(Box::new(hi));
-        sql.push_str(&format!(" AND xzqdm < ?{}", args.len()));
+        push_region_range(&mut sql, &mut args, region);
     }
     (sql, args)
+}
+
+/// ` AND xzqdm >= ?n AND xzqdm < ?n+1` with the region's bounds as the
+/// next arguments (a prefix pre-filter; `RegionCode::is_within` decides).
+fn push_region_range(
+    sql: &mut String,
+    args: &mut Vec<Box<dyn rusqlite::ToSql>>,
+    region: weipian_domain::RegionCode,
+) {
+    let (lo, hi) = region_range(region);
+    args.push(Box::new(lo));
+    sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
+    args.push(Box::new(hi));
+    sql.push_str(&format!(" AND xzqdm < ?{}", args.len()));
 }
 
 pub(crate) fn region_range(region: weipian_domain::RegionCode) -> (String, String) {
@@ -547,11 +557,7 @@ impl Store {
             }
         }
         if let Some(region) = query.region {
-            let (lo, hi) = region_range(region);
-            args.push(Box::new(lo));
-            sql.push_str(&format!(" AND xzqdm >= ?{}", args.len()));
-            args.push(Box::new(hi));
-            sql.push_str(&format!(" AND xzqdm < ?{}", args.len()));
+            push_region_range(&mut sql, &mut args, region);
         }
         sql.push_str(" ORDER BY jcbh");
 

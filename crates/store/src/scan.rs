@@ -26,9 +26,6 @@ const MIN_ROWS_PER_PART: i64 = 20_000;
 pub(crate) struct Scan<'a> {
     /// Table name (already quoted if needed).
     pub table: &'a str,
-    /// The integer key the ranges split: `fid`, or the table's INTEGER
-    /// PRIMARY KEY.
-    pub key: &'a str,
     /// Selected columns.
     pub select: &'a str,
     /// `WHERE` condition without the fid range (`1` for all rows), with
@@ -99,14 +96,13 @@ impl Store {
     {
         let Scan {
             table,
-            key,
             select,
             filter,
             params,
         } = *scan;
         let n = params.len();
         let sql = format!(
-            "SELECT {select} FROM {table} WHERE ({filter}) AND {key} >= ?{} AND {key} < ?{} ORDER BY {key}",
+            "SELECT {select} FROM {table} WHERE ({filter}) AND fid >= ?{} AND fid < ?{} ORDER BY fid",
             n + 1,
             n + 2
         );
@@ -125,7 +121,7 @@ impl Store {
 
         let lock = WriteLock::try_take(&self.conn)?;
         let (lo, hi): (Option<i64>, Option<i64>) = self.conn.query_row(
-            &format!("SELECT MIN({key}), MAX({key}) FROM {table} WHERE {filter}"),
+            &format!("SELECT MIN(fid), MAX(fid) FROM {table} WHERE {filter}"),
             params
                 .iter()
                 .map(|p| *p as &dyn ToSql)

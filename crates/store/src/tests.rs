@@ -475,7 +475,6 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     for parts in [1, 2, 3, 8] {
         let scan = scan::Scan {
             table: "patches",
-            key: "fid",
             select: "jcbh",
             filter: "year = ?1",
             params: &[&2020],
@@ -497,7 +496,6 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     // A visitor's error ends the scan with that error.
     let scan = scan::Scan {
         table: "patches",
-        key: "fid",
         select: "jcbh",
         filter: "1",
         params: &[],
@@ -529,7 +527,6 @@ fn parallel_scans_read_every_row_once_in_fid_order() {
     let t = std::time::Instant::now();
     let scan = scan::Scan {
         table: "patches",
-        key: "fid",
         select: "jcbh",
         filter: "1",
         params: &[],

@@ -9,55 +9,12 @@
 // and watches its import and analysis job. Prints one JSON line of what it saw; exits non-zero on any
 // failed check.
 "use strict";
-const { chromium } = require("playwright-core");
+const { walk } = require("./harness.js");
 
 const [base, shots, photo, batchFile] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); };
 const BATCH = "2020Q1";
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const seen = {};
-  const pageErrors = [];
-  try {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, timezoneId: "Asia/Shanghai" });
-    const page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    page.on("console", (m) => {
-      // HTTP refusals the walk provokes show as "Failed to load resource"; script errors do not.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push("console: " + m.text());
-    });
-
-    /** Go to a hash route and wait until the page says it finished. */
-    const go = async (hash) => {
-      await page.evaluate((h) => { location.hash = h; }, hash);
-      await page.waitForFunction((h) => document.body.dataset.ready === h, hash, { timeout: 30000 });
-    };
-    const reopen = async (hash) => {
-      // The same route again (after a change): leave it, then come back.
-      await go("#/");
-      await go(hash);
-    };
-    const signIn = async (name) => {
-      await page.fill("#name", name);
-      await page.fill("#password", "weipian-demo");
-      await page.click("#sign-in-form button[type=submit]");
-      await page.waitForSelector("body[data-ready]", { timeout: 30000 });
-    };
-    const signOut = async () => {
-      await page.click("#sign-out");
-      await page.waitForSelector("#sign-in:not([hidden])");
-    };
-    /** Wait until the element `sel` exists and its text matches `re`. */
-    const waitText = (sel, re) => page.waitForFunction(([s, src]) => {
-      const e = document.querySelector(s);
-      return e !== null && new RegExp(src).test(e.textContent);
-    }, [sel, re.source], { timeout: 30000 });
+walk(shots, "failure.png", async ({ page, check, seen, go, reopen, signIn, signOut, waitText }) => {
     /** The value of the 快报 blank labelled `label`, as shown. */
     const blank = (label) => page.textContent(`button.blank[title="${label}"]`);
 
@@ -395,17 +352,4 @@ const BATCH = "2020Q1";
     const exported = await page.evaluate(async (h) => { const r = await fetch(h); return [r.status, (await r.arrayBuffer()).byteLength]; }, exportHref);
     check(exported[0] === 200 && exported[1] > 1000, `the patches download (${exportHref}: ${exported})`);
     await page.screenshot({ path: `${shots}/data.png`, fullPage: true });
-  } catch (e) {
-    failures.push(String(e && e.stack || e));
-    const pages = browser.contexts().flatMap((c) => c.pages());
-    if (pages.length) {
-      await pages[0].screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});
-      failures.push("at " + (await pages[0].evaluate(() => location.hash + " :: " + document.getElementById("view").textContent.slice(0, 600)).catch(() => "?")));
-    }
-  } finally {
-    check(pageErrors.length === 0, "no script errors: " + pageErrors.join("; "));
-    await browser.close();
-  }
-  console.log(JSON.stringify({ failures, seen }));
-  process.exit(failures.length ? 1 : 0);
-})();
+});

@@ -19,11 +19,9 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { chromium } = require("playwright-core");
+const { walk } = require("./harness.js");
 
 const [base, shots, caseJcbh, caseId, rangeOk, rangeFar, rangeWgs84] = process.argv.slice(2);
-const failures = [];
-const check = (ok, what) => { if (!ok) failures.push(what); };
 const BATCH = "2020Q1";
 /** m² → 亩 as the page shows it. */
 const mu = (m2) => (m2 / (10000 / 15)).toFixed(2);
@@ -52,49 +50,10 @@ function parseCsv(text) {
 /** Rows → CSV as Excel writes it for Chinese (UTF-8 with BOM, CRLF). */
 const toCsv = (rows) => "\ufeff" + rows.map((r) => r.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(",")).join("\r\n") + "\r\n";
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const seen = {};
-  const pageErrors = [];
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "walk-more-"));
-  try {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true, timezoneId: "Asia/Shanghai" });
-    const page = await context.newPage();
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    page.on("console", (m) => {
-      // HTTP refusals the walk provokes show as "Failed to load resource"; script errors do not.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push("console: " + m.text());
-    });
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "walk-more-"));
+process.on("exit", () => fs.rmSync(work, { recursive: true, force: true }));
 
-    /** Go to a hash route and wait until the page says it finished. */
-    const go = async (hash) => {
-      await page.evaluate((h) => { location.hash = h; }, hash);
-      await page.waitForFunction((h) => document.body.dataset.ready === h, hash, { timeout: 30000 });
-    };
-    const reopen = async (hash) => {
-      // The same route again (after a change): leave it, then come back.
-      await go("#/");
-      await go(hash);
-    };
-    const signIn = async (name) => {
-      await page.fill("#name", name);
-      await page.fill("#password", "weipian-demo");
-      await page.click("#sign-in-form button[type=submit]");
-      await page.waitForSelector("body[data-ready]", { timeout: 30000 });
-    };
-    const signOut = async () => {
-      await page.click("#sign-out");
-      await page.waitForSelector("#sign-in:not([hidden])");
-    };
-    /** Wait until the element `sel` exists and its text matches `re`. */
-    const waitText = (sel, re) => page.waitForFunction(([s, src]) => {
-      const e = document.querySelector(s);
-      return e !== null && new RegExp(src).test(e.textContent);
-    }, [sel, re.source], { timeout: 30000 });
+walk(shots, "failure-more.png", async ({ page, check, seen, go, reopen, signIn, signOut, waitText }) => {
     /** GET an API URL with the page's session; the parsed JSON. */
     const api = (url) => page.evaluate(async (u) => (await fetch(u)).json(), url);
     /** The JCBHs listed in the page's table. */
@@ -290,18 +249,4 @@ const toCsv = (rows) => "\ufeff" + rows.map((r) => r.map((v) => (/[",\r\n]/.test
     check(flags.length > 0 && flags.every((f) => Number(f) > 0), `the 疑点 filter lists patches with open flags: ${flags.slice(0, 10)}`);
     check(total > openBefore, `more patches have open flags after the run (${openBefore} → ${total})`);
     await page.screenshot({ path: `${shots}/desk-flags.png` });
-  } catch (e) {
-    failures.push(String(e && e.stack || e));
-    const pages = browser.contexts().flatMap((c) => c.pages());
-    if (pages.length) {
-      await pages[0].screenshot({ path: `${shots}/failure-more.png`, fullPage: true }).catch(() => {});
-      failures.push("at " + (await pages[0].evaluate(() => location.hash + " :: " + document.getElementById("view").textContent.slice(0, 600)).catch(() => "?")));
-    }
-  } finally {
-    check(pageErrors.length === 0, "no script errors: " + pageErrors.join("; "));
-    await browser.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-  console.log(JSON.stringify({ failures, seen }));
-  process.exit(failures.length ? 1 : 0);
-})();
+});
