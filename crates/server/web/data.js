@@ -173,8 +173,13 @@ function exportForm(r) {
 }
 
 function importForm(d, started) {
+  // Reference layers and county boundaries are national tables: only an
+  // administrator of the whole country replaces them (the server says so too).
+  const national = session.me.region === "000000";
   const what = el("select", { id: "imp-what" },
-    el("option", { value: "patches" }, "图斑批次"), el("option", { value: "layer" }, "基础图层"), el("option", { value: "regions" }, "县级行政区界线"));
+    el("option", { value: "patches" }, "图斑批次"),
+    national ? el("option", { value: "layer" }, "基础图层") : null,
+    national ? el("option", { value: "regions" }, "县级行政区界线") : null);
   const year = el("input", { id: "imp-year", inputmode: "numeric", size: 5, value: String(new Date().getFullYear()) });
   const batch = el("input", { id: "imp-batch", size: 10, placeholder: "如 2020Q1" });
   const kind = el("select", { id: "imp-kind" }, el("option", { value: "land" }, "土地"), el("option", { value: "mineral" }, "矿产"));
