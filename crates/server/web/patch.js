@@ -31,6 +31,22 @@ const HISTORY_NAMES = {
 };
 
 /** The answer form for the patch (part 0) or one 地块. */
+/**
+ * An area input (m²): a stored value is shown to the centimetre, and kept
+ * exact — unrounded, as stored — unless the clerk changes what is shown.
+ */
+function areaInput(v) {
+  const n = typeof v === "number" ? v : Number(v);
+  if (v === undefined || v === null || v === "" || !Number.isFinite(n)) return el("input", { inputmode: "decimal", value: v ?? "" });
+  const shown = String(Math.round(n * 100) / 100);
+  return el("input", { inputmode: "decimal", value: shown, dataset: { exact: String(n), shown } });
+}
+
+/** What an input holds: its exact stored value while it still shows it. */
+function exactValue(input, typed) {
+  return input.dataset && input.dataset.exact !== undefined && typed.trim() === input.dataset.shown ? input.dataset.exact : typed;
+}
+
 function answerForm(ctx, { part, view, monitoredM2, editable, onSaved, overrideMode = false }) {
   const { table: t, kind } = ctx;
   const cats = (t && t[kind]) || [];
@@ -61,7 +77,7 @@ function answerForm(ctx, { part, view, monitoredM2, editable, onSaved, overrideM
   const remember = () => {
     for (const [code, input] of inputs) {
       if (["PDLX", "JTQX"].includes(code)) continue;
-      values[code] = input.value;
+      values[code] = exactValue(input, input.value);
     }
   };
   function fillSubs() {
@@ -89,7 +105,7 @@ function answerForm(ctx, { part, view, monitoredM2, editable, onSaved, overrideM
         const v = values[f.code];
         if (f.input === "date") input = el("input", { type: "date", value: v || "" });
         else if (f.input === "area") {
-          input = el("input", { inputmode: "decimal", value: v ?? "" });
+          input = areaInput(v);
           // The same area in 亩, as the clerk types (display only; m² is stored).
           const inMu = el("span", { class: "small mu" });
           const update = () => { const n = Number(input.value); inMu.textContent = input.value.trim() && Number.isFinite(n) ? `≈ ${mu(n)} 亩` : ""; };
@@ -144,7 +160,7 @@ function answerForm(ctx, { part, view, monitoredM2, editable, onSaved, overrideM
       if (code.startsWith("YJ.")) { if (v) transfer[code.slice(3)] = v; continue; }
       if (!v) continue;
       const field = Object.values(t.forms).flatMap((f) => f.fields).find((f) => f.code === code);
-      out[code] = field && ["area", "number"].includes(field.input) ? Number(v) : v;
+      out[code] = field && ["area", "number"].includes(field.input) ? Number(exactValue(input, v)) : v;
     }
     if (Object.keys(transfer).length) out.YJ = transfer;
     if (!out.PDYJSM) out.PDYJSM = "";

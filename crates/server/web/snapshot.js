@@ -25,7 +25,7 @@ export async function snapshotPage(view, route) {
     return el("a", { href: href(["patch", year, name.join("/"), a.jcbh]) }, a.jcbh);
   };
   section.appendChild(el("p", {},
-    `快照 #${s.id}：${s.period || s.deadline}（时间节点 ${s.deadline}），${regionName(s.region)}；冻结于 ${when(s.taken_at)}（${s.taken_by}）。`,
+    `快照 #${s.id}：${s.period || s.deadline}（时间节点 ${s.deadline}），${regionName(s.region)}；冻结于 ${when(s.taken_at)}，操作：${s.taken_by}。`,
     `冻结图斑（含地块）${s.parts} 个、案件 ${s.cases} 件；该期报表按此快照统计。`));
   section.appendChild(el("h3", {}, `时点后变更（${s.after_cutoff.length}）`));
   section.appendChild(s.after_cutoff.length

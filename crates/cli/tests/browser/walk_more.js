@@ -66,6 +66,9 @@ walk(shots, "failure-more.png", async ({ page, check, seen, go, reopen, signIn, 
     await signIn("demo-county");
     const casePatch = `#/patch/2020/${BATCH}/${caseJcbh}`;
     await go(casePatch);
+    // A stored area (m², unrounded) is shown to the centimetre.
+    const wfmj = await page.$("#f-0-WFMJ");
+    if (wfmj) check(/^\d+(\.\d{1,2})?$/.test(await wfmj.inputValue()), `a stored area is shown to the centimetre: ${await wfmj.inputValue()}`);
     if (await page.$("#case-number")) {
       // No case on the illegal patch yet: the clerk opens one first.
       await page.fill("#case-number", "违〔2020〕951号");
