@@ -455,12 +455,7 @@ enum ExportCommand {
 }
 
 fn parse_encoding(s: &str) -> Result<TextEncoding, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "auto" | "detect" => Ok(TextEncoding::Detect),
-        "gbk" | "gb18030" | "cp936" | "936" => Ok(TextEncoding::Gbk),
-        "utf-8" | "utf8" => Ok(TextEncoding::Utf8),
-        _ => Err(format!("未知编码 “{s}”，可用 auto、gbk、utf-8")),
-    }
+    TextEncoding::parse(s).ok_or_else(|| format!("未知编码 “{s}”，可用 auto、gbk、utf-8"))
 }
 
 fn parse_kind(s: &str) -> Result<PatchKind, String> {

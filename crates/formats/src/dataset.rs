@@ -103,6 +103,27 @@ pub enum TextEncoding {
     Utf8,
 }
 
+impl TextEncoding {
+    /// Parse an `--encoding` value: `auto` (or `detect`), `gbk` (`gb18030`,
+    /// `cp936`, `936`), `utf-8` (`utf8`); case and spaces ignored.
+    ///
+    /// ```
+    /// use weipian_formats::TextEncoding;
+    /// assert_eq!(TextEncoding::parse(" GBK "), Some(TextEncoding::Gbk));
+    /// assert_eq!(TextEncoding::parse("auto"), Some(TextEncoding::Detect));
+    /// assert_eq!(TextEncoding::parse("latin1"), None);
+    /// ```
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "detect" => Some(Self::Detect),
+            "gbk" | "gb18030" | "cp936" | "936" => Some(Self::Gbk),
+            "utf-8" | "utf8" => Some(Self::Utf8),
+            _ => None,
+        }
+    }
+}
+
 /// Options for every reader.
 #[derive(Debug, Clone)]
 pub struct ReadOptions {

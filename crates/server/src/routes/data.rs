@@ -102,14 +102,17 @@ enum Target {
 }
 
 fn encoding(s: Option<&str>) -> Result<TextEncoding, ApiError> {
-    match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("" | "auto") => Ok(TextEncoding::Detect),
-        Some("gbk" | "gb18030") => Ok(TextEncoding::Gbk),
-        Some("utf-8" | "utf8") => Ok(TextEncoding::Utf8),
-        Some(other) => Err(ApiError::invalid(format!(
-            "encoding “{other}” 应为 auto、gbk 或 utf-8"
-        ))),
+    match s.map(str::trim) {
+        None | Some("") => Ok(TextEncoding::Detect),
+        Some(t) => TextEncoding::parse(t)
+            .ok_or_else(|| ApiError::invalid(format!("encoding “{t}” 应为 auto、gbk 或 utf-8"))),
     }
+}
+
+/// `land` or `mineral`, as the patch kind.
+fn patch_kind(s: &str) -> Result<PatchKind, ApiError> {
+    PatchKind::parse(s)
+        .ok_or_else(|| ApiError::invalid(format!("kind “{s}” 应为 land（土地）或 mineral（矿产）")))
 }
 
 /// The user's file name, reduced to a safe last component with an accepted
@@ -147,15 +150,7 @@ impl ImportArgs {
                         "导入图斑须给出年份（year）与批次（batch）",
                     ));
                 };
-                let kind = match self.kind.as_deref() {
-                    Some("land") => PatchKind::Land,
-                    Some("mineral") => PatchKind::Mineral,
-                    _ => {
-                        return Err(ApiError::invalid(
-                            "kind 应为 land（土地）或 mineral（矿产）",
-                        ))
-                    }
-                };
+                let kind = patch_kind(self.kind.as_deref().unwrap_or_default())?;
                 Ok(Target::Patches {
                     batch: batch_id(year, name.trim())?,
                     kind,
@@ -413,14 +408,12 @@ pub(crate) async fn export_patches(
 ) -> Result<Response, ApiError> {
     use weipian_formats::Format;
     let batch = batch_id(q.year, &q.batch)?;
-    let format = match q.format.trim() {
-        "gpkg" => Format::GeoPackage,
-        "shp" => Format::Shapefile,
-        "geojson" => Format::GeoJson,
-        "xlsx" => Format::Xlsx,
-        other => {
+    let format = match Format::parse(&q.format) {
+        Some(f) if f != Format::Txt => f,
+        _ => {
             return Err(ApiError::invalid(format!(
-                "format “{other}” 应为 gpkg、shp、geojson 或 xlsx"
+                "format “{}” 应为 gpkg、shp、geojson 或 xlsx",
+                q.format.trim()
             )))
         }
     };
@@ -430,13 +423,7 @@ pub(crate) async fn export_patches(
     };
     let kind = match q.kind.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some("land") => Some(PatchKind::Land),
-        Some("mineral") => Some(PatchKind::Mineral),
-        Some(other) => {
-            return Err(ApiError::invalid(format!(
-                "kind “{other}” 应为 land（土地）或 mineral（矿产）"
-            )))
-        }
+        Some(k) => Some(patch_kind(k)?),
     };
     let stem = format!(
         "图斑-{}-{}{}",
