@@ -104,9 +104,12 @@ export async function dataPage(view, r) {
     }
   }
 
-  async function renderHoldings() {
-    const fresh = await call("GET", "/api/data");
-    const x = fresh.status === 200 ? fresh.data : d;
+  /** The holdings from `x` (the inventory read on load), else read afresh. */
+  async function renderHoldings(x) {
+    if (!x) {
+      const fresh = await call("GET", "/api/data");
+      x = fresh.status === 200 ? fresh.data : d;
+    }
     clear(holdings);
     holdings.appendChild(el("h3", {}, "图斑批次"));
     holdings.appendChild(x.batches.length ? table(["年份", "批次", "种类", "图斑数", "面积（亩）", "来源文件", "导入时间", "叠加分析", ""], x.batches.map((b) => {
@@ -143,7 +146,7 @@ export async function dataPage(view, r) {
   }
 
   section.append(importForm(d, started), message, el("h3", {}, "任务"), jobs, holdings);
-  await renderHoldings();
+  await renderHoldings(d);
   await showJobs();
 }
 
